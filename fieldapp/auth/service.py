@@ -1,0 +1,86 @@
+"""Passwords, bearer tokens and sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fieldapp.auth.models import ApiToken, User
+from fieldapp.extensions import db
+from fieldapp.timeutil import utcnow
+
+# A hash to check against when the username is unknown, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def hash_password(password: str) -> str:
+    """Hash with scrypt (memory-hard KDF)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_credentials(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def hash_token(raw: str) -> str:
+    """The stored form of a bearer token."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    """Create a bearer token for ``user``; the raw value is returned once, never stored."""
+    raw = secrets.token_urlsafe(32)
+    ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    token = ApiToken(user_id=user.id, token_hash=hash_token(raw), expires_at=utcnow() + ttl)
+    db.session.add(token)
+    db.session.commit()
+    return raw, token
+
+
+class TokenProblem(Exception):
+    """Why a bearer token was refused (``token_expired`` or ``unauthenticated``)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def user_for_token(raw: str) -> tuple[User, ApiToken]:
+    """The user a live token belongs to; raises TokenProblem otherwise."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        raise TokenProblem("unauthenticated")
+    if token.expires_at <= utcnow():
+        raise TokenProblem("token_expired")
+    return token.user, token
+
+
+def revoke_token(token_id: uuid.UUID) -> None:
+    """Revoke a token so it is refused from now on."""
+    token = db.session.get(ApiToken, token_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    **fields: object,
+) -> User:
+    """Create a user with a hashed password (no commit)."""
+    user = User(username=username, password_hash=hash_password(password), role=role, **fields)
+    db.session.add(user)
+    return user

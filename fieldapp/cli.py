@@ -1,0 +1,41 @@
+"""Bootstrap commands: ``create-admin`` and ``demo-data``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from fieldapp.auth.models import Role, User
+from fieldapp.auth.service import create_user
+from fieldapp.extensions import db
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_admin_command(username: str, password: str) -> None:
+    """Create a county_admin user (or reset that admin's password)."""
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    existing = db.session.scalar(select(User).where(User.username == username))
+    if existing is not None and existing.role != Role.COUNTY_ADMIN:
+        raise click.ClickException(f"{username} exists with role {existing.role}")
+    if existing is not None:
+        from fieldapp.auth.service import hash_password
+
+        existing.password_hash = hash_password(password)
+        existing.active = True
+        click.echo(f"Reset the password of county admin {username}.")
+    else:
+        create_user(username, password, Role.COUNTY_ADMIN)
+        click.echo(f"Created county admin {username}.")
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    """Register the bootstrap commands."""
+    app.cli.add_command(create_admin_command)
+    from fieldapp.demo import demo_data_command
+
+    app.cli.add_command(demo_data_command)

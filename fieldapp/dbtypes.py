@@ -1,0 +1,104 @@
+"""Column types and mixins shared by every area's models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator, event, insert, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from fieldapp.extensions import db
+from fieldapp.timeutil import utcnow
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC, on every database alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def new_id() -> uuid.UUID:
+    """A fresh random UUID for a record the client did not name."""
+    return uuid.uuid4()
+
+
+class Counter(db.Model):  # type: ignore[name-defined,misc]
+    """Named monotonic counters (sync sequence, referral numbers).
+
+    Incremented with an UPDATE, so the row lock orders concurrent writers by
+    commit and a reader never sees sequence N+1 before N.
+    """
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+def next_counter_value(session: Session, name: str) -> int:
+    """Increment counter ``name`` and return its new value."""
+    result = session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar()
+    if result is None:
+        session.execute(insert(Counter).values(name=name, value=1))
+        return 1
+    return int(result)
+
+
+class Timestamped:
+    """created_at / updated_at in UTC."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class Synced(Timestamped):
+    """A record offline clients pull: stamped with the sync sequence on every write."""
+
+    change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, index=True)
+
+
+class Idempotent:
+    """A record a client may send twice: the hash of the body it was created from."""
+
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+SYNC_COUNTER = "sync"
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_change_seq(session: Session, flush_context: Any, instances: Any) -> None:
+    """Give every new or changed synced record the next sync sequence value."""
+    touched = [
+        obj
+        for obj in list(session.new) + list(session.dirty)
+        if isinstance(obj, Synced) and (obj in session.new or session.is_modified(obj))
+    ]
+    if not touched:
+        return
+    seq = next_counter_value(session, SYNC_COUNTER)
+    for obj in touched:
+        obj.change_seq = seq

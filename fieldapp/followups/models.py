@@ -1,0 +1,98 @@
+"""Enrollments in chronic-disease management, follow-ups and visits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.dbtypes import Idempotent, Synced, UTCDateTime, new_id
+from fieldapp.extensions import db
+from fieldapp.residents.models import Resident
+
+
+class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
+    """A resident enrolled for hypertension or diabetes management."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        # One active enrollment per resident and condition, enforced by the database.
+        Index(
+            "uq_enrollments_active_condition",
+            "resident_id",
+            "condition",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        # The follow-up queues: active enrollments by due date.
+        Index("ix_enrollments_status_due", "status", "next_due_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False, index=True)
+    condition: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    diagnosed_on: Mapped[date | None] = mapped_column(Date)
+    enrolled_on: Mapped[date] = mapped_column(Date, nullable=False)
+    next_due_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(String(16))
+    appointment_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+    resident: Mapped[Resident] = relationship(lazy="raise")
+
+
+class FollowUp(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
+    """One follow-up of one enrollment, classified by the server."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_enrollment_performed", "enrollment_id", "performed_at"),
+        Index("ix_followups_resident_performed", "resident_id", "performed_at"),
+        Index("ix_followups_performed_at", "performed_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), nullable=False)
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
+    condition: Mapped[str] = mapped_column(String(16), nullable=False)
+    performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    mode: Mapped[str] = mapped_column(String(8), nullable=False)
+    sbp: Mapped[int] = mapped_column(Integer, nullable=False)
+    dbp: Mapped[int] = mapped_column(Integer, nullable=False)
+    heart_rate: Mapped[int | None] = mapped_column(Integer)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    fasting_glucose: Mapped[float | None] = mapped_column(Float)
+    danger_signs: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    adverse_reaction: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    new_complication: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    medication_adherence: Mapped[str | None] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[str] = mapped_column(String(20), nullable=False)
+    urgent_referral: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    referral_recommended: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    next_due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    performed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class Visit(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
+    """A door-to-door, patrol or education visit to a village."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_village_visited", "village_id", "visited_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
+    resident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    household_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text)
+    performed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)

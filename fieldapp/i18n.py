@@ -1,0 +1,23 @@
+"""Languages: Chinese by default, English on request."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+
+from fieldapp.extensions import babel
+
+LOCALES = {"zh": "zh", "en": "en"}
+
+
+def select_locale() -> str:
+    """The session's chosen language, else the signed-in user's, else the browser's, else Chinese."""
+    chosen = session.get("lang") or getattr(g.get("user"), "language", None)
+    if chosen in LOCALES:
+        return LOCALES[chosen]
+    best = request.accept_languages.best_match(["zh", "zh_CN", "en"])
+    return "en" if best == "en" else "zh"
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our locale selector."""
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,73 @@
+"""Client-chosen ids make writes repeatable: the same id and body is the same record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from fieldapp.errors import ConflictError
+from fieldapp.extensions import db
+
+M = TypeVar("M")
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, (datetime, date, uuid.UUID)):
+        return value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
+    raise TypeError(f"not hashable as JSON: {type(value)!r}")
+
+
+def body_hash(data: dict[str, Any]) -> str:
+    """A stable hash of a loaded request body (key order and id excluded)."""
+    payload = {k: v for k, v in data.items() if k != "id"}
+    encoded = json.dumps(payload, sort_keys=True, default=_default, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def replayed(model: type[M], record_id: uuid.UUID | None, digest: str) -> M | None:
+    """The stored record when this is a replay; 409 when the id is taken by another body."""
+    if record_id is None:
+        return None
+    existing = db.session.get(model, record_id)
+    if existing is None:
+        return None
+    if getattr(existing, "request_hash", None) != digest:
+        raise ConflictError("A record with this id exists with a different body.", code="conflict")
+    return existing
+
+
+def insert_once(
+    model: type[M],
+    data: dict[str, Any],
+    build: Callable[[str], M],
+    on_conflict: Callable[[IntegrityError], None] | None = None,
+) -> tuple[M, bool]:
+    """Insert the record ``build(hash)`` unless this id exists; return ``(record, created)``.
+
+    The insert runs in a savepoint, so a concurrent replay that wins the race
+    turns into a read of its row instead of an error or a second row.
+    ``on_conflict`` maps other unique violations to API errors.
+    """
+    digest = body_hash(data)
+    record_id = data.get("id")
+    existing = replayed(model, record_id, digest)
+    if existing is not None:
+        return existing, False
+    record = build(digest)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError as error:
+        again = replayed(model, record_id, digest)
+        if again is not None:
+            return again, False
+        if on_conflict is not None:
+            on_conflict(error)
+        raise ConflictError("This record conflicts with one that exists.") from None
+    return record, True

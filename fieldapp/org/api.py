@@ -1,0 +1,111 @@
+"""``/api/v1/townships``, ``/villages``, ``/facilities``, ``/users``."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from fieldapp.auth.context import current_user, require_role
+from fieldapp.auth.models import Role
+from fieldapp.auth.schemas import UserSchema
+from fieldapp.errors import ValidationError
+from fieldapp.http import load
+from fieldapp.openapi import doc
+from fieldapp.org import service
+from fieldapp.org.schemas import (
+    FacilitySchema,
+    TownshipSchema,
+    UserCreateSchema,
+    UserUpdateSchema,
+    VillageSchema,
+)
+
+bp = Blueprint("org_api", __name__, url_prefix="/api/v1")
+
+
+def _items(schema: type, rows: list) -> ResponseReturnValue:  # type: ignore[type-arg]
+    return jsonify({"items": schema(many=True).dump(rows), "total": len(rows)})
+
+
+@bp.post("/townships")
+@doc("Add a township", body=TownshipSchema, response=TownshipSchema, status=201)
+def create_township() -> ResponseReturnValue:
+    """County admin adds a township."""
+    require_role(Role.COUNTY_ADMIN)
+    return TownshipSchema().dump(service.create_township(load(TownshipSchema()))), 201
+
+
+@bp.get("/townships")
+@doc("Townships the caller may see", response=TownshipSchema(many=True))
+def list_townships() -> ResponseReturnValue:
+    """Townships in the caller's area."""
+    return _items(TownshipSchema, service.list_townships(current_user()))
+
+
+@bp.post("/villages")
+@doc("Add a village", body=VillageSchema, response=VillageSchema, status=201)
+def create_village() -> ResponseReturnValue:
+    """County admin adds a village to a township."""
+    require_role(Role.COUNTY_ADMIN)
+    return VillageSchema().dump(service.create_village(load(VillageSchema()))), 201
+
+
+@bp.get("/villages")
+@doc("Villages the caller may see", response=VillageSchema(many=True))
+def list_villages() -> ResponseReturnValue:
+    """Villages in the caller's area (``?township_id=`` narrows)."""
+    raw = request.args.get("township_id")
+    try:
+        township_id = uuid.UUID(raw) if raw else None
+    except ValueError:
+        raise ValidationError(
+            "Some query parameters are not valid.", fields={"township_id": ["not a UUID"]}
+        ) from None
+    return _items(VillageSchema, service.list_villages(current_user(), township_id))
+
+
+@bp.post("/facilities")
+@doc("Add a county facility", body=FacilitySchema, response=FacilitySchema, status=201)
+def create_facility() -> ResponseReturnValue:
+    """County admin adds a facility."""
+    require_role(Role.COUNTY_ADMIN)
+    return FacilitySchema().dump(service.create_facility(load(FacilitySchema()))), 201
+
+
+@bp.get("/facilities")
+@doc("County facilities", response=FacilitySchema(many=True))
+def list_facilities() -> ResponseReturnValue:
+    """Every facility a referral can go to."""
+    return _items(FacilitySchema, service.list_facilities())
+
+
+@bp.post("/users")
+@doc("Add a member of staff", body=UserCreateSchema, response=UserSchema, status=201)
+def create_user() -> ResponseReturnValue:
+    """County admin adds a user."""
+    require_role(Role.COUNTY_ADMIN)
+    return UserSchema().dump(service.create_staff_user(load(UserCreateSchema()))), 201
+
+
+@bp.get("/users")
+@doc("Users the caller may see", response=UserSchema(many=True))
+def list_users() -> ResponseReturnValue:
+    """Staff in the caller's area."""
+    return _items(UserSchema, service.list_users(current_user()))
+
+
+@bp.get("/users/<uuid:user_id>")
+@doc("One user", response=UserSchema)
+def get_user(user_id: uuid.UUID) -> ResponseReturnValue:
+    """A user in the caller's area."""
+    return UserSchema().dump(service.get_user(current_user(), user_id))
+
+
+@bp.patch("/users/<uuid:user_id>")
+@doc("Edit a user or assign villages", body=UserUpdateSchema, response=UserSchema)
+def update_user(user_id: uuid.UUID) -> ResponseReturnValue:
+    """Admins edit users; township managers assign villages to their doctors."""
+    user = require_role(Role.COUNTY_ADMIN, Role.TOWNSHIP_MANAGER)
+    return UserSchema().dump(service.update_staff_user(user, user_id, load(UserUpdateSchema())))

@@ -1,0 +1,66 @@
+"""Townships, villages, facilities and users as the API reads and writes them."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from fieldapp.auth.models import Role
+from fieldapp.schemas import StrictSchema
+
+CODE = validate.And(validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$"))
+NAME = validate.Length(min=1, max=120)
+
+
+class TownshipSchema(StrictSchema):
+    """A township."""
+
+    id = fields.UUID(dump_only=True)
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=NAME)
+
+
+class VillageSchema(StrictSchema):
+    """A village of a township."""
+
+    id = fields.UUID(dump_only=True)
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=NAME)
+    township_id = fields.UUID(required=True)
+
+
+class FacilitySchema(StrictSchema):
+    """A county facility receiving referrals."""
+
+    id = fields.UUID(dump_only=True)
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=NAME)
+    kind = fields.String(load_default="county_hospital", validate=validate.OneOf(["county_hospital"]))
+    phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
+
+
+class UserCreateSchema(StrictSchema):
+    """``POST /api/v1/users`` (county admin)."""
+
+    username = fields.String(
+        required=True, validate=validate.And(validate.Length(min=2, max=64), validate.Regexp(r"^[\w.@-]+$"))
+    )
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    township_id = fields.UUID(allow_none=True, load_default=None)
+    village_ids = fields.List(fields.UUID(), load_default=list)
+    facility_id = fields.UUID(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
+    name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
+
+
+class UserUpdateSchema(StrictSchema):
+    """``PATCH /api/v1/users/{id}``: a manager assigns villages; an admin edits anything."""
+
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=256))
+    role = fields.String(validate=validate.OneOf([r.value for r in Role]))
+    township_id = fields.UUID(allow_none=True)
+    village_ids = fields.List(fields.UUID())
+    facility_id = fields.UUID(allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    name = fields.String(allow_none=True, validate=validate.Length(max=120))
+    active = fields.Boolean()

@@ -1,0 +1,48 @@
+"""Residents as API.md reads and writes them."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from fieldapp.schemas import Instant, PageSchema, StrictSchema
+
+LANGUAGES = ("zh", "en")
+
+
+class ResidentSchema(StrictSchema):
+    """A resident; ``phone_invalid`` and ``opted_out`` are the server's to set."""
+
+    id = fields.UUID(load_default=None)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    sex = fields.String(required=True, validate=validate.OneOf(["M", "F"]))
+    birth_date = fields.Date(required=True)
+    village_id = fields.UUID(required=True)
+    household_id = fields.UUID(allow_none=True, load_default=None)
+    id_number = fields.String(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
+    sms_consent = fields.Boolean(required=True)
+    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+    phone_invalid = fields.Boolean(dump_only=True)
+    opted_out = fields.Boolean(dump_only=True)
+    created_at = Instant(dump_only=True)
+    updated_at = Instant(dump_only=True)
+
+
+class ResidentUpdateSchema(StrictSchema):
+    """``PATCH /api/v1/residents/{id}``: any field of a resident."""
+
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    sex = fields.String(validate=validate.OneOf(["M", "F"]))
+    birth_date = fields.Date()
+    village_id = fields.UUID()
+    household_id = fields.UUID(allow_none=True)
+    id_number = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    sms_consent = fields.Boolean()
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+
+class ResidentPageSchema(PageSchema):
+    """A page of residents."""
+
+    items = fields.List(fields.Nested(ResidentSchema))

@@ -1,0 +1,156 @@
+"""The registry of residents: create, find, read, change; every access audited."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from fieldapp.audit.service import record_access
+from fieldapp.auth.models import User
+from fieldapp.auth.scoping import can_write_residents, resident_clause, village_clause
+from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from fieldapp.extensions import db
+from fieldapp.idempotency import insert_once
+from fieldapp.messaging.models import SmsOptOut
+from fieldapp.org.models import Village
+from fieldapp.org.service import normalize_phone
+from fieldapp.residents.identity import normalize_id_number
+from fieldapp.residents.models import Resident
+from fieldapp.timeutil import local_today
+
+
+def _check_fields(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """Normalise phone and id number and check the village lies in the user's area."""
+    errors: dict[str, list[str]] = {}
+    clean = dict(data)
+    if "phone" in data:
+        try:
+            clean["phone"] = normalize_phone(data["phone"])
+        except ValidationError as error:
+            errors.update(error.fields or {})
+    if data.get("id_number"):
+        number = normalize_id_number(data["id_number"])
+        if number is None:
+            errors["id_number"] = ["not a valid 18-character identity number (check digit)"]
+        clean["id_number"] = number
+    elif "id_number" in data:
+        clean["id_number"] = None
+    if "birth_date" in data and data["birth_date"] > local_today():
+        errors["birth_date"] = ["must not be in the future"]
+    if "birth_date" in data and data["birth_date"] < date(1880, 1, 1):
+        errors["birth_date"] = ["must be after 1880-01-01"]
+    if "village_id" in data:
+        visible = db.session.scalar(
+            select(Village.id).where(Village.id == data["village_id"], village_clause(user))
+        )
+        if visible is None:
+            errors["village_id"] = ["no such village in your area"]
+    if errors:
+        raise ValidationError("Some fields are not valid.", fields=errors)
+    return clean
+
+
+def _raise_duplicate(id_number: str | None) -> None:
+    existing = (
+        db.session.scalar(select(Resident.id).where(Resident.id_number == id_number)) if id_number else None
+    )
+    if existing is not None:
+        raise ConflictError(
+            "A resident with this identity number exists already.",
+            code="duplicate_resident",
+            extra={"existing_id": str(existing)},
+        )
+
+
+def _is_opted_out(phone: str | None) -> bool:
+    return phone is not None and db.session.get(SmsOptOut, phone) is not None
+
+
+def create_resident(user: User, data: dict[str, Any]) -> tuple[Resident, bool]:
+    """Register a resident (idempotent by id); returns ``(resident, created)``."""
+    if not can_write_residents(user):
+        raise ForbiddenError("Your role may not record residents.")
+    clean = _check_fields(user, data)
+
+    def build(digest: str) -> Resident:
+        _raise_duplicate(clean.get("id_number"))
+        fields = {k: v for k, v in clean.items() if v is not None or k != "id"}
+        return Resident(
+            **fields, request_hash=digest, created_by=user.id, opted_out=_is_opted_out(clean.get("phone"))
+        )
+
+    resident, created = insert_once(
+        Resident, data, build, on_conflict=lambda _e: _raise_duplicate(clean.get("id_number"))
+    )
+    if created:
+        record_access(user, "create", "resident", resident.id)
+    db.session.commit()
+    return resident, created
+
+
+def get_resident(user: User, resident_id: uuid.UUID, *, audit: bool = True) -> Resident:
+    """A resident in the user's area, or 404; the read is audited."""
+    resident = db.session.scalar(select(Resident).where(Resident.id == resident_id, resident_clause(user)))
+    if resident is None:
+        raise NotFoundError("No such resident.")
+    if audit:
+        record_access(user, "read", "resident", resident.id)
+        db.session.commit()
+    return resident
+
+
+def update_resident(user: User, resident_id: uuid.UUID, data: dict[str, Any]) -> Resident:
+    """Change a resident's fields; a new phone clears the invalid flag."""
+    if not can_write_residents(user):
+        raise ForbiddenError("Your role may not change residents.")
+    resident = get_resident(user, resident_id, audit=False)
+    clean = _check_fields(user, data)
+    if clean.get("id_number") and clean["id_number"] != resident.id_number:
+        _raise_duplicate(clean["id_number"])
+    if "phone" in clean and clean["phone"] != resident.phone:
+        resident.phone_invalid = False
+        resident.opted_out = _is_opted_out(clean["phone"])
+    for key, value in clean.items():
+        setattr(resident, key, value)
+    record_access(user, "update", "resident", resident.id)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _raise_duplicate(clean.get("id_number"))
+        raise
+    return resident
+
+
+def search_residents(
+    user: User, *, village_id: uuid.UUID | None, q: str | None, page: int, per_page: int
+) -> tuple[list[Resident], int]:
+    """A page of residents in the user's area matching ``q`` (name, phone or id number)."""
+    query = select(Resident).where(resident_clause(user))
+    if village_id is not None:
+        query = query.where(Resident.village_id == village_id)
+    if q:
+        term = q.strip()
+        like = f"%{term.replace('%', '').replace('_', '')}%"
+        digits = "".join(ch for ch in term if ch.isdigit())
+        conditions = [Resident.name.like(like), Resident.id_number == term.upper()]
+        if len(digits) >= 4:
+            conditions.append(Resident.phone.like(f"%{digits}%"))
+        query = query.where(or_(*conditions))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def enrollments_of(resident_id: uuid.UUID) -> list[Any]:
+    """A resident's enrollments, newest first."""
+    from fieldapp.followups.models import Enrollment
+
+    query = select(Enrollment).where(Enrollment.resident_id == resident_id)
+    return list(db.session.scalars(query.order_by(Enrollment.enrolled_on.desc())))

@@ -1,0 +1,36 @@
+"""Marshmallow building blocks shared by every area's schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from fieldapp.timeutil import as_utc, isoformat_local
+
+
+class Instant(fields.DateTime):
+    """An ISO 8601 instant; loads to aware UTC (naive is local time), dumps with the local offset."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return as_utc(parsed)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return isoformat_local(value)
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error, so a typo never silently drops data."""
+
+    class Meta:
+        unknown = "raise"
+
+
+class PageSchema(Schema):
+    """The paging envelope of list answers."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
