@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
+
+from fieldapp.auth.context import current_user
+from fieldapp.http import load
+from fieldapp.openapi import doc
+from fieldapp.patrols import service
+from fieldapp.patrols.schemas import PatrolListSchema, PatrolQuerySchema, PatrolSchema
 
 bp = Blueprint("patrols_api", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/patrols")
+@doc("Plan a patrol", body=PatrolSchema, response=PatrolSchema, status=201)
+def create_patrol() -> ResponseReturnValue:
+    """Township staff plan a patrol; the same id and body again answers 200."""
+    patrol, created = service.create_patrol(current_user(), load(PatrolSchema()))
+    return PatrolSchema().dump(patrol), 201 if created else 200
+
+
+@bp.get("/patrols")
+@doc("Planned patrols", query=PatrolQuerySchema, response=PatrolListSchema)
+def list_patrols() -> ResponseReturnValue:
+    """Patrols in the caller's area, optionally of one township and a date range."""
+    args = load(PatrolQuerySchema(), {k: v for k, v in request.args.items() if v != ""})
+    rows = service.list_patrols(current_user(), args["township_id"], args["date_from"], args["date_to"])
+    return PatrolListSchema().dump({"items": rows, "total": len(rows)})
