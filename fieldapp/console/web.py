@@ -1,0 +1,93 @@
+"""The console blueprint, its guards (sign-in, role, CSRF) and helpers shared by its pages."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaValidationError
+
+from fieldapp.auth.models import Role, User
+from fieldapp.errors import APIError, ForbiddenError, NotFoundError, flatten_messages
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+CONSOLE_ROLES = (Role.TOWNSHIP_MANAGER, Role.REFERRAL_DESK, Role.COUNTY_ADMIN)
+# Endpoints a browser fetches without a page around them (the worker script).
+OPEN_ENDPOINTS = {"console.service_worker"}
+
+
+@bp.before_request
+def guard_console() -> ResponseReturnValue | None:
+    """Signed-in console roles only; every form POST carries the session's CSRF token."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    user: User | None = g.get("user")
+    if user is None:
+        return redirect(url_for("auth_views.login_form", next=request.full_path.rstrip("?")))
+    if user.role not in CONSOLE_ROLES:
+        raise ForbiddenError(_("The console is for township managers, the referral desk and county admins."))
+    if request.method == "POST":
+        sent = request.form.get("csrf_token", "")
+        expected = session.get("csrf", "")
+        if not expected or not hmac.compare_digest(str(sent), str(expected)):
+            raise ForbiddenError(_("The form has expired; reload the page."), code="csrf_failed")
+    return None
+
+
+def me() -> User:
+    """The signed-in console user (the guard made sure there is one)."""
+    return g.user  # type: ignore[no-any-return]
+
+
+def uuid_arg(name: str, source: Any = None) -> uuid.UUID | None:
+    """A UUID from the query string (or ``source``); a malformed one is a 404."""
+    raw = (source if source is not None else request.args).get(name)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise NotFoundError(_("Not found.")) from None
+
+
+def form_data(schema: Schema, *, lists: tuple[str, ...] = (), partial: bool = False) -> dict[str, Any]:
+    """The POSTed form as ``schema`` loads it: blanks dropped, ``lists`` as lists."""
+    raw: dict[str, Any] = {}
+    for key in request.form:
+        if key == "csrf_token" or key.startswith("_"):
+            continue
+        if key in lists:
+            raw[key] = [v for v in request.form.getlist(key) if v]
+        elif request.form[key].strip() != "":
+            raw[key] = request.form[key].strip()
+    for key in lists:
+        raw.setdefault(key, [])
+    return schema.load(raw, partial=partial)  # type: ignore[no-any-return]
+
+
+def submit(action: Callable[[], Any], done: str, back: str) -> ResponseReturnValue:
+    """Run a form's service call; flash ``done`` and go back, or flash what was wrong."""
+    try:
+        action()
+    except SchemaValidationError as error:
+        _flash_fields(flatten_messages(error.messages))
+    except APIError as error:
+        if error.status == 404:
+            raise
+        flash(error.message, "error")
+        _flash_fields(error.fields or {})
+    else:
+        flash(done, "ok")
+    return redirect(back)
+
+
+def _flash_fields(fields: dict[str, list[str]]) -> None:
+    for name, problems in fields.items():
+        flash(f"{name}: {'; '.join(problems)}", "error")
