@@ -41,9 +41,11 @@ class Referral(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     decided_note: Mapped[str | None] = mapped_column(Text)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
+    completion_note: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
     escalations: Mapped[list[ReferralEscalation]] = relationship(
         order_by="ReferralEscalation.level", lazy="selectin"
