@@ -63,3 +63,57 @@ def pages(total: int, page: int, per_page: int) -> dict[str, Any]:
         "next": page + 1 if page < last else None,
         "total": total,
     }
+
+
+@dataclass(frozen=True)
+class ResidentHistory:
+    """What a resident's page shows besides the resident: history, messages, referrals."""
+
+    followups: list[Any]
+    messages: list[Any]
+    replies: list[Any]
+    referrals: list[Any]
+
+
+HISTORY_LIMIT = 100
+
+
+def resident_history(user: User, resident_id: uuid.UUID, *, with_messages: bool) -> ResidentHistory:
+    """A visible resident's follow-ups, SMS both ways and referrals (the caller checked visibility)."""
+    from fieldapp.auth.scoping import referral_clause
+    from fieldapp.followups.models import FollowUp
+    from fieldapp.messaging.models import InboundMessage, Message
+    from fieldapp.referrals.models import Referral
+
+    followups = db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.resident_id == resident_id)
+        .order_by(FollowUp.performed_at.desc())
+        .limit(HISTORY_LIMIT)
+    )
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(Referral.resident_id == resident_id, referral_clause(user))
+        .order_by(Referral.created_at.desc())
+        .limit(HISTORY_LIMIT)
+    )
+    messages: list[Any] = []
+    replies: list[Any] = []
+    if with_messages:
+        messages = list(
+            db.session.scalars(
+                select(Message)
+                .where(Message.resident_id == resident_id)
+                .order_by(Message.created_at.desc())
+                .limit(HISTORY_LIMIT)
+            )
+        )
+        replies = list(
+            db.session.scalars(
+                select(InboundMessage)
+                .where(InboundMessage.resident_id == resident_id)
+                .order_by(InboundMessage.received_at.desc())
+                .limit(HISTORY_LIMIT)
+            )
+        )
+    return ResidentHistory(list(followups), messages, replies, list(referrals))

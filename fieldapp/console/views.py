@@ -53,7 +53,13 @@ def console_time(value: datetime) -> str:
 @bp.context_processor
 def console_helpers() -> dict[str, Any]:
     """Names every console template uses."""
-    return {"role_name": role_name, "word": word, "action_name": word, "menu_for": menu_for}
+    return {
+        "role_name": role_name,
+        "word": word,
+        "action_name": word,
+        "menu_for": menu_for,
+        "menu_endpoints": current_app.view_functions,
+    }
 
 
 @bp.get("/")
@@ -71,4 +77,4 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import admin, manager  # noqa: E402, F401  (registers the pages on bp)
