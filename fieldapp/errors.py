@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.exceptions import HTTPException
+
+from fieldapp.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,15 @@ HTTP_CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
+}
+
+# Plain words for the errors Werkzeug raises itself (routing, body size, rate limits).
+HTTP_MESSAGES = {
+    400: "The request is not valid.",
+    404: "No such resource.",
+    405: "This method is not allowed here.",
+    415: "The body must be JSON (Content-Type: application/json).",
+    429: "Too many requests; try again later.",
 }
 
 
@@ -136,12 +148,24 @@ def _respond(status: int, code: str, message: str, fields: Any = None, **extra: 
     return response
 
 
+def _message_for(error: HTTPException, status: int) -> str:
+    """Our own words for Werkzeug's errors; a rate limit explains itself."""
+    if isinstance(error, RateLimitExceeded):
+        return str(error.description)
+    if status == 413:
+        return f"The body is larger than the limit ({current_app.config['MAX_CONTENT_LENGTH']} bytes)."
+    return HTTP_MESSAGES.get(status) or error.description or HTTP_CODES.get(status, "error")
+
+
 def register_errors(app: Flask) -> None:
     """Render every error as the envelope (API) or an HTML page (elsewhere)."""
 
     @app.errorhandler(APIError)
     def handle_api_error(error: APIError) -> Response:
-        return _respond(error.status, error.code, error.message, error.fields, **error.extra)
+        response = _respond(error.status, error.code, error.message, error.fields, **error.extra)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.errorhandler(SchemaValidationError)
     def handle_schema_error(error: SchemaValidationError) -> Response:
@@ -153,7 +177,7 @@ def register_errors(app: Flask) -> None:
     def handle_http_error(error: HTTPException) -> Response:
         status = error.code or 500
         code = HTTP_CODES.get(status, "error")
-        response = _respond(status, code, error.description or code)
+        response = _respond(status, code, _message_for(error, status))
         # Keep the headers that tell a client what to do next.
         for name, value in error.get_headers():
             if name.lower() in ("allow", "retry-after"):
@@ -163,4 +187,5 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
         return _respond(500, "internal_error", "Something went wrong on our side.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, session
+from flask_babel import get_locale
 
 from fieldapp.extensions import babel
 
@@ -21,3 +22,4 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale selector."""
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -15,6 +15,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema
 
+from fieldapp.auth.context import PUBLIC_API_ENDPOINTS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 ERROR_SCHEMA = {
@@ -93,7 +95,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "summary": meta.get("summary") or (view.__doc__ or rule.endpoint).strip().splitlines()[0],
                 "tags": [meta.get("tag") or rule.endpoint.split(".")[0]],
-                "security": [{"bearer": []}],
+                "security": [] if rule.endpoint in PUBLIC_API_ENDPOINTS else [{"bearer": []}],
                 "responses": {
                     "default": {
                         "description": "Error envelope",

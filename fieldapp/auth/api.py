@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Blueprint, current_app, g, jsonify, request, session
 from flask.typing import ResponseReturnValue
 
@@ -16,6 +19,8 @@ from fieldapp.openapi import doc
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _sign_in_failed(response: object) -> bool:
     """Only failed sign-ins count towards the limits."""
@@ -23,11 +28,10 @@ def _sign_in_failed(response: object) -> bool:
 
 
 def _account_key() -> str:
-    data = request.get_json(silent=True)
-    username = data.get("username") if isinstance(data, dict) else None
-    if not username:
-        username = request.form.get("username", "")
-    return f"account:{str(username).strip().lower()}"
+    """The account a sign-in attempt names (JSON body or form), case-insensitively."""
+    data = request.get_json(silent=True) if request.is_json else None
+    username = data.get("username") if isinstance(data, dict) else request.form.get("username")
+    return f"account:{str(username or '').strip().lower()}"
 
 
 def account_limit() -> str:
@@ -40,15 +44,30 @@ def address_limit() -> str:
     return str(current_app.config["LOGIN_FAILURES_PER_ADDRESS"])
 
 
-sign_in_limits = [
-    limiter.limit(account_limit, key_func=_account_key, deduct_when=_sign_in_failed),
-    limiter.limit(address_limit, deduct_when=_sign_in_failed),
-]
+LIMITED_MESSAGE = "Too many failed sign-in attempts; try again later."
+
+# Shared by the API sign-in and the /login form, so failures on either count together.
+sign_in_limits = (
+    limiter.shared_limit(
+        account_limit,
+        scope="sign-in-account",
+        key_func=_account_key,
+        deduct_when=_sign_in_failed,
+        error_message=LIMITED_MESSAGE,
+    ),
+    limiter.shared_limit(
+        address_limit, scope="sign-in-address", deduct_when=_sign_in_failed, error_message=LIMITED_MESSAGE
+    ),
+)
+
+
+def limit_sign_in(view: F) -> F:
+    """Apply both failed-sign-in limits (per account and per address) to ``view``."""
+    return sign_in_limits[0](sign_in_limits[1](view))  # type: ignore[return-value]
 
 
 @bp.post("/auth/token")
-@sign_in_limits[0]
-@sign_in_limits[1]
+@limit_sign_in
 @doc("Sign in and get a bearer token", body=TokenRequestSchema, response=TokenSchema)
 def issue_token() -> ResponseReturnValue:
     """Exchange a username and password for a bearer token."""

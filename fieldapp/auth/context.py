@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, g, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import TokenProblem, user_for_token
@@ -18,6 +19,8 @@ from fieldapp.extensions import db
 
 # /api/v1 endpoints anyone may call; every other one needs a signed-in user.
 PUBLIC_API_ENDPOINTS = {"auth_api.issue_token", "meta.openapi", "messaging_api.vapid_public_key"}
+# Endpoints that never look at the user (the health check must not need the database twice).
+NO_USER_ENDPOINTS = {"static", "meta.healthz"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -77,8 +80,11 @@ def _check_csrf() -> None:
 
 
 def _guard_api() -> None:
+    if request.endpoint in NO_USER_ENDPOINTS:
+        return
     _load_user()
-    if not request.path.startswith("/api/"):
+    # An unknown route or method answers 404/405 whoever asks.
+    if not request.path.startswith("/api/") or request.routing_exception is not None:
         return
     if request.endpoint in PUBLIC_API_ENDPOINTS:
         return
@@ -91,6 +97,12 @@ def _guard_api() -> None:
 
 def init_app(app: Flask) -> None:
     """Authenticate every request; /api/v1 refuses anonymous callers."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Behind a reverse proxy the client's address (rate limits, audit) is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.before_request(_guard_api)
     app.jinja_env.globals["csrf_token"] = csrf_token
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldapp.dbtypes import Timestamped, UTCDateTime, new_id
+from fieldapp.dbtypes import Idempotent, Timestamped, UTCDateTime, new_id
 from fieldapp.extensions import db
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.timeutil import utcnow
@@ -33,7 +33,7 @@ user_villages = Table(
 )
 
 
-class User(Timestamped, db.Model):  # type: ignore[name-defined,misc]
+class User(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """A member of staff who signs in."""
 
     __tablename__ = "users"

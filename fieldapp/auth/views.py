@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlparse
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from fieldapp.auth.api import sign_in_limits
+from fieldapp.auth.api import limit_sign_in
 from fieldapp.auth.context import csrf_token, sign_in_session
 from fieldapp.auth.models import Role
 from fieldapp.auth.service import check_credentials
@@ -39,12 +40,25 @@ def login_form() -> ResponseReturnValue:
     return render_template("login.html", next=request.args.get("next", ""), error=None)
 
 
+def _login_is_forged() -> bool:
+    """A sign-in posted from another site (login CSRF).
+
+    The form's token must match when it is sent; a client without the form
+    (a script posting username and password) is accepted unless its browser
+    says the post came from another origin.
+    """
+    sent = request.form.get("csrf_token")
+    if sent is not None:
+        return not hmac.compare_digest(sent, str(session.get("csrf", "")))
+    origin = request.headers.get("Origin")
+    return origin is not None and origin.rstrip("/") != request.host_url.rstrip("/")
+
+
 @bp.post("/login")
-@sign_in_limits[0]
-@sign_in_limits[1]
+@limit_sign_in
 def login() -> ResponseReturnValue:
     """Check the form's credentials and start a session."""
-    if request.form.get("csrf_token") != session.get("csrf"):
+    if _login_is_forged():
         raise ForbiddenError(_("The form has expired; reload the page."), code="csrf_failed")
     user = check_credentials(request.form.get("username", ""), request.form.get("password", ""))
     if user is None:
@@ -59,7 +73,8 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """End the session (the form carries the CSRF token)."""
-    if g.get("auth_via") == "session" and request.form.get("csrf_token") != session.get("csrf"):
+    sent = request.form.get("csrf_token", "")
+    if g.get("auth_via") == "session" and not hmac.compare_digest(sent, str(session.get("csrf", ""))):
         raise ForbiddenError(_("The form has expired; reload the page."), code="csrf_failed")
     session.clear()
     csrf_token()

@@ -25,6 +25,11 @@ from fieldapp.org.schemas import (
 bp = Blueprint("org_api", __name__, url_prefix="/api/v1")
 
 
+def _status(created: bool) -> int:
+    """201 for a new row, 200 for a replay of the same id and body."""
+    return 201 if created else 200
+
+
 def _items(schema: type, rows: list) -> ResponseReturnValue:  # type: ignore[type-arg]
     return jsonify({"items": schema(many=True).dump(rows), "total": len(rows)})
 
@@ -34,7 +39,8 @@ def _items(schema: type, rows: list) -> ResponseReturnValue:  # type: ignore[typ
 def create_township() -> ResponseReturnValue:
     """County admin adds a township."""
     require_role(Role.COUNTY_ADMIN)
-    return TownshipSchema().dump(service.create_township(load(TownshipSchema()))), 201
+    row, created = service.create_township(load(TownshipSchema()))
+    return TownshipSchema().dump(row), _status(created)
 
 
 @bp.get("/townships")
@@ -49,7 +55,8 @@ def list_townships() -> ResponseReturnValue:
 def create_village() -> ResponseReturnValue:
     """County admin adds a village to a township."""
     require_role(Role.COUNTY_ADMIN)
-    return VillageSchema().dump(service.create_village(load(VillageSchema()))), 201
+    row, created = service.create_village(load(VillageSchema()))
+    return VillageSchema().dump(row), _status(created)
 
 
 @bp.get("/villages")
@@ -71,7 +78,8 @@ def list_villages() -> ResponseReturnValue:
 def create_facility() -> ResponseReturnValue:
     """County admin adds a facility."""
     require_role(Role.COUNTY_ADMIN)
-    return FacilitySchema().dump(service.create_facility(load(FacilitySchema()))), 201
+    row, created = service.create_facility(load(FacilitySchema()))
+    return FacilitySchema().dump(row), _status(created)
 
 
 @bp.get("/facilities")
@@ -86,7 +94,8 @@ def list_facilities() -> ResponseReturnValue:
 def create_user() -> ResponseReturnValue:
     """County admin adds a user."""
     require_role(Role.COUNTY_ADMIN)
-    return UserSchema().dump(service.create_staff_user(load(UserCreateSchema()))), 201
+    user, created = service.create_staff_user(load(UserCreateSchema()))
+    return UserSchema().dump(user), _status(created)
 
 
 @bp.get("/users")

@@ -7,11 +7,11 @@ import uuid
 from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldapp.dbtypes import Timestamped, new_id
+from fieldapp.dbtypes import Idempotent, Timestamped, new_id
 from fieldapp.extensions import db
 
 
-class Township(Timestamped, db.Model):  # type: ignore[name-defined,misc]
+class Township(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """A township and its health centre."""
 
     __tablename__ = "townships"
@@ -28,7 +28,7 @@ class Township(Timestamped, db.Model):  # type: ignore[name-defined,misc]
         return self.name if self.name.endswith(("卫生院", "Health Centre")) else f"{self.name}卫生院"
 
 
-class Village(Timestamped, db.Model):  # type: ignore[name-defined,misc]
+class Village(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """An administrative village with (or without) a village clinic."""
 
     __tablename__ = "villages"
@@ -41,7 +41,7 @@ class Village(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     township: Mapped[Township] = relationship(back_populates="villages", lazy="joined")
 
 
-class Facility(Timestamped, db.Model):  # type: ignore[name-defined,misc]
+class Facility(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """A county-level facility that receives upward referrals."""
 
     __tablename__ = "facilities"

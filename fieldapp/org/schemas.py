@@ -14,7 +14,7 @@ NAME = validate.Length(min=1, max=120)
 class TownshipSchema(StrictSchema):
     """A township."""
 
-    id = fields.UUID(dump_only=True)
+    id = fields.UUID(load_default=None)
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=NAME)
 
@@ -22,7 +22,7 @@ class TownshipSchema(StrictSchema):
 class VillageSchema(StrictSchema):
     """A village of a township."""
 
-    id = fields.UUID(dump_only=True)
+    id = fields.UUID(load_default=None)
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=NAME)
     township_id = fields.UUID(required=True)
@@ -31,7 +31,7 @@ class VillageSchema(StrictSchema):
 class FacilitySchema(StrictSchema):
     """A county facility receiving referrals."""
 
-    id = fields.UUID(dump_only=True)
+    id = fields.UUID(load_default=None)
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=NAME)
     kind = fields.String(load_default="county_hospital", validate=validate.OneOf(["county_hospital"]))
@@ -41,6 +41,7 @@ class FacilitySchema(StrictSchema):
 class UserCreateSchema(StrictSchema):
     """``POST /api/v1/users`` (county admin)."""
 
+    id = fields.UUID(load_default=None)
     username = fields.String(
         required=True, validate=validate.And(validate.Length(min=2, max=64), validate.Regexp(r"^[\w.@-]+$"))
     )

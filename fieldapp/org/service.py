@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import phonenumbers
 from sqlalchemy import select
@@ -14,7 +15,10 @@ from fieldapp.auth.scoping import TOWNSHIP_ROLES, township_clause, village_claus
 from fieldapp.auth.service import hash_password
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
+from fieldapp.idempotency import insert_once
 from fieldapp.org.models import Facility, Township, Village
+
+M = TypeVar("M")
 
 
 def normalize_phone(raw: str | None, field: str = "phone") -> str | None:
@@ -30,20 +34,27 @@ def normalize_phone(raw: str | None, field: str = "phone") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _commit_unique(what: str) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ConflictError(f"A {what} with this code or name exists already.") from None
+def _insert(model: type[M], data: dict[str, Any], build: Callable[[str], M], what: str) -> tuple[M, bool]:
+    """Insert once by id (a replay answers the stored row); a taken code or name is 409."""
+
+    def taken(_error: IntegrityError) -> None:
+        raise ConflictError(f"A {what} with this code or name exists already.")
+
+    row, created = insert_once(model, data, build, on_conflict=taken)
+    db.session.commit()
+    return row, created
 
 
-def create_township(data: dict[str, Any]) -> Township:
-    """Add a township."""
-    township = Township(**data)
-    db.session.add(township)
-    _commit_unique("township")
-    return township
+def _without_id(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a new row; the server picks the id when the client did not."""
+    return {k: v for k, v in data.items() if k != "id" or v is not None}
+
+
+def create_township(data: dict[str, Any]) -> tuple[Township, bool]:
+    """Add a township; returns ``(township, created)``."""
+    return _insert(
+        Township, data, lambda digest: Township(**_without_id(data), request_hash=digest), "township"
+    )
 
 
 def get_township(township_id: uuid.UUID) -> Township:
@@ -54,23 +65,19 @@ def get_township(township_id: uuid.UUID) -> Township:
     return township
 
 
-def create_village(data: dict[str, Any]) -> Village:
-    """Add a village to an existing township."""
+def create_village(data: dict[str, Any]) -> tuple[Village, bool]:
+    """Add a village to an existing township; returns ``(village, created)``."""
     if db.session.get(Township, data["township_id"]) is None:
         raise ValidationError("Some fields are not valid.", fields={"township_id": ["no such township"]})
-    village = Village(**data)
-    db.session.add(village)
-    _commit_unique("village")
-    return village
+    return _insert(Village, data, lambda digest: Village(**_without_id(data), request_hash=digest), "village")
 
 
-def create_facility(data: dict[str, Any]) -> Facility:
-    """Add a county facility."""
+def create_facility(data: dict[str, Any]) -> tuple[Facility, bool]:
+    """Add a county facility; returns ``(facility, created)``."""
     data = {**data, "phone": normalize_phone(data.get("phone"))}
-    facility = Facility(**data)
-    db.session.add(facility)
-    _commit_unique("facility")
-    return facility
+    return _insert(
+        Facility, data, lambda digest: Facility(**_without_id(data), request_hash=digest), "facility"
+    )
 
 
 def list_townships(user: User) -> list[Township]:
@@ -145,26 +152,32 @@ def _check_placement(data: dict[str, Any]) -> list[Village]:
     return villages
 
 
-def create_staff_user(data: dict[str, Any]) -> User:
-    """Create a member of staff (county admin only)."""
+def create_staff_user(data: dict[str, Any]) -> tuple[User, bool]:
+    """Create a member of staff (county admin only); returns ``(user, created)``.
+
+    A replay is recognised without the password, which is never hashed into the request hash.
+    """
     villages = _check_placement(data)
-    user = User(
-        username=data["username"],
-        password_hash=hash_password(data["password"]),
-        role=data["role"],
-        township_id=data.get("township_id"),
-        facility_id=data.get("facility_id"),
-        phone=normalize_phone(data.get("phone")),
-        name=data.get("name"),
-    )
-    user.villages = villages
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ConflictError("That username is taken.") from None
-    return user
+    phone = normalize_phone(data.get("phone"))
+
+    def build(digest: str) -> User:
+        user = User(
+            username=data["username"],
+            password_hash=hash_password(data["password"]),
+            role=data["role"],
+            township_id=data.get("township_id"),
+            facility_id=data.get("facility_id"),
+            phone=phone,
+            name=data.get("name"),
+            request_hash=digest,
+        )
+        if data.get("id") is not None:
+            user.id = data["id"]
+        user.villages = villages
+        return user
+
+    public = {k: v for k, v in data.items() if k != "password"}
+    return _insert(User, public, build, "user")
 
 
 def update_staff_user(caller: User, user_id: uuid.UUID, data: dict[str, Any]) -> User:

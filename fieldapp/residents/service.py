@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp.audit.service import record_access
@@ -126,6 +126,20 @@ def update_resident(user: User, resident_id: uuid.UUID, data: dict[str, Any]) ->
     return resident
 
 
+SEARCH_MIN_DIGITS = 4
+
+
+def _matches(term: str) -> ColumnElement[bool]:
+    """Name contains ``term``; or the phone or identity number contains its digits (4 or more)."""
+    pattern = term.replace("\\", "").replace("%", "").replace("_", "")
+    conditions = [Resident.name.ilike(f"%{pattern}%")]
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) >= SEARCH_MIN_DIGITS:
+        conditions.append(Resident.phone.like(f"%{digits}%"))
+        conditions.append(Resident.id_number.like(f"%{pattern.upper()}%"))
+    return or_(*conditions)
+
+
 def search_residents(
     user: User, *, village_id: uuid.UUID | None, q: str | None, page: int, per_page: int
 ) -> tuple[list[Resident], int]:
@@ -133,14 +147,9 @@ def search_residents(
     query = select(Resident).where(resident_clause(user))
     if village_id is not None:
         query = query.where(Resident.village_id == village_id)
-    if q:
-        term = q.strip()
-        like = f"%{term.replace('%', '').replace('_', '')}%"
-        digits = "".join(ch for ch in term if ch.isdigit())
-        conditions = [Resident.name.like(like), Resident.id_number == term.upper()]
-        if len(digits) >= 4:
-            conditions.append(Resident.phone.like(f"%{digits}%"))
-        query = query.where(or_(*conditions))
+    term = (q or "").strip()
+    if term:
+        query = query.where(_matches(term))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.session.scalars(
         query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
