@@ -1,0 +1,440 @@
+"""BPHS indicators, village coverage and doctors' work, each computed by set-based SQL.
+
+Nothing here loads residents into Python: every figure is a GROUP BY over the
+area's rows, so a county of 300,000 residents costs a few queries, not a loop.
+Years are calendar years of the deployment's time zone; instants are compared
+with the UTC bounds of that local year.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+
+from fieldapp.auth.models import Role, User, user_villages
+from fieldapp.auth.scoping import FIELD_ROLES, TOWNSHIP_ROLES
+from fieldapp.errors import ForbiddenError, NotFoundError
+from fieldapp.extensions import db
+from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.messaging.models import Message, MessageStatus
+from fieldapp.org.models import Township, Village
+from fieldapp.referrals.models import Referral
+from fieldapp.residents.models import Resident
+from fieldapp.timeutil import local_today, local_zone, utcnow
+
+CONDITIONS = ("hypertension", "diabetes")
+# DOMAIN.md: at least 4 face-to-face follow-ups a year; phone calls do not count.
+FOLLOWUPS_PER_YEAR = 4
+FACE_TO_FACE_MODES = ("clinic", "home")
+CONTROLLED = "controlled"
+REFERRAL_STATUSES = ("pending", "accepted", "declined", "completed", "cancelled")
+# A village with no visit of any kind in this many days is a blank spot.
+COVERAGE_WINDOW_DAYS = 30
+# An overdue enrollment is lost to follow-up when overdue by more than this.
+LOST_AFTER_DAYS = 90
+RATE_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Year:
+    """A local calendar year: its first and last dates and the UTC instants that bound it."""
+
+    year: int
+    first_day: date
+    last_day: date
+    starts_at: datetime
+    ends_at: datetime
+
+    @classmethod
+    def of(cls, year: int) -> Year:
+        """The local calendar year ``year``."""
+        return cls(
+            year=year,
+            first_day=date(year, 1, 1),
+            last_day=date(year, 12, 31),
+            starts_at=_local_midnight(date(year, 1, 1)),
+            ends_at=_local_midnight(date(year + 1, 1, 1)),
+        )
+
+    def contains(self, column: Any) -> ColumnElement[bool]:
+        """``column`` (a UTC instant) falls in this local year."""
+        return and_(column >= self.starts_at, column < self.ends_at)
+
+    def month_of(self, column: Any) -> Any:
+        """The local month (1-12) of an instant in this year, computed portably in SQL."""
+        starts = [_local_midnight(date(self.year, month, 1)) for month in range(2, 13)]
+        return case(*[(column < start, month) for month, start in enumerate(starts, start=1)], else_=12)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=local_zone()).astimezone(UTC)
+
+
+def rate(part: int, whole: int) -> float:
+    """``part / whole`` rounded half up to 4 places; 0 when ``whole`` is 0."""
+    if whole == 0:
+        return 0.0
+    return float((Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP))
+
+
+def report_township(user: User, township_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The township a report covers (``None``: the whole county), as the user may see it.
+
+    A county admin chooses (or takes the county); township staff always get their
+    own township, and another one is 404 like anything outside their area.
+    """
+    if user.role == Role.COUNTY_ADMIN:
+        if township_id is not None and db.session.get(Township, township_id) is None:
+            raise NotFoundError("No such township.")
+        return township_id
+    if user.role in TOWNSHIP_ROLES and user.township_id is not None:
+        if township_id is not None and township_id != user.township_id:
+            raise NotFoundError("No such township.")
+        return user.township_id
+    raise ForbiddenError("Reports are for township staff and county admins.")
+
+
+def _in_township(village_column: Any, township_id: uuid.UUID | None) -> ColumnElement[bool]:
+    if township_id is None:
+        return true()
+    return village_column.in_(select(Village.id).where(Village.township_id == township_id))
+
+
+def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
+    """Managed residents per condition (and village), with the months of the year they were enrolled.
+
+    A resident enrolled twice in one year for a condition (closed, then enrolled
+    again) counts once, from the first enrolled month to the last.
+    """
+    first_month = case(
+        (Enrollment.enrolled_on < year.first_day, 1),
+        else_=cast(extract("month", Enrollment.enrolled_on), Integer),
+    )
+    last_month = case(
+        (or_(Enrollment.closed_on.is_(None), Enrollment.closed_on > year.last_day), 12),
+        else_=cast(extract("month", Enrollment.closed_on), Integer),
+    )
+    return (
+        select(
+            Enrollment.resident_id,
+            Enrollment.condition,
+            Resident.village_id,
+            func.min(first_month).label("first_month"),
+            func.max(last_month).label("last_month"),
+        )
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .where(
+            Enrollment.enrolled_on <= year.last_day,
+            or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= year.first_day),
+            _in_township(Resident.village_id, township_id),
+        )
+        .group_by(Enrollment.resident_id, Enrollment.condition, Resident.village_id)
+        .cte("spans")
+    )
+
+
+def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
+    """Rows of (condition, village_id or None, managed, standardized, controlled)."""
+    spans = _enrollment_spans(township_id, year)
+    same_person = and_(FollowUp.resident_id == spans.c.resident_id, FollowUp.condition == spans.c.condition)
+    partition = (FollowUp.resident_id, FollowUp.condition)
+    # One pass over the year's follow-ups: the newest one's classification, and the
+    # face-to-face count of the same (resident, condition) carried on that row.
+    latest = (
+        select(
+            FollowUp.resident_id,
+            FollowUp.condition,
+            FollowUp.classification,
+            func.row_number()
+            .over(partition_by=partition, order_by=(FollowUp.performed_at.desc(), FollowUp.id.desc()))
+            .label("newest"),
+            func.sum(case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0))
+            .over(partition_by=partition)
+            .label("face_to_face"),
+        )
+        .join(spans, same_person)
+        .where(year.contains(FollowUp.performed_at))
+        .cte("latest")
+    )
+    months = spans.c.last_month - spans.c.first_month + 1
+    # n >= ceil(4m/12) holds exactly when 12n >= 4m, for whole n: no division in SQL.
+    standardized = 12 * func.coalesce(latest.c.face_to_face, 0) >= FOLLOWUPS_PER_YEAR * months
+    village = spans.c.village_id if by_village else literal(None)
+    query = (
+        select(
+            spans.c.condition,
+            village.label("village_id"),
+            func.count().label("managed"),
+            func.sum(case((standardized, 1), else_=0)).label("standardized"),
+            func.sum(case((latest.c.classification == CONTROLLED, 1), else_=0)).label("controlled"),
+        )
+        .select_from(spans)
+        .outerjoin(
+            latest,
+            and_(
+                latest.c.resident_id == spans.c.resident_id,
+                latest.c.condition == spans.c.condition,
+                latest.c.newest == 1,
+            ),
+        )
+        .group_by(spans.c.condition, *([spans.c.village_id] if by_village else []))
+    )
+    return list(db.session.execute(query))
+
+
+def _condition_block(managed: int, standardized: int, controlled: int) -> dict[str, Any]:
+    return {
+        "managed": managed,
+        "standardized": standardized,
+        "standardized_management_rate": rate(standardized, managed),
+        "controlled": controlled,
+        "control_rate": rate(controlled, managed),
+    }
+
+
+def _blocks(rows: list[Any]) -> dict[str, dict[str, Any]]:
+    """Indicators per condition from rows of one group (zeros for a condition with none)."""
+    found = {row.condition: row for row in rows}
+    return {
+        condition: _condition_block(
+            int(found[condition].managed) if condition in found else 0,
+            int(found[condition].standardized or 0) if condition in found else 0,
+            int(found[condition].controlled or 0) if condition in found else 0,
+        )
+        for condition in CONDITIONS
+    }
+
+
+def _followup_counts(township_id: uuid.UUID | None, year: Year) -> dict[str, int]:
+    face_to_face = func.sum(case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0))
+    query = (
+        select(func.count(), face_to_face)
+        .select_from(FollowUp)
+        .join(Resident, Resident.id == FollowUp.resident_id)
+        .where(year.contains(FollowUp.performed_at), _in_township(Resident.village_id, township_id))
+    )
+    total, f2f = db.session.execute(query).one()
+    return {"total": int(total or 0), "face_to_face": int(f2f or 0)}
+
+
+def _overdue_counts(township_id: uuid.UUID | None, today: date) -> tuple[int, int]:
+    """Active enrollments overdue today, and those of them lost to follow-up."""
+    lost = func.sum(case((Enrollment.next_due_on < today - timedelta(days=LOST_AFTER_DAYS), 1), else_=0))
+    query = (
+        select(func.count(), lost)
+        .select_from(Enrollment)
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .where(
+            Enrollment.status == "active",
+            Enrollment.next_due_on < today,
+            _in_township(Resident.village_id, township_id),
+        )
+    )
+    overdue, lost_count = db.session.execute(query).one()
+    return int(overdue or 0), int(lost_count or 0)
+
+
+def _by_status(rows: Iterable[Any], statuses: tuple[str, ...]) -> dict[str, int]:
+    counts = {status: 0 for status in statuses}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def _referral_counts(township_id: uuid.UUID | None, year: Year) -> dict[str, int]:
+    query = select(Referral.status, func.count()).where(year.contains(Referral.created_at))
+    if township_id is not None:
+        query = query.where(Referral.township_id == township_id)
+    return _by_status(db.session.execute(query.group_by(Referral.status)), REFERRAL_STATUSES)
+
+
+def _sms_counts(township_id: uuid.UUID | None, year: Year) -> dict[str, int]:
+    query = select(Message.status, func.count()).where(year.contains(Message.created_at))
+    if township_id is not None:
+        query = query.where(Message.township_id == township_id)
+    return _by_status(db.session.execute(query.group_by(Message.status)), tuple(MessageStatus))
+
+
+def _year_or_current(year: int | None) -> Year:
+    return Year.of(year if year is not None else local_today().year)
+
+
+def indicators(user: User, township_id: uuid.UUID | None, year: int | None) -> dict[str, Any]:
+    """The BPHS indicators of a township (or the county) for a local calendar year."""
+    area = report_township(user, township_id)
+    period = _year_or_current(year)
+    overdue, lost = _overdue_counts(area, local_today())
+    return {
+        "year": period.year,
+        "township_id": area,
+        **_blocks(_condition_rows(area, period, by_village=False)),
+        "followups": _followup_counts(area, period),
+        "overdue": overdue,
+        "lost": lost,
+        "referrals": _referral_counts(area, period),
+        "sms": _sms_counts(area, period),
+    }
+
+
+def _villages_of(township_id: uuid.UUID | None) -> list[Village]:
+    query = select(Village).where(_in_township(Village.id, township_id))
+    return list(db.session.scalars(query.order_by(Village.code)))
+
+
+def indicators_by_village(
+    user: User, township_id: uuid.UUID | None, year: int | None
+) -> list[dict[str, Any]]:
+    """The condition indicators of each village of the area: ``[{"village", "hypertension", "diabetes"}]``."""
+    area = report_township(user, township_id)
+    rows = _condition_rows(area, _year_or_current(year), by_village=True)
+    by_village: dict[uuid.UUID, list[Any]] = {}
+    for row in rows:
+        by_village.setdefault(row.village_id, []).append(row)
+    return [{"village": village, **_blocks(by_village.get(village.id, []))} for village in _villages_of(area)]
+
+
+def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | None) -> list[dict[str, Any]]:
+    """Work of each local month: follow-ups (all, face-to-face, controlled) and new enrollments."""
+    area = report_township(user, township_id)
+    period = _year_or_current(year)
+    month = period.month_of(FollowUp.performed_at).label("month")
+    followups = db.session.execute(
+        select(
+            month,
+            func.count(),
+            func.sum(case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0)),
+            func.sum(case((FollowUp.classification == CONTROLLED, 1), else_=0)),
+        )
+        .join(Resident, Resident.id == FollowUp.resident_id)
+        .where(period.contains(FollowUp.performed_at), _in_township(Resident.village_id, area))
+        .group_by(month)
+    )
+    enrolled_month = cast(extract("month", Enrollment.enrolled_on), Integer).label("month")
+    enrollments = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(enrolled_month, func.count())
+            .join(Resident, Resident.id == Enrollment.resident_id)
+            .where(
+                Enrollment.enrolled_on.between(period.first_day, period.last_day),
+                _in_township(Resident.village_id, area),
+            )
+            .group_by(enrolled_month)
+        ).all()
+    )
+    months = {
+        m: {"month": m, "followups": 0, "face_to_face": 0, "controlled": 0, "enrolled": enrollments.get(m, 0)}
+        for m in range(1, 13)
+    }
+    for m, total, f2f, controlled in followups:
+        months[m].update(followups=int(total), face_to_face=int(f2f or 0), controlled=int(controlled or 0))
+    return list(months.values())
+
+
+def doctor_work(user: User, township_id: uuid.UUID | None, year: int | None) -> list[dict[str, Any]]:
+    """Per field doctor: follow-ups and visits done each month, and how many of their residents are overdue.
+
+    "Their residents" are those of the villages the doctor is assigned to.
+    """
+    area = report_township(user, township_id)
+    period = _year_or_current(year)
+    doctors = list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_(FIELD_ROLES), User.active.is_(True))
+            .where(User.township_id == area if area is not None else true())
+            .order_by(User.name, User.username)
+        )
+    )
+    ids = [doctor.id for doctor in doctors]
+    work: dict[tuple[uuid.UUID, int], dict[str, int]] = {}
+    for model, column, key in (
+        (FollowUp, FollowUp.performed_at, "followups"),
+        (Visit, Visit.visited_at, "visits"),
+    ):
+        month = period.month_of(column).label("month")
+        rows = db.session.execute(
+            select(model.performed_by, month, func.count())
+            .where(model.performed_by.in_(ids), period.contains(column))
+            .group_by(model.performed_by, month)
+        )
+        for doctor_id, m, n in rows:
+            work.setdefault((doctor_id, m), {"followups": 0, "visits": 0})[key] = int(n)
+    today = local_today()
+    caseload = {
+        doctor_id: (int(active), int(overdue or 0))
+        for doctor_id, active, overdue in db.session.execute(
+            select(
+                user_villages.c.user_id,
+                func.count(),
+                func.sum(case((Enrollment.next_due_on < today, 1), else_=0)),
+            )
+            .join(Resident, Resident.village_id == user_villages.c.village_id)
+            .join(Enrollment, Enrollment.resident_id == Resident.id)
+            .where(user_villages.c.user_id.in_(ids), Enrollment.status == "active")
+            .group_by(user_villages.c.user_id)
+        )
+    }
+    result = []
+    for doctor in doctors:
+        active, overdue = caseload.get(doctor.id, (0, 0))
+        months = [
+            {"month": m, **work.get((doctor.id, m), {"followups": 0, "visits": 0})} for m in range(1, 13)
+        ]
+        result.append(
+            {
+                "doctor": doctor,
+                "months": months,
+                "active_enrollments": active,
+                "overdue": overdue,
+                "overdue_share": rate(overdue, active),
+            }
+        )
+    return result
+
+
+def coverage(user: User, township_id: uuid.UUID | None, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each village of the area with its last visit, visits in the last 30 days and blank-spot flag."""
+    area = report_township(user, township_id)
+    since = (now or utcnow()) - timedelta(days=COVERAGE_WINDOW_DAYS)
+    visits = (
+        select(
+            Visit.village_id,
+            func.max(Visit.visited_at).label("last_visit_at"),
+            func.sum(case((Visit.visited_at >= since, 1), else_=0)).label("recent"),
+        )
+        .where(_in_township(Visit.village_id, area))
+        .group_by(Visit.village_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Village, visits.c.last_visit_at, visits.c.recent)
+        .outerjoin(visits, visits.c.village_id == Village.id)
+        .where(_in_township(Village.id, area))
+        .order_by(Village.code)
+    )
+    return [
+        {
+            "village": village,
+            "last_visit_at": last_visit_at,
+            "visits_30d": int(recent or 0),
+            "blank_spot": not recent,
+        }
+        for village, last_visit_at, recent in rows
+    ]
