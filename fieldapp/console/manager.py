@@ -141,4 +141,6 @@ def assign_villages(user_id: uuid.UUID) -> ResponseReturnValue:
     def assign() -> object:
         return org.update_staff_user(me(), user_id, {"village_ids": ids})
 
-    return submit(assign, _("Villages assigned."), url_for(".doctors", **request.args))
+    return submit(
+        assign, _("Villages assigned."), url_for(".doctors", township_id=request.args.get("township_id"))
+    )

@@ -23,7 +23,8 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.coverage", _l("Coverage")),
         ("console.messages", _l("Messages")),
         ("console.patrols", _l("Patrols")),
-        ("console.doctors", _l("Doctors")),
+        ("console.doctor_work", _l("Doctors' work")),
+        ("console.doctors", _l("Villages of doctors")),
         ("console.residents", _l("Residents")),
     ],
     Role.REFERRAL_DESK: [("console.desk", _l("Incoming referrals"))],
@@ -77,4 +78,4 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin, manager  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import admin, manager, reports  # noqa: E402, F401  (registers the pages on bp)
