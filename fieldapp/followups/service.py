@@ -1,0 +1,476 @@
+"""Enrollments, follow-ups, visits and the follow-up queues.
+
+The ``add_*`` functions do the work inside the caller's transaction (the sync
+batch runs them in savepoints); the public ``create_*``/``record_*`` functions
+are the endpoints' units of work and commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import aliased, raiseload
+
+from fieldapp.audit.service import record_access
+from fieldapp.auth.models import Role, User, user_villages
+from fieldapp.auth.scoping import (
+    FIELD_ROLES,
+    can_write_residents,
+    resident_clause,
+    resident_village_clause,
+    village_clause,
+)
+from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from fieldapp.extensions import db
+from fieldapp.followups import rules
+from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.followups.rules import Classification, Condition, Measurements, QueueState
+from fieldapp.idempotency import insert_once
+from fieldapp.org.models import Village
+from fieldapp.residents.models import Resident
+from fieldapp.timeutil import local_date, local_today, utcnow
+
+ACTIVE = "active"
+CLOSED = "closed"
+QUEUE_ROLES = (*FIELD_ROLES, Role.COUNTY_ADMIN)
+
+
+@dataclass
+class Area:
+    """The caller and the villages they may write to, read once per request or sync batch."""
+
+    user: User
+    _village_ids: set[uuid.UUID] | None = field(default=None, repr=False)
+
+    def require_writer(self) -> None:
+        """403 unless the caller's role records field data."""
+        if not can_write_residents(self.user):
+            raise ForbiddenError("Your role may not record follow-up data.")
+
+    def village_ids(self) -> set[uuid.UUID]:
+        """Ids of the villages in the caller's area."""
+        if self._village_ids is None:
+            self._village_ids = set(db.session.scalars(select(Village.id).where(village_clause(self.user))))
+        return self._village_ids
+
+    def resident(self, resident_id: uuid.UUID) -> Resident:
+        """A resident of the caller's area, or 404."""
+        resident = db.session.get(Resident, resident_id)
+        if resident is None or resident.village_id not in self.village_ids():
+            raise NotFoundError("No such resident.")
+        return resident
+
+
+def _invalid(field_name: str, message: str) -> ValidationError:
+    return ValidationError("Some fields are not valid.", fields={field_name: [message]})
+
+
+# --- enrollments -------------------------------------------------------------------------------
+
+
+def _active_enrollment(resident_id: uuid.UUID, condition: str) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.resident_id == resident_id,
+            Enrollment.condition == condition,
+            Enrollment.status == ACTIVE,
+        )
+    )
+
+
+def _raise_already_enrolled(resident_id: uuid.UUID, condition: str) -> None:
+    existing = _active_enrollment(resident_id, condition)
+    if existing is not None:
+        raise ConflictError(
+            f"The resident has an active {condition} enrollment already.",
+            extra={"existing_id": str(existing.id)},
+        )
+
+
+def add_enrollment(area: Area, resident_id: uuid.UUID, data: dict[str, Any]) -> tuple[Enrollment, bool]:
+    """Enroll a resident (idempotent by id), due for a first follow-up on ``enrolled_on``."""
+    area.require_writer()
+    resident = area.resident(resident_id)
+    today = local_today()
+    enrolled_on = data.get("enrolled_on") or today
+    if data["diagnosed_on"] > today:
+        raise _invalid("diagnosed_on", "must not be in the future")
+    if enrolled_on < resident.birth_date:
+        raise _invalid("enrolled_on", "must not be before the resident's birth")
+
+    def build(digest: str) -> Enrollment:
+        _raise_already_enrolled(resident.id, data["condition"])
+        return Enrollment(
+            id=data.get("id") or uuid.uuid4(),
+            resident_id=resident.id,
+            condition=data["condition"],
+            status=ACTIVE,
+            diagnosed_on=data["diagnosed_on"],
+            enrolled_on=enrolled_on,
+            next_due_on=enrolled_on,
+            request_hash=digest,
+            created_by=area.user.id,
+        )
+
+    # The resident is part of the body: the same id for another resident is a conflict.
+    enrollment, created = insert_once(
+        Enrollment,
+        {**data, "resident_id": resident.id},
+        build,
+        on_conflict=lambda _error: _raise_already_enrolled(resident.id, data["condition"]),
+    )
+    if created:
+        record_access(area.user, "create", "enrollment", enrollment.id)
+    return enrollment, created
+
+
+def create_enrollment(user: User, resident_id: uuid.UUID, data: dict[str, Any]) -> tuple[Enrollment, bool]:
+    """``POST /residents/{id}/enrollments``; returns ``(enrollment, created)``."""
+    result = add_enrollment(Area(user), resident_id, data)
+    db.session.commit()
+    return result
+
+
+def _visible_enrollment(user: User, enrollment_id: uuid.UUID) -> Enrollment:
+    enrollment = db.session.scalar(
+        select(Enrollment)
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .where(Enrollment.id == enrollment_id, resident_clause(user))
+    )
+    if enrollment is None:
+        raise NotFoundError("No such enrollment.")
+    return enrollment
+
+
+def close_enrollment(user: User, enrollment_id: uuid.UUID, data: dict[str, Any]) -> Enrollment:
+    """Close an enrollment (moved, died, cured, other): it leaves every queue.
+
+    Closing it again with the same reason answers the closed enrollment; another reason is 409.
+    """
+    Area(user).require_writer()
+    enrollment = _visible_enrollment(user, enrollment_id)
+    closed_on = data.get("closed_on") or local_today()
+    if enrollment.status == CLOSED:
+        if enrollment.close_reason == data["reason"] and data.get("closed_on") in (
+            None,
+            enrollment.closed_on,
+        ):
+            return enrollment
+        raise ConflictError("The enrollment is closed already.", code="invalid_transition")
+    if closed_on > local_today():
+        raise _invalid("closed_on", "must not be in the future")
+    if closed_on < enrollment.enrolled_on:
+        raise _invalid("closed_on", "must not be before enrolled_on")
+    enrollment.status = CLOSED
+    enrollment.close_reason = data["reason"]
+    enrollment.closed_on = closed_on
+    # No due date: a scan that forgets to check the status still finds nothing to remind.
+    enrollment.next_due_on = None
+    record_access(user, "update", "enrollment", enrollment.id)
+    db.session.commit()
+    return enrollment
+
+
+def mark_recheck_due(enrollment_id: uuid.UUID, due_on: date) -> None:
+    """Bring an active enrollment's next follow-up forward to ``due_on`` (the caller commits)."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.status != ACTIVE:
+        return
+    if enrollment.next_due_on is None or due_on < enrollment.next_due_on:
+        enrollment.next_due_on = due_on
+
+
+# --- follow-ups --------------------------------------------------------------------------------
+
+
+def _check_followup(resident: Resident, data: dict[str, Any]) -> None:
+    errors = rules.validation_errors(data["condition"], data)
+    tolerance = timedelta(minutes=rules.RULES["future_tolerance_minutes"].value)
+    if data["performed_at"] > utcnow() + tolerance:
+        errors["performed_at"] = [f"must not be more than {tolerance.seconds // 60} minutes in the future"]
+    elif local_date(data["performed_at"]) < resident.birth_date:
+        errors["performed_at"] = ["must not be before the resident's birth"]
+    if errors:
+        raise ValidationError("Some fields are not valid.", fields=errors)
+
+
+def _before(performed_at: datetime, followup_id: uuid.UUID) -> ColumnElement[bool]:
+    """Follow-ups earlier than (performed_at, id): ties at one instant are ordered by id."""
+    return or_(
+        FollowUp.performed_at < performed_at,
+        and_(FollowUp.performed_at == performed_at, FollowUp.id < followup_id),
+    )
+
+
+def _previous_and_newest(
+    enrollment_id: uuid.UUID, performed_at: datetime, followup_id: uuid.UUID
+) -> tuple[Classification | None, bool]:
+    """The classification of the follow-up just before this one, and whether this one is newest."""
+    newest_first = (FollowUp.performed_at.desc(), FollowUp.id.desc())
+    in_enrollment = FollowUp.enrollment_id == enrollment_id
+    latest = db.session.execute(
+        select(FollowUp.performed_at, FollowUp.id, FollowUp.classification)
+        .where(in_enrollment)
+        .order_by(*newest_first)
+        .limit(1)
+    ).first()
+    if latest is None:
+        return None, True
+    if (latest.performed_at, latest.id) < (performed_at, followup_id):
+        return Classification(latest.classification), True
+    previous = db.session.scalar(
+        select(FollowUp.classification)
+        .where(in_enrollment, _before(performed_at, followup_id))
+        .order_by(*newest_first)
+        .limit(1)
+    )
+    return (Classification(previous) if previous else None), False
+
+
+def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
+    """Record and classify a follow-up (idempotent by id); returns ``(followup, created)``.
+
+    The enrollment's next due date follows its newest follow-up by ``performed_at``,
+    so a late upload of an older follow-up leaves it alone. Stored answers of later
+    follow-ups are never rewritten: their referral flag is what the doctor was told.
+    """
+    area.require_writer()
+    resident = area.resident(data["resident_id"])
+    _check_followup(resident, data)
+    newest = False
+
+    def build(digest: str) -> FollowUp:
+        nonlocal newest
+        enrollment = _active_enrollment(resident.id, data["condition"])
+        if enrollment is None:
+            raise _invalid("condition", f"the resident has no active {data['condition']} enrollment")
+        followup_id = data.get("id") or uuid.uuid4()
+        previous, newest = _previous_and_newest(enrollment.id, data["performed_at"], followup_id)
+        outcome = rules.assess(
+            Measurements(
+                condition=Condition(data["condition"]),
+                sbp=data["sbp"],
+                dbp=data["dbp"],
+                heart_rate=data.get("heart_rate"),
+                fasting_glucose=data.get("fasting_glucose"),
+                danger_signs=tuple(data.get("danger_signs") or ()),
+                adverse_reaction=data.get("adverse_reaction", False),
+                new_complication=data.get("new_complication", False),
+            ),
+            birth_date=resident.birth_date,
+            performed_on=local_date(data["performed_at"]),
+            previous=previous,
+        )
+        return FollowUp(
+            **{**data, "id": followup_id},
+            enrollment_id=enrollment.id,
+            classification=str(outcome.classification),
+            urgent_referral=outcome.urgent_referral,
+            referral_recommended=outcome.referral_recommended,
+            next_due_on=outcome.next_due_on,
+            request_hash=digest,
+            performed_by=area.user.id,
+        )
+
+    followup, created = insert_once(FollowUp, data, build)
+    if created:
+        if newest:
+            enrollment = db.session.get(Enrollment, followup.enrollment_id)
+            if enrollment is not None:
+                enrollment.next_due_on = followup.next_due_on
+        record_access(area.user, "create", "followup", followup.id)
+    return followup, created
+
+
+def record_followup(user: User, data: dict[str, Any]) -> tuple[FollowUp, bool]:
+    """``POST /followups``; returns ``(followup, created)``."""
+    result = add_followup(Area(user), data)
+    db.session.commit()
+    return result
+
+
+def list_followups(
+    user: User, resident_id: uuid.UUID, page: int, per_page: int
+) -> tuple[list[FollowUp], int]:
+    """A resident's follow-ups, newest first (404 outside the caller's area)."""
+    from fieldapp.residents.service import get_resident
+
+    resident = get_resident(user, resident_id)
+    query = select(FollowUp).where(FollowUp.resident_id == resident.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+# --- visits ------------------------------------------------------------------------------------
+
+
+def add_visit(area: Area, data: dict[str, Any]) -> tuple[Visit, bool]:
+    """Log a visit to a village of the caller's area (idempotent by id)."""
+    area.require_writer()
+    if data["village_id"] not in area.village_ids():
+        raise NotFoundError("No such village.")
+    if data.get("resident_id") is not None:
+        resident = db.session.get(Resident, data["resident_id"])
+        if resident is None or resident.village_id != data["village_id"]:
+            raise _invalid("resident_id", "no such resident in this village")
+    tolerance = timedelta(minutes=rules.RULES["future_tolerance_minutes"].value)
+    if data["visited_at"] > utcnow() + tolerance:
+        raise _invalid("visited_at", "must not be in the future")
+
+    def build(digest: str) -> Visit:
+        values = {k: v for k, v in data.items() if k != "id" or v is not None}
+        return Visit(**values, request_hash=digest, performed_by=area.user.id)
+
+    return insert_once(Visit, data, build)
+
+
+def record_visit(user: User, data: dict[str, Any]) -> tuple[Visit, bool]:
+    """``POST /visits``; returns ``(visit, created)``."""
+    result = add_visit(Area(user), data)
+    db.session.commit()
+    return result
+
+
+# --- queues ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of a follow-up queue."""
+
+    resident: Resident
+    enrollment_id: uuid.UUID
+    condition: str
+    due_on: date
+    days_overdue: int
+    state: str
+    last_followup: FollowUp | None
+    doctor: dict[str, Any] | None
+
+
+def _due_window(status: str, today: date) -> ColumnElement[bool]:
+    """The due dates of one queue; ``all`` is due and overdue together (due on or before today + 7)."""
+    window_end = today + timedelta(days=int(rules.RULES["due_window_days"].value))
+    due = Enrollment.next_due_on
+    if status == QueueState.DUE:
+        return and_(due >= today, due <= window_end)
+    if status == QueueState.OVERDUE:
+        return due < today
+    if status == QueueState.LOST:
+        return due < today - timedelta(days=int(rules.RULES["lost_after_days"].value))
+    return due <= window_end
+
+
+def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[ColumnElement[bool]]:
+    conditions = [
+        Enrollment.status == ACTIVE,
+        _due_window(filters.get("status") or "all", today),
+        resident_village_clause(user, Resident.village_id),
+    ]
+    if filters.get("condition"):
+        conditions.append(Enrollment.condition == filters["condition"])
+    if filters.get("village_id"):
+        conditions.append(Resident.village_id == filters["village_id"])
+    if filters.get("township_id"):
+        in_township = select(Village.id).where(Village.township_id == filters["township_id"])
+        conditions.append(Resident.village_id.in_(in_township))
+    return conditions
+
+
+def queue_page(
+    user: User, filters: dict[str, Any], page: int, per_page: int, today: date | None = None
+) -> tuple[list[QueueItem], int]:
+    """One page of a follow-up queue and its total: exactly two SQL statements."""
+    if user.role not in QUEUE_ROLES:
+        raise ForbiddenError("Your role has no follow-up queue.")
+    today = today or local_today()
+    conditions = _queue_conditions(user, filters, today)
+    keys = (
+        select(Enrollment.id.label("id"), Enrollment.next_due_on.label("due_on"))
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .where(*conditions)
+        .order_by(Enrollment.next_due_on, Enrollment.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page")
+    )
+    latest = aliased(FollowUp, name="latest")
+    doctor = aliased(User, name="doctor")
+    assigned = aliased(User, name="assigned")
+    latest_id = (
+        select(FollowUp.id)
+        .where(FollowUp.enrollment_id == Enrollment.id)
+        .order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
+        .limit(1)
+        .correlate(Enrollment)
+        .scalar_subquery()
+    )
+    doctor_id = (
+        select(assigned.id)
+        .join(user_villages, user_villages.c.user_id == assigned.id)
+        .where(
+            user_villages.c.village_id == Resident.village_id,
+            assigned.role == Role.VILLAGE_DOCTOR,
+            assigned.active.is_(True),
+        )
+        .order_by(assigned.username)
+        .limit(1)
+        .correlate(Resident)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            keys.c.id,
+            keys.c.due_on,
+            Enrollment.condition,
+            Resident,
+            latest,
+            doctor.id,
+            doctor.name,
+            doctor.username,
+            doctor.phone,
+        )
+        .select_from(keys)
+        .join(Enrollment, Enrollment.id == keys.c.id)
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .outerjoin(latest, latest.id == latest_id)
+        .outerjoin(doctor, doctor.id == doctor_id)
+        .order_by(keys.c.due_on, keys.c.id)
+        .options(raiseload(Resident.village))
+    ).all()
+    total = (
+        db.session.scalar(
+            select(func.count(Enrollment.id))
+            .join(Resident, Resident.id == Enrollment.resident_id)
+            .where(*conditions)
+        )
+        or 0
+    )
+    items = []
+    for enrollment_id, due_on, condition, resident, followup, doctor_uid, name, username, phone in rows:
+        items.append(
+            QueueItem(
+                resident=resident,
+                enrollment_id=enrollment_id,
+                condition=condition,
+                due_on=due_on,
+                days_overdue=max(0, (today - due_on).days),
+                state=str(rules.queue_state(due_on, today)),
+                last_followup=followup,
+                doctor=(
+                    {"id": doctor_uid, "name": name, "username": username, "phone": phone}
+                    if doctor_uid is not None
+                    else None
+                ),
+            )
+        )
+    return items, total
