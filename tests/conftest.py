@@ -7,8 +7,9 @@ runs on a SQLite file in a temporary folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -32,19 +33,22 @@ def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("instance")
 
 
+def app_config(database_url: str, instance_path: Path) -> dict[str, Any]:
+    """The configuration every test app starts from."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "REDIS_URL": None,
+        "SMS_PROVIDER": "outbox",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "INSTANCE_PATH": str(instance_path),
+    }
+
+
 @pytest.fixture(scope="session")
 def _app(database_url: str, instance_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test-secret",
-            "REDIS_URL": None,
-            "SMS_PROVIDER": "outbox",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "INSTANCE_PATH": str(instance_path),
-        }
-    )
+    app = create_app(app_config(database_url, instance_path))
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:
@@ -84,3 +88,18 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_app(app: Flask, database_url: str, instance_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build a second app with some settings changed: ``make_app(SQLALCHEMY_DATABASE_URI=...)``.
+
+    The extensions are shared objects, so the test app gets its rate limiter back afterwards.
+    """
+
+    def build(**overrides: Any) -> Flask:
+        return create_app({**app_config(database_url, instance_path), **overrides})
+
+    yield build
+    limiter.init_app(app)
+    limiter.reset()
