@@ -1,0 +1,155 @@
+// The field app: start-up, navigation and the parts every screen shares.
+import { ApiError, getJson, OfflineError } from "./api.js";
+import { routes } from "./screens.js";
+import * as store from "./store.js";
+import * as sync from "./sync.js";
+import { h, setStrings, t } from "./ui.js";
+
+const LANG_KEY = "fieldapp.lang";
+const TABS = [
+  ["today", "nav_today"],
+  ["residents", "nav_residents"],
+  ["visit", "nav_visit"],
+  ["outbox", "nav_outbox"],
+  ["more", "nav_more"],
+];
+
+const LIVE_SCREENS = ["today", "outbox", "resident"];
+
+const main = document.getElementById("main");
+const banner = document.getElementById("banner");
+const nav = document.getElementById("tabs");
+let rendering = 0;
+
+export function currentLanguage() {
+  return localStorage.getItem(LANG_KEY) || (document.documentElement.lang === "en" ? "en" : "zh");
+}
+
+async function loadStrings(lang) {
+  const response = await fetch(`/field/i18n.json?lang=${lang}`, { credentials: "same-origin" });
+  setStrings(await response.json());
+  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+}
+
+// Switch language: the server remembers it when reachable; offline the cached strings serve.
+export async function switchLanguage(lang) {
+  localStorage.setItem(LANG_KEY, lang);
+  if (navigator.onLine) {
+    fetch(`/lang/${lang}?next=/field/`, { credentials: "same-origin", redirect: "manual" }).catch(() => null);
+  }
+  await loadStrings(lang);
+  drawTabs();
+  render();
+}
+
+export function go(hash) {
+  if (location.hash === hash) render();
+  else location.hash = hash;
+}
+
+function parseHash() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  return { name: parts[0] || "today", args: parts.slice(1), query: new URLSearchParams(query) };
+}
+
+export async function render() {
+  const ticket = ++rendering;
+  const { name, args, query } = parseHash();
+  const screen = routes[name] || routes.today;
+  main.replaceChildren(h("p", { class: "muted" }, t("loading")));
+  highlightTab(name);
+  const node = await screen({ args, query });
+  if (ticket !== rendering) return;
+  main.replaceChildren(node);
+  const heading = main.querySelector("h1");
+  document.title = `${heading ? heading.textContent : ""} · ${t("app_name")}`;
+  heading?.focus();
+}
+
+function drawTabs() {
+  nav.replaceChildren(
+    ...TABS.map(([name, key]) =>
+      h("a", { href: `#/${name}`, "data-tab": name }, h("span", {}, t(key)), name === "outbox" ? h("span", { class: "count", id: "outbox-count" }) : null),
+    ),
+  );
+  highlightTab(parseHash().name);
+  drawStatus();
+}
+
+function highlightTab(name) {
+  for (const tab of nav.querySelectorAll("a")) {
+    if (tab.dataset.tab === name) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+}
+
+async function drawStatus() {
+  const waiting = (await store.outbox()).length;
+  const count = document.getElementById("outbox-count");
+  if (count) count.textContent = waiting ? String(waiting) : "";
+  const parts = [];
+  if (!navigator.onLine) parts.push(h("p", { class: "offline" }, t("offline_banner")));
+  if (sync.status.needsSignIn) {
+    parts.push(
+      h("p", { class: "alert", role: "alert" }, t("signin_again"), " ", h("a", { href: "/login?next=/field/%23/outbox" }, t("signin_link"))),
+    );
+  }
+  banner.replaceChildren(...parts);
+}
+
+// The signed-in user: from the server when reachable, else as last seen on this phone.
+async function loadUser() {
+  try {
+    const user = await getJson("/api/v1/me");
+    const previous = await store.getValue("user");
+    if (previous && previous.id !== user.id) await store.clearArea(false);
+    await store.setValue("user", user);
+    return user;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      location.href = "/login?next=/field/";
+      return null;
+    }
+    if (!(error instanceof OfflineError)) throw error;
+    return store.getValue("user");
+  }
+}
+
+// Reference data read offline: villages, facilities, the classification rules.
+async function refreshReference() {
+  const sources = { villages: "/api/v1/villages", facilities: "/api/v1/facilities", rules: "/api/v1/rules" };
+  await Promise.all(
+    Object.entries(sources).map(async ([key, path]) => {
+      try {
+        const body = await getJson(path);
+        await store.setValue(key, body.items || body);
+      } catch (error) {
+        if (!(error instanceof OfflineError || error instanceof ApiError)) throw error;
+      }
+    }),
+  );
+}
+
+async function start() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(document.body.dataset.sw, { scope: "/field/" }).catch(() => null);
+  }
+  await loadStrings(currentLanguage());
+  drawTabs();
+  const user = await loadUser();
+  if (!user) return;
+  if (navigator.onLine) await refreshReference();
+  window.addEventListener("hashchange", render);
+  window.addEventListener("online", drawStatus);
+  window.addEventListener("offline", drawStatus);
+  sync.onChange((status) => {
+    drawStatus();
+    // Lists follow what the server answered; forms are never redrawn under the doctor's fingers.
+    if (!status.syncing && LIVE_SCREENS.includes(parseHash().name)) render();
+  });
+  await sync.start();
+  render();
+}
+
+start();

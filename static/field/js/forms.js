@@ -1,0 +1,304 @@
+// The screens that write: each saves a record with a client-chosen UUID to the outbox.
+import * as area from "./area.js";
+import { go } from "./app.js";
+import { assess, dangerSigns, limits, suggestUrgency } from "./rules.js";
+import * as store from "./store.js";
+import { enqueue } from "./sync.js";
+import { button, checkbox, field, fieldset, h, input, localDate, localDateTime, radios, select, t } from "./ui.js";
+
+const CONDITIONS = ["hypertension", "diabetes"];
+const VISIT_PURPOSES = ["household", "patrol", "education"];
+const URGENCIES = ["emergency", "urgent", "routine"];
+const ADHERENCE = ["regular", "intermittent", "none"];
+const MODES = ["home", "clinic", "phone"];
+
+function screen(title, ...children) {
+  return h("section", { class: "screen" }, h("h1", { tabindex: "-1" }, title), ...children);
+}
+
+// A form whose submit validates in the browser, then hands the values to `save`.
+function form(children, save, label = t("save")) {
+  const el = h("form", { novalidate: true }, ...children, h("button", { type: "submit", class: "primary" }, label));
+  el.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!el.reportValidity()) return;
+    await save(new FormData(el), el);
+  });
+  return el;
+}
+
+const text = (data, name) => (data.get(name) || "").trim() || null;
+const number = (data, name) => (text(data, name) === null ? null : Number(text(data, name)));
+// An instant from a datetime-local value, as ISO 8601 (UTC).
+const instant = (value) => new Date(value).toISOString();
+
+// Drop empty optional values so the server applies its own defaults.
+function compact(data) {
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null && value !== ""));
+}
+
+function numberInput(name, value, bounds = {}, attrs = {}) {
+  return input(name, { type: "number", inputmode: "decimal", step: "any", value: value ?? "", ...bounds, ...attrs });
+}
+
+function missing(title, message, href, label) {
+  return screen(title, h("p", { class: "muted" }, message), h("a", { href, class: "button secondary" }, label));
+}
+
+async function residentForm({ query, values = {} }) {
+  const villages = await area.villages();
+  const household = values.household_id || query.get("household") || crypto.randomUUID();
+  const village = values.village_id || query.get("village") || villages[0]?.id;
+  return screen(
+    values.id ? t("fix_resident") : t("new_resident"),
+    form(
+      [
+        field(t("field_name"), input("name", { required: true, maxlength: 120, value: values.name || "", autocomplete: "off" })),
+        fieldset(t("field_sex"), radios("sex", [["M", t("sex_M")], ["F", t("sex_F")]], values.sex, true)),
+        field(t("field_birth_date"), input("birth_date", { type: "date", required: true, max: localDate(), value: values.birth_date || "" })),
+        field(t("field_village_id"), select("village_id", villages.map((v) => [v.id, v.name]), village, { required: true })),
+        field(t("field_id_number"), input("id_number", { value: values.id_number || "", maxlength: 18, autocomplete: "off" }), t("id_number_hint")),
+        field(t("field_phone"), input("phone", { type: "tel", value: values.phone || "", autocomplete: "off" })),
+        checkbox("sms_consent", t("field_sms_consent"), values.sms_consent ?? false),
+        field(t("field_language"), select("language", [["zh", "中文"], ["en", "English"]], values.language || "zh")),
+        h("p", { class: "muted small" }, query.get("household") ? t("household_joined") : t("household_new")),
+      ],
+      async (data) => {
+        const record = compact({
+          id: values.id || crypto.randomUUID(),
+          name: text(data, "name"),
+          sex: data.get("sex"),
+          birth_date: data.get("birth_date"),
+          village_id: data.get("village_id"),
+          household_id: household,
+          id_number: text(data, "id_number"),
+          phone: text(data, "phone"),
+          sms_consent: data.get("sms_consent") === "on",
+          language: data.get("language"),
+        });
+        await enqueue("resident", record, record.name);
+        go(`#/resident/${record.id}`);
+      },
+    ),
+  );
+}
+
+async function enrollmentForm({ args, values = {} }) {
+  const residentId = values.resident_id || args[0];
+  const person = await area.resident(residentId);
+  if (!person) return missing(t("enroll"), t("not_found"), "#/residents", t("nav_residents"));
+  return screen(
+    `${t("enroll")} · ${person.name}`,
+    form(
+      [
+        fieldset(t("field_condition"), radios("condition", CONDITIONS.map((c) => [c, t(`condition_${c}`)]), values.condition || "hypertension")),
+        field(t("field_diagnosed_on"), input("diagnosed_on", { type: "date", required: true, max: localDate(), value: values.diagnosed_on || "" })),
+        field(t("field_enrolled_on"), input("enrolled_on", { type: "date", required: true, max: localDate(), value: values.enrolled_on || localDate() })),
+      ],
+      async (data) => {
+        const record = {
+          id: values.id || crypto.randomUUID(),
+          resident_id: person.id,
+          condition: data.get("condition"),
+          diagnosed_on: data.get("diagnosed_on"),
+          enrolled_on: data.get("enrolled_on"),
+        };
+        await enqueue("enrollment", record, `${person.name} · ${t(`condition_${record.condition}`)}`);
+        go(`#/resident/${person.id}`);
+      },
+    ),
+  );
+}
+
+function followupRecord(data, values, person, condition) {
+  return compact({
+    id: values.id || crypto.randomUUID(),
+    resident_id: person.id,
+    condition,
+    performed_at: instant(data.get("performed_at")),
+    mode: data.get("mode"),
+    sbp: number(data, "sbp"),
+    dbp: number(data, "dbp"),
+    heart_rate: number(data, "heart_rate"),
+    weight_kg: number(data, "weight_kg"),
+    height_cm: number(data, "height_cm"),
+    fasting_glucose: number(data, "fasting_glucose"),
+    danger_signs: data.getAll("danger_signs"),
+    adverse_reaction: data.get("adverse_reaction") === "on",
+    new_complication: data.get("new_complication") === "on",
+    medication_adherence: text(data, "medication_adherence"),
+    notes: text(data, "notes"),
+  });
+}
+
+function assessmentView(result) {
+  if (!result) return [h("p", { class: "muted" }, t("assessment_waiting"))];
+  return [
+    h("p", {}, t("assessment_label"), " ", h("span", { class: `badge ${result.classification}` }, t(`class_${result.classification}`))),
+    result.urgent_referral ? h("p", { class: "alert" }, t("urgent_referral")) : null,
+    !result.urgent_referral && result.referral_recommended ? h("p", { class: "warn" }, t("referral_recommended")) : null,
+    h("p", { class: "small" }, t("next_due", { date: result.next_due_on })),
+  ];
+}
+
+async function followupForm({ args, values = {} }) {
+  const residentId = values.resident_id || args[0];
+  const condition = values.condition || args[1];
+  const [person, rules] = await Promise.all([area.resident(residentId), store.getValue("rules")]);
+  if (!person) return missing(t("record_followup"), t("not_found"), "#/residents", t("nav_residents"));
+  const enrolled = (await area.enrollmentsOf(person.id)).some((e) => e.condition === condition && e.status !== "closed");
+  if (!enrolled) return missing(t("record_followup"), t("not_enrolled"), `#/enroll/${person.id}`, t("enroll"));
+  const history = await area.followupsOf(person.id);
+  const bounds = limits(rules);
+  const diabetes = condition === "diabetes";
+  const panel = h("div", { class: "assessment", id: "assessment", "aria-live": "polite" });
+  const signs = dangerSigns(rules, condition);
+  const el = form(
+    [
+      field(t("field_performed_at"), input("performed_at", { type: "datetime-local", required: true, value: values.performed_at ? localDateTime(new Date(values.performed_at)) : localDateTime() })),
+      fieldset(t("field_mode"), radios("mode", MODES.map((m) => [m, t(`mode_${m}`)]), values.mode || "home")),
+      h(
+        "div",
+        { class: "pair" },
+        field(t("field_sbp"), numberInput("sbp", values.sbp, bounds.sbp, { required: true, step: 1, inputmode: "numeric" })),
+        field(t("field_dbp"), numberInput("dbp", values.dbp, bounds.dbp, { required: true, step: 1, inputmode: "numeric" })),
+      ),
+      diabetes ? field(t("field_fasting_glucose"), numberInput("fasting_glucose", values.fasting_glucose, bounds.fasting_glucose, { required: true })) : null,
+      field(t("field_heart_rate"), numberInput("heart_rate", values.heart_rate, bounds.heart_rate, { step: 1, inputmode: "numeric" })),
+      h(
+        "div",
+        { class: "pair" },
+        field(t("field_weight_kg"), numberInput("weight_kg", values.weight_kg, bounds.weight_kg)),
+        field(t("field_height_cm"), numberInput("height_cm", values.height_cm, bounds.height_cm)),
+      ),
+      fieldset(t("field_danger_signs"), signs.map((code) => checkbox("danger_signs", t(`sign_${code}`), (values.danger_signs || []).includes(code), code))),
+      checkbox("adverse_reaction", t("field_adverse_reaction"), values.adverse_reaction),
+      checkbox("new_complication", t("field_new_complication"), values.new_complication),
+      field(t("field_medication_adherence"), select("medication_adherence", [["", "—"], ...ADHERENCE.map((a) => [a, t(`adherence_${a}`)])], values.medication_adherence || "")),
+      field(t("field_notes"), h("textarea", { name: "notes", rows: 2, value: values.notes || "" })),
+      panel,
+    ],
+    async (data) => {
+      const record = followupRecord(data, values, person, condition);
+      const result = assess(rules, record, person.birth_date, history);
+      await enqueue("followup", record, `${person.name} · ${t(`condition_${condition}`)}`, result);
+      if (result && (result.urgent_referral || result.referral_recommended)) {
+        go(`#/referral/${person.id}?followup=${record.id}&urgency=${suggestUrgency(record, result)}`);
+      } else {
+        go("#/today");
+      }
+    },
+  );
+  const update = () => {
+    const data = new FormData(el);
+    const ready = data.get("sbp") && data.get("dbp") && (!diabetes || data.get("fasting_glucose")) && data.get("performed_at");
+    panel.replaceChildren(...assessmentView(ready ? assess(rules, followupRecord(data, values, person, condition), person.birth_date, history) : null));
+  };
+  el.addEventListener("input", update);
+  el.addEventListener("change", update);
+  update();
+  return screen(`${t("record_followup")} · ${person.name} · ${t(`condition_${condition}`)}`, el);
+}
+
+function locate(lat, lng, note) {
+  note.textContent = t("locating");
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      lat.value = position.coords.latitude.toFixed(6);
+      lng.value = position.coords.longitude.toFixed(6);
+      note.textContent = t("located");
+    },
+    () => {
+      note.textContent = t("location_failed");
+    },
+    { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },
+  );
+}
+
+async function visitForm({ query, values = {} }) {
+  const villages = await area.villages();
+  const residentId = values.resident_id || query.get("resident");
+  const person = residentId ? await area.resident(residentId) : null;
+  const lat = input("lat", { readonly: true, value: values.lat ?? "" });
+  const lng = input("lng", { readonly: true, value: values.lng ?? "" });
+  const note = h("p", { class: "small muted", "aria-live": "polite" });
+  return screen(
+    person ? `${t("log_visit")} · ${person.name}` : t("log_visit"),
+    form(
+      [
+        fieldset(t("field_purpose"), radios("purpose", VISIT_PURPOSES.map((p) => [p, t(`purpose_${p}`)]), values.purpose || "household")),
+        field(t("field_village_id"), select("village_id", villages.map((v) => [v.id, v.name]), values.village_id || person?.village_id || villages[0]?.id, { required: true })),
+        field(t("field_visited_at"), input("visited_at", { type: "datetime-local", required: true, value: values.visited_at ? localDateTime(new Date(values.visited_at)) : localDateTime() })),
+        field(t("field_notes"), h("textarea", { name: "notes", rows: 3, value: values.notes || "" })),
+        h("div", { class: "pair" }, field(t("field_lat"), lat), field(t("field_lng"), lng)),
+        button(t("add_location"), () => locate(lat, lng, note), "secondary"),
+        note,
+      ],
+      async (data) => {
+        const record = compact({
+          id: values.id || crypto.randomUUID(),
+          village_id: data.get("village_id"),
+          resident_id: person?.id,
+          household_id: person?.household_id,
+          visited_at: instant(data.get("visited_at")),
+          purpose: data.get("purpose"),
+          lat: number(data, "lat"),
+          lng: number(data, "lng"),
+          notes: text(data, "notes"),
+        });
+        const village = villages.find((v) => v.id === record.village_id);
+        await enqueue("visit", record, `${t(`purpose_${record.purpose}`)} · ${person?.name || village?.name || ""}`);
+        go(person ? `#/resident/${person.id}` : "#/today");
+      },
+    ),
+  );
+}
+
+async function referralForm({ args, query, values = {} }) {
+  const residentId = values.resident_id || args[0];
+  const [person, facilities] = await Promise.all([area.resident(residentId), store.getValue("facilities")]);
+  if (!person) return missing(t("refer"), t("not_found"), "#/residents", t("nav_residents"));
+  const suggested = query.get("urgency");
+  const followupId = values.followup_id || query.get("followup");
+  return screen(
+    `${t("refer")} · ${person.name}`,
+    suggested ? h("p", { class: "warn" }, t("urgency_suggested", { urgency: t(`urgency_${suggested}`) })) : null,
+    form(
+      [
+        field(t("field_facility_id"), select("facility_id", (facilities || []).map((f) => [f.id, f.name]), values.facility_id, { required: true })),
+        fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, t(`urgency_${u}`)]), values.urgency || suggested || "routine")),
+        field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || "" })),
+      ],
+      async (data) => {
+        const record = compact({
+          id: values.id || crypto.randomUUID(),
+          resident_id: person.id,
+          facility_id: data.get("facility_id"),
+          urgency: data.get("urgency"),
+          reason: text(data, "reason"),
+          followup_id: followupId,
+        });
+        await enqueue("referral", record, `${person.name} · ${t(`urgency_${record.urgency}`)}`);
+        go(`#/resident/${person.id}`);
+      },
+      t("send_referral"),
+    ),
+  );
+}
+
+// By record type (the outbox opens these to fix a record) and by route.
+export const forms = {
+  resident: residentForm,
+  enrollment: enrollmentForm,
+  followup: followupForm,
+  visit: visitForm,
+  referral: referralForm,
+};
+
+export const formRoutes = {
+  "new-resident": residentForm,
+  enroll: enrollmentForm,
+  followup: followupForm,
+  visit: visitForm,
+  referral: referralForm,
+};
