@@ -1,0 +1,141 @@
+"""GET /api/v1/queue: due, overdue, lost and all, filtered and paged in SQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from fieldapp.auth.models import Role
+from fieldapp.extensions import db
+from fieldapp.followups.models import Enrollment
+from fieldapp.followups.service import queue_page
+from fieldapp.timeutil import local_today
+from tests.builders import api, create_resident, create_township, create_user, create_village
+from tests.followups.builders import create_enrollment, followup_body
+
+
+def enroll_due(place, offset_days: int, condition: str = "hypertension", village=None, **kw):
+    resident = create_resident(village or place.village, **kw)
+    return create_enrollment(resident, condition, next_due_on=local_today() + timedelta(days=offset_days))
+
+
+def queue(client, user, query: str = ""):
+    response = api(client, "get", f"/api/v1/queue?{query}", user)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_states_and_boundaries(client, place):
+    today = local_today()
+    offsets = {8: "none", 7: "due", 0: "due", -1: "overdue", -90: "overdue", -91: "lost"}
+    enrollments = {offset: enroll_due(place, offset) for offset in offsets}
+    township_manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+
+    def ids(status: str) -> set[str]:
+        return {
+            item["enrollment_id"] for item in queue(client, township_manager, f"status={status}")["items"]
+        }
+
+    def expected(*offsets_in: int) -> set[str]:
+        return {str(enrollments[o].id) for o in offsets_in}
+
+    assert ids("due") == expected(7, 0)
+    assert ids("overdue") == expected(-1, -90, -91)
+    assert ids("lost") == expected(-91)
+    assert ids("all") == expected(7, 0, -1, -90, -91)
+
+    items = queue(client, township_manager, "status=all")["items"]
+    assert [item["due_on"] for item in items] == sorted(item["due_on"] for item in items)
+    by_id = {item["enrollment_id"]: item for item in items}
+    assert by_id[str(enrollments[-91].id)]["days_overdue"] == 91
+    assert by_id[str(enrollments[-91].id)]["state"] == "lost"
+    assert by_id[str(enrollments[7].id)]["days_overdue"] == 0
+    assert by_id[str(enrollments[7].id)]["due_on"] == (today + timedelta(days=7)).isoformat()
+
+
+def test_item_carries_resident_last_followup_and_village_doctor(client, place):
+    enrollment = create_enrollment(place.resident)
+    for performed_at in ("2026-03-01T10:00:00+08:00", "2026-02-01T10:00:00+08:00"):
+        body = {**followup_body(place.resident, sbp=150), "performed_at": performed_at}
+        assert api(client, "post", "/api/v1/followups", place.doctor, json=body).status_code == 201
+    enroll_due(place, -2, village=place.other_village)
+    # Bring the enrollment back into the overdue queue (its newest follow-up set it in March).
+    db.session.get(Enrollment, enrollment.id).next_due_on = local_today() - timedelta(days=3)
+    db.session.commit()
+
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+    items = queue(client, manager, "status=overdue")["items"]
+    assert len(items) == 2
+    first, second = items
+    assert first["resident"]["id"] == str(place.resident.id)
+    assert first["resident"]["name"] == place.resident.name
+    assert first["condition"] == "hypertension"
+    assert first["last_followup"]["performed_at"] == "2026-03-01T10:00:00+08:00"
+    assert first["doctor"]["id"] == str(place.doctor.id)
+    assert second["last_followup"] is None
+    assert second["doctor"]["id"] == str(place.other_doctor.id)
+
+
+def test_village_without_a_doctor_has_none(client, place):
+    lonely = create_village(place.township)
+    enroll_due(place, -1, village=lonely)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+    assert queue(client, manager)["items"][0]["doctor"] is None
+
+
+def test_filters_and_area(client, place):
+    enroll_due(place, -1)
+    enroll_due(place, -2, condition="diabetes")
+    enroll_due(place, -3, village=place.other_village)
+    other_township = create_township()
+    far_village = create_village(other_township)
+    enroll_due(place, -4, village=far_village)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+    admin = create_user(Role.COUNTY_ADMIN)
+
+    assert queue(client, place.doctor)["total"] == 2
+    assert queue(client, manager)["total"] == 3
+    assert queue(client, admin)["total"] == 4
+    assert queue(client, manager, "condition=diabetes")["total"] == 1
+    assert queue(client, manager, f"village_id={place.other_village.id}")["total"] == 1
+    assert queue(client, admin, f"township_id={other_township.id}")["total"] == 1
+    # another township's filter never widens the caller's area
+    assert queue(client, manager, f"township_id={other_township.id}")["total"] == 0
+    bad = api(client, "get", "/api/v1/queue?status=soon", manager)
+    assert bad.status_code == 422
+    desk = create_user(Role.REFERRAL_DESK)
+    assert api(client, "get", "/api/v1/queue", desk).status_code == 403
+
+
+def test_paging(client, place):
+    for offset in range(-12, 0):
+        enroll_due(place, offset)
+    page = queue(client, place.doctor, "status=overdue&per_page=5&page=3")
+    assert (page["total"], page["page"], page["per_page"], len(page["items"])) == (12, 3, 5, 2)
+    assert page["items"][-1]["days_overdue"] == 1
+
+
+def test_one_statement_for_the_page_and_one_for_the_total(app, place):
+    for offset in range(-30, 0):
+        enroll_due(place, offset, village=place.village if offset % 2 else place.other_village)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+    filters = {"status": "overdue", "township_id": place.township.id}
+    assert manager.role  # loaded before counting, as the request's user is
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for per_page in (1, 10, 50):
+            statements.clear()
+            items, total = queue_page(manager, filters, 1, per_page)
+            assert total == 30
+            assert len(items) == min(per_page, 30)
+            assert len(statements) == 2, "\n\n".join(statements)
+            for item in items:  # dumping touches nothing lazy
+                assert item.resident.name
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
