@@ -117,3 +117,21 @@ def resident_history(user: User, resident_id: uuid.UUID, *, with_messages: bool)
             )
         )
     return ResidentHistory(list(followups), messages, replies, list(referrals))
+
+
+def visible_residents(user: User, ids: set[uuid.UUID]) -> dict[uuid.UUID, Resident]:
+    """The residents among ``ids`` that the user may see, by id (one query for a whole list)."""
+    from fieldapp.auth.scoping import resident_clause
+
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Resident).where(Resident.id.in_(ids), resident_clause(user)))
+    return {resident.id: resident for resident in rows}
+
+
+def names_by_id(model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """``model.name`` for each id (townships, facilities: names are not area-bound)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+    return {row_id: name for row_id, name in rows}

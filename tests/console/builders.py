@@ -61,7 +61,7 @@ def create_referral_row(
     }
     created = fields.pop("created_at", utcnow())
     values: dict[str, Any] = {
-        "number": next_counter_value(db.session, "referral_number"),
+        "number": next_counter_value(db.session, "referral"),
         "resident_id": resident.id,
         "facility_id": facility_id,
         "township_id": resident.village.township_id,
