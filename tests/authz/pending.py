@@ -13,8 +13,6 @@ PENDING: set[tuple[str, str]] = {
     ("followups_api.queue", "GET"),
     ("followups_api.record_followup", "POST"),
     ("followups_api.record_visit", "POST"),
-    ("patrols_api.create_patrol", "POST"),
-    ("patrols_api.list_patrols", "GET"),
     ("referrals_api.accept_referral", "POST"),
     ("referrals_api.cancel_referral", "POST"),
     ("referrals_api.complete_referral", "POST"),
@@ -22,6 +20,4 @@ PENDING: set[tuple[str, str]] = {
     ("referrals_api.decline_referral", "POST"),
     ("referrals_api.get_referral", "GET"),
     ("referrals_api.list_referrals", "GET"),
-    ("reports_api.coverage", "GET"),
-    ("reports_api.indicators", "GET"),
 }
