@@ -34,22 +34,23 @@ from fieldapp.auth.scoping import FIELD_ROLES, TOWNSHIP_ROLES
 from fieldapp.errors import ForbiddenError, NotFoundError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.followups.rules import RULES, Classification, Condition
 from fieldapp.messaging.models import Message, MessageStatus
 from fieldapp.org.models import Township, Village
 from fieldapp.referrals.models import Referral
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
-CONDITIONS = ("hypertension", "diabetes")
+CONDITIONS = tuple(condition.value for condition in Condition)
 # DOMAIN.md: at least 4 face-to-face follow-ups a year; phone calls do not count.
 FOLLOWUPS_PER_YEAR = 4
 FACE_TO_FACE_MODES = ("clinic", "home")
-CONTROLLED = "controlled"
+CONTROLLED = Classification.CONTROLLED.value
 REFERRAL_STATUSES = ("pending", "accepted", "declined", "completed", "cancelled")
+SMS_STATUSES = tuple(status.value for status in MessageStatus)
 # A village with no visit of any kind in this many days is a blank spot.
 COVERAGE_WINDOW_DAYS = 30
-# An overdue enrollment is lost to follow-up when overdue by more than this.
-LOST_AFTER_DAYS = 90
+LOST_AFTER_DAYS = int(RULES["lost_after_days"].value)
 RATE_PLACES = Decimal("0.0001")
 
 
@@ -269,7 +270,7 @@ def _sms_counts(township_id: uuid.UUID | None, year: Year) -> dict[str, int]:
     query = select(Message.status, func.count()).where(year.contains(Message.created_at))
     if township_id is not None:
         query = query.where(Message.township_id == township_id)
-    return _by_status(db.session.execute(query.group_by(Message.status)), tuple(MessageStatus))
+    return _by_status(db.session.execute(query.group_by(Message.status)), SMS_STATUSES)
 
 
 def _year_or_current(year: int | None) -> Year:
