@@ -380,6 +380,8 @@ def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[
         conditions.append(Enrollment.condition == filters["condition"])
     if filters.get("village_id"):
         conditions.append(Resident.village_id == filters["village_id"])
+    if filters.get("village_ids") is not None:  # the console's "by doctor": the doctor's villages
+        conditions.append(Resident.village_id.in_(filters["village_ids"]))
     if filters.get("township_id"):
         in_township = select(Village.id).where(Village.township_id == filters["township_id"])
         conditions.append(Resident.village_id.in_(in_township))
@@ -394,11 +396,19 @@ def queue_page(
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()
     conditions = _queue_conditions(user, filters, today)
+    # Oldest due first (API.md); the console may ask for the newest first with sort=due_desc.
+    newest_first = filters.get("sort") == "due_desc"
     keys = (
         select(Enrollment.id.label("id"), Enrollment.next_due_on.label("due_on"))
         .join(Resident, Resident.id == Enrollment.resident_id)
         .where(*conditions)
-        .order_by(Enrollment.next_due_on, Enrollment.id)
+        .order_by(
+            *(
+                (Enrollment.next_due_on.desc(), Enrollment.id.desc())
+                if newest_first
+                else (Enrollment.next_due_on, Enrollment.id)
+            )
+        )
         .limit(per_page)
         .offset((page - 1) * per_page)
         .subquery("page")
@@ -444,7 +454,7 @@ def queue_page(
         .join(Resident, Resident.id == Enrollment.resident_id)
         .outerjoin(latest, latest.id == latest_id)
         .outerjoin(doctor, doctor.id == doctor_id)
-        .order_by(keys.c.due_on, keys.c.id)
+        .order_by(*((keys.c.due_on.desc(), keys.c.id.desc()) if newest_first else (keys.c.due_on, keys.c.id)))
         .options(raiseload(Resident.village))
     ).all()
     total = (
