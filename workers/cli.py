@@ -1,12 +1,21 @@
-"""``flask --app fieldapp worker``: an RQ worker on every fieldapp queue."""
+"""Worker and scheduler commands: ``worker``, ``cron``, ``reminders scan``, ``referrals escalate``."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
-from workers.queues import QueueNames, redis_connection
+from workers import jobs
+from workers.queues import QueueNames, enqueue, redis_connection
+
+AT_OPTION = click.option(
+    "--at", "at", default=None, help="Run as if now were this ISO 8601 instant (naive: local time)."
+)
 
 
 @click.command("worker")
@@ -14,13 +23,78 @@ from workers.queues import QueueNames, redis_connection
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run an RQ worker on all of fieldapp's queues."""
-    from rq import Worker
+    from rq import SimpleWorker
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker is needed.")
-    Worker(QueueNames.all(), connection=redis_connection()).work(burst=burst)
+    # Jobs run in this process, inside this app context: one app, one connection pool,
+    # no fork per job (the SMS throughput target needs that); RQ still enforces timeouts.
+    SimpleWorker(QueueNames.all(), connection=redis_connection()).work(burst=burst, with_scheduler=True)
+
+
+@click.command("cron")
+@with_appcontext
+def cron_command() -> None:
+    """Run RQ's scheduler with fieldapp's periodic jobs (same as ``rq cron workers.cron``)."""
+    from rq.cron import CronScheduler
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException(
+            "REDIS_URL is not set: run the CLI commands from the system's cron instead."
+        )
+    scheduler = CronScheduler(connection=redis_connection())
+    scheduler.load_config_from_file("workers.cron")
+    scheduler.start()
+
+
+def _run_or_enqueue(job: Callable[..., Any], at: str | None) -> None:
+    """Without Redis run the job here and now; with it, hand it to the workers."""
+    try:
+        jobs.parse_at(at)
+    except Exception as error:
+        raise click.BadParameter(f"not an ISO 8601 time: {at}", param_hint="--at") from error
+    if current_app.config.get("REDIS_URL"):
+        enqueue(job, at, queue=QueueNames.PERIODIC)
+        click.echo(f"Enqueued {job.__name__} on {QueueNames.PERIODIC}.")
+        return
+    result = job(at)
+    click.echo(json.dumps(result, ensure_ascii=False, default=str))
+
+
+reminders_group = AppGroup("reminders", help="Reminder SMS to residents.")
+referrals_group = AppGroup("referrals", help="Referral escalation.")
+messages_group = AppGroup("messages", help="Outbound message housekeeping.")
+
+
+@reminders_group.command("scan")
+@AT_OPTION
+def reminders_scan_command(at: str | None) -> None:
+    """Run the reminder scan now, as the scheduler would at that time."""
+    _run_or_enqueue(jobs.reminder_scan_job, at)
+
+
+@reminders_group.command("digest")
+@AT_OPTION
+def reminders_digest_command(at: str | None) -> None:
+    """Push each doctor today's newly overdue follow-ups."""
+    _run_or_enqueue(jobs.overdue_digest_job, at)
+
+
+@referrals_group.command("escalate")
+@AT_OPTION
+def referrals_escalate_command(at: str | None) -> None:
+    """Run the escalation check now, as the scheduler would at that time."""
+    _run_or_enqueue(jobs.escalation_check_job, at)
+
+
+@messages_group.command("release")
+@AT_OPTION
+def messages_release_command(at: str | None) -> None:
+    """Send what quiet hours held, retry waits delayed or a Redis outage left queued."""
+    _run_or_enqueue(jobs.release_messages_job, at)
 
 
 def init_app(app: Flask) -> None:
-    """Register the worker commands."""
-    app.cli.add_command(worker_command)
+    """Register the worker and scheduler commands."""
+    for command in (worker_command, cron_command, reminders_group, referrals_group, messages_group):
+        app.cli.add_command(command)

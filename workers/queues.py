@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import current_app
 from redis import Redis
 from rq import Queue, Retry
 
+from fieldapp.messaging.decisions import RULES
+
 log = logging.getLogger(__name__)
+
+ENQUEUE_BATCH = 1000  # jobs per Redis pipeline
 
 
 class QueueNames:
@@ -28,8 +32,19 @@ class QueueNames:
 
 
 def redis_connection() -> Redis:
-    """A Redis connection for ``REDIS_URL``."""
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    """The app's Redis connection for ``REDIS_URL`` (one pool per app)."""
+    url = current_app.config["REDIS_URL"]
+    cached = current_app.extensions.get("fieldapp_redis")
+    if cached is None or cached[0] != url:
+        connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        cached = current_app.extensions["fieldapp_redis"] = (url, connection)
+    return cached[1]  # type: ignore[no-any-return]
+
+
+def send_retry() -> Retry:
+    """RQ's retry for sends: 5 tries in all, waiting longer each time (``SMS_RETRY_WAITS``)."""
+    waits = list(current_app.config.get("SMS_RETRY_WAITS", RULES.retry_waits_s))
+    return Retry(max=RULES.max_send_attempts - 1, interval=waits)
 
 
 def enqueue(
@@ -47,3 +62,33 @@ def enqueue(
         func(*args)
         return
     Queue(queue, connection=redis_connection()).enqueue(func, *args, job_id=job_id, retry=retry)
+
+
+def enqueue_each(
+    func: Callable[..., Any], args: Sequence[Any], *, queue: str, retry: Retry | None = None
+) -> None:
+    """One job ``func(arg)`` per arg, in one Redis round trip; in-process without Redis.
+
+    In-process, a failing job is logged and left to the periodic release job, as a
+    worker would leave it to RQ's retry.
+    """
+    if not current_app.config.get("REDIS_URL"):
+        for arg in args:
+            try:
+                func(arg)
+            except Exception:
+                log.warning(
+                    "in-process job %s(%s) failed; left for the release job",
+                    func.__name__,
+                    arg,
+                    exc_info=True,
+                )
+        return
+    rq_queue = Queue(queue, connection=redis_connection())
+    for start in range(0, len(args), ENQUEUE_BATCH):
+        rq_queue.enqueue_many(
+            [
+                Queue.prepare_data(func, args=(arg,), retry=retry)
+                for arg in args[start : start + ENQUEUE_BATCH]
+            ]
+        )

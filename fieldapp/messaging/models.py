@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.dbtypes import BigIntId, Timestamped, UTCDateTime, new_id
@@ -61,11 +72,26 @@ class Message(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=MessageStatus.QUEUED)
     suppressed_reason: Mapped[str | None] = mapped_column(String(20))
     send_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Resident messages wait for the send window (DOMAIN.md quiet hours); staff alerts do not.
+    respect_quiet_hours: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[str | None] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EnrollmentNotice(db.Model):  # type: ignore[name-defined,misc]
+    """A reminder or overdue notice given for one enrollment and due date: at most once each."""
+
+    __tablename__ = "enrollment_notices"
+    __table_args__ = (UniqueConstraint("enrollment_id", "kind", "due_on"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.id"), nullable=False, index=True)
 
 
 class InboundMessage(db.Model):  # type: ignore[name-defined,misc]

@@ -1,0 +1,335 @@
+"""The reminder scan and the daily overdue digest: set-based, paged, one job per message.
+
+The scan reads candidates a page at a time (keyset on resident id, so memory stays
+flat and the number of queries follows the number of messages, not of residents),
+builds one SMS per resident, and inserts messages and their enrollment notices with
+``ON CONFLICT DO NOTHING``: the unique keys, not a read-then-write, make a second
+scan (or a concurrent one) send nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Select, Table, case, exists, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fieldapp.auth.models import Role, User, user_villages
+from fieldapp.extensions import db
+from fieldapp.followups.models import Enrollment
+from fieldapp.messaging import texts
+from fieldapp.messaging.decisions import (
+    RULES,
+    combined_kind,
+    notice_kind,
+    patrol_date_to_notify,
+    reminder_bounds,
+    send_after_for,
+    sms_segments,
+)
+from fieldapp.messaging.models import EnrollmentNotice, Message, MessageKind, MessageStatus
+from fieldapp.messaging.service import dispatch, queue_push, release_due
+from fieldapp.org.models import Township, Village
+from fieldapp.patrols.models import Patrol
+from fieldapp.residents.models import Resident
+from fieldapp.timeutil import local_date, local_zone, utcnow
+
+PAGE_SIZE = 5000
+DIGEST_URL = "/field/#/queue?status=overdue"
+
+
+@dataclass
+class ScanResult:
+    """What one scan did."""
+
+    released: int = 0
+    reminder: int = 0
+    overdue: int = 0
+    patrol: int = 0
+    held: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """For the CLI and the job result."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScanClock:
+    """The scan's view of time: today, and when what it finds may go (None: at once)."""
+
+    now: datetime
+    today: date
+    send_after: datetime | None
+
+    @property
+    def send_day(self) -> date:
+        """The local day the messages go out: one notice per resident per that day."""
+        return local_date(self.send_after or self.now)
+
+
+class _Bodies:
+    """Texts and their segment counts, built once per distinct wording in a scan."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[Any, ...], tuple[str, int]] = {}
+
+    def get(self, text: Callable[..., str], *args: Any) -> tuple[str, int]:
+        """``text(*args)`` and its segments, built on first use."""
+        key = (text, *args)
+        if key not in self._cache:
+            body = text(*args)
+            self._cache[key] = (body, sms_segments(body))
+        return self._cache[key]
+
+
+def _insert_ignoring_duplicates(table: Table, rows: Sequence[dict[str, Any]], returning: Any) -> set[Any]:
+    """Insert ``rows``; those that hit a unique key are skipped. Returns ``returning`` of the inserted."""
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing().returning(returning)
+    return set(db.session.scalars(statement, list(rows)))
+
+
+def _centre_names() -> dict[uuid.UUID, str]:
+    return {t.id: t.centre_name for t in db.session.scalars(select(Township))}
+
+
+def _message_row(
+    clock: ScanClock,
+    *,
+    key: str,
+    to: str,
+    resident_id: uuid.UUID,
+    township_id: uuid.UUID,
+    kind: str,
+    body: tuple[str, int],
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "dedupe_key": key,
+        "to": to,
+        "resident_id": resident_id,
+        "township_id": township_id,
+        "kind": kind,
+        "body": body[0],
+        "segments": body[1],
+        "status": MessageStatus.QUEUED.value,
+        "send_after": clock.send_after,
+        "respect_quiet_hours": True,
+        "attempts": 0,
+    }
+
+
+def _insert_messages(messages: list[dict[str, Any]]) -> set[uuid.UUID]:
+    return _insert_ignoring_duplicates(Message.__table__, messages, Message.__table__.c.id)
+
+
+def _finish_page(clock: ScanClock, inserted: set[uuid.UUID], result: ScanResult) -> None:
+    """Commit the page, then enqueue its messages (or count them as held for the window)."""
+    db.session.commit()
+    if clock.send_after is None:
+        dispatch(inserted, [])
+    else:
+        result.held += len(inserted)
+
+
+def _pages(query: Select[Any] | Any, key: Any) -> Iterator[list[Any]]:
+    """Pages of ``query`` (ordered by ``key`` first), never splitting one ``key`` value across pages."""
+    after = None
+    while True:
+        rows = list(
+            db.session.execute((query if after is None else query.where(key > after)).limit(PAGE_SIZE))
+        )
+        full = len(rows) == PAGE_SIZE
+        if full:
+            last = getattr(rows[-1], key.key)
+            rows = [row for row in rows if getattr(row, key.key) != last] or rows
+        if not rows:
+            return
+        after = getattr(rows[-1], key.key)
+        yield rows
+        if not full:
+            return
+
+
+def _scan_enrollments(clock: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
+    reminder_from, reminder_to, overdue_until = reminder_bounds(clock.today)
+    due = Enrollment.next_due_on
+    kind_of_due = case((due >= clock.today, MessageKind.REMINDER.value), else_=MessageKind.OVERDUE.value)
+    noticed = exists().where(
+        EnrollmentNotice.enrollment_id == Enrollment.id,
+        EnrollmentNotice.due_on == due,
+        EnrollmentNotice.kind == kind_of_due,
+    )
+    query = (
+        select(
+            Enrollment.id, Enrollment.resident_id, due, Resident.phone, Resident.language, Village.township_id
+        )
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .join(Village, Village.id == Resident.village_id)
+        .where(
+            Enrollment.status == "active",
+            or_(due.between(reminder_from, reminder_to), due <= overdue_until),
+            Resident.sms_consent.is_(True),
+            Resident.opted_out.is_(False),
+            Resident.phone_invalid.is_(False),
+            Resident.phone.is_not(None),
+            ~noticed,
+        )
+        .order_by(Enrollment.resident_id, Enrollment.id)
+    )
+    bodies = _Bodies()
+    for page in _pages(query, Enrollment.resident_id):
+        messages: list[dict[str, Any]] = []
+        notices: list[dict[str, Any]] = []
+        for resident_id, group in groupby(page, key=lambda row: row.resident_id):
+            items = list(group)
+            kinds = [notice_kind(row.next_due_on, clock.today) or MessageKind.OVERDUE.value for row in items]
+            kind = combined_kind(kinds)
+            first = items[0]
+            centre = centres[first.township_id]
+            if kind == MessageKind.OVERDUE:
+                body = bodies.get(texts.overdue_text, centre, first.language)
+            else:
+                soonest = min(row.next_due_on for row, k in zip(items, kinds, strict=True) if k == kind)
+                body = bodies.get(texts.reminder_text, soonest, centre, first.language)
+            message = _message_row(
+                clock,
+                key=f"notice:{resident_id}:{clock.send_day.isoformat()}",
+                to=first.phone,
+                resident_id=resident_id,
+                township_id=first.township_id,
+                kind=kind,
+                body=body,
+            )
+            messages.append(message)
+            notices += [
+                {"enrollment_id": row.id, "kind": k, "due_on": row.next_due_on, "message_id": message["id"]}
+                for row, k in zip(items, kinds, strict=True)
+            ]
+        inserted = _insert_messages(messages)
+        _insert_ignoring_duplicates(
+            EnrollmentNotice.__table__,
+            [notice for notice in notices if notice["message_id"] in inserted],
+            EnrollmentNotice.__table__.c.id,
+        )
+        for message in messages:
+            if message["id"] in inserted:
+                setattr(result, message["kind"], getattr(result, message["kind"]) + 1)
+        _finish_page(clock, inserted, result)
+
+
+def _scan_patrols(clock: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
+    patrol_day = patrol_date_to_notify(clock.now, local_zone())
+    patrols = db.session.execute(
+        select(Patrol.id, Patrol.village_id, Patrol.date, Village.name, Village.township_id)
+        .join(Village, Village.id == Patrol.village_id)
+        .where(Patrol.date == patrol_day)
+        .order_by(Patrol.id)
+    ).all()
+    bodies = _Bodies()
+    for patrol in patrols:
+        enrolled = exists().where(Enrollment.resident_id == Resident.id, Enrollment.status == "active")
+        query = (
+            select(Resident.id, Resident.phone, Resident.language)
+            .where(
+                Resident.village_id == patrol.village_id,
+                Resident.sms_consent.is_(True),
+                Resident.opted_out.is_(False),
+                Resident.phone_invalid.is_(False),
+                Resident.phone.is_not(None),
+                enrolled,
+            )
+            .order_by(Resident.id)
+        )
+        centre = centres[patrol.township_id]
+        for page in _pages(query, Resident.id):
+            messages = []
+            for row in page:
+                body = bodies.get(texts.patrol_text, patrol.date, patrol.name, centre, row.language)
+                messages.append(
+                    _message_row(
+                        clock,
+                        key=f"patrol:{patrol.id}:{row.id}",
+                        to=row.phone,
+                        resident_id=row.id,
+                        township_id=patrol.township_id,
+                        kind=MessageKind.PATROL.value,
+                        body=body,
+                    )
+                )
+            inserted = _insert_messages(messages)
+            result.patrol += len(inserted)
+            _finish_page(clock, inserted, result)
+
+
+def scan(now: datetime | None = None) -> ScanResult:
+    """Reminders, overdue notices and patrol notices due at ``now``; held ones released first."""
+    now = now or utcnow()
+    clock = ScanClock(now=now, today=local_date(now), send_after=send_after_for(now, local_zone(), True))
+    result = ScanResult(released=release_due(now))
+    centres = _centre_names()
+    _scan_enrollments(clock, centres, result)
+    _scan_patrols(clock, centres, result)
+    return result
+
+
+def push_overdue_digests(now: datetime | None = None) -> int:
+    """Push each doctor how many of their residents' follow-ups fell overdue today; once a day."""
+    now = now or utcnow()
+    local = now.astimezone(local_zone())
+    if local.time() < RULES.window_start:
+        return 0
+    today = local.date()
+    fell_due = today - timedelta(days=1)
+    by_village = dict(
+        db.session.execute(
+            select(Resident.village_id, func.count())
+            .join(Enrollment, Enrollment.resident_id == Resident.id)
+            .where(Enrollment.status == "active", Enrollment.next_due_on == fell_due)
+            .group_by(Resident.village_id)
+        ).all()
+    )
+    if not by_village:
+        return 0
+    township_of = dict(
+        db.session.execute(select(Village.id, Village.township_id).where(Village.id.in_(by_village))).all()
+    )
+    counts: dict[uuid.UUID, int] = {}
+    languages: dict[uuid.UUID, str] = {}
+    village_doctors = db.session.execute(
+        select(User.id, User.language, user_villages.c.village_id)
+        .join(user_villages, user_villages.c.user_id == User.id)
+        .where(
+            User.role == Role.VILLAGE_DOCTOR,
+            User.active.is_(True),
+            user_villages.c.village_id.in_(by_village),
+        )
+    ).all()
+    for user_id, language, village_id in village_doctors:
+        counts[user_id] = counts.get(user_id, 0) + by_village[village_id]
+        languages[user_id] = language
+    township_doctors = db.session.execute(
+        select(User.id, User.language, User.township_id).where(
+            User.role == Role.TOWNSHIP_DOCTOR,
+            User.active.is_(True),
+            User.township_id.in_(set(township_of.values())),
+        )
+    ).all()
+    for user_id, language, township_id in township_doctors:
+        counts[user_id] = sum(n for v, n in by_village.items() if township_of[v] == township_id)
+        languages[user_id] = language
+    sent = 0
+    for user_id, count in counts.items():
+        payload = texts.overdue_digest_push(count, DIGEST_URL, languages[user_id])
+        delivery = queue_push(user_id=user_id, dedupe_key=f"digest:{user_id}:{today.isoformat()}", **payload)
+        sent += delivery is not None
+    db.session.commit()
+    return sent

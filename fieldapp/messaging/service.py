@@ -1,0 +1,638 @@
+"""Messages: create once, dispatch after commit, send, follow the provider's reports.
+
+How nothing is sent twice and nothing is lost:
+
+* every message is a row with a unique ``dedupe_key``; asking twice finds the first row;
+* a job is enqueued only after the commit that made its row (``after_commit`` moves the
+  ids of this transaction to a ready list; :func:`dispatch_pending` enqueues them);
+* a job claims its row with a conditional UPDATE ``queued -> sending``: a second job,
+  a retry or a second worker finds nothing to claim;
+* when Redis is down at enqueue time the row simply stays ``queued``; the periodic
+  release job enqueues queued rows older than :data:`LOST_DISPATCH_AFTER`;
+* a worker that died mid-send leaves ``sending``; after ``stale_sending_after`` the
+  release job asks the provider whether it took a message with that recipient and
+  body since the claim: if so the row adopts the provider's id (no second send),
+  else it goes back to ``queued``. A delivery report for it also adopts it, because
+  the status callback URL carries our message id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, event, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fieldapp.auth.models import Role, User
+from fieldapp.auth.scoping import TOWNSHIP_ROLES, resident_clause
+from fieldapp.extensions import db
+from fieldapp.messaging import texts
+from fieldapp.messaging.clients import (
+    DeliveryError,
+    GoneSubscriptionError,
+    InvalidNumberError,
+    RetryableDeliveryError,
+)
+from fieldapp.messaging.clients.push import Subscription, VapidKeys, WebPushClient, load_vapid_keys
+from fieldapp.messaging.clients.sms import SmsClient, build_sms_client
+from fieldapp.messaging.decisions import (
+    INVALID_NUMBER_CODES,
+    PROVIDER_STATUSES,
+    RULES,
+    ReplyAction,
+    SuppressedReason,
+    can_move,
+    classify_reply,
+    in_sms_window,
+    next_window_start,
+    resident_block_reason,
+    retry_wait,
+    send_after_for,
+    sms_segments,
+)
+from fieldapp.messaging.models import (
+    InboundMessage,
+    Message,
+    MessageStatus,
+    PushDelivery,
+    PushSubscription,
+    SmsOptOut,
+)
+from fieldapp.org.models import Township, Village
+from fieldapp.residents.models import Resident
+from fieldapp.timeutil import local_zone, utcnow
+
+log = logging.getLogger(__name__)
+
+PENDING = "fieldapp.messaging.pending"  # session.info: jobs of the open transaction
+READY = "fieldapp.messaging.ready"  # session.info: jobs whose rows are committed
+LOST_DISPATCH_AFTER = timedelta(minutes=2)
+
+SMS_JOB = "sms"
+PUSH_JOB = "push"
+
+
+# After-commit dispatch
+
+
+def _later(kind: str, row_id: Any) -> None:
+    db.session.info.setdefault(PENDING, []).append((kind, row_id))
+
+
+@event.listens_for(Session, "after_commit")
+def _promote_committed(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        session.info.setdefault(READY, []).extend(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def dispatch_pending() -> None:
+    """Enqueue the jobs of every committed message (call after commit; request teardown does)."""
+    while True:
+        ready = db.session.info.pop(READY, None)
+        if not ready:
+            return
+        dispatch(
+            [row_id for kind, row_id in ready if kind == SMS_JOB],
+            [row_id for kind, row_id in ready if kind == PUSH_JOB],
+        )
+
+
+def dispatch(message_ids: Iterable[uuid.UUID], delivery_ids: Iterable[int]) -> None:
+    """Enqueue send jobs; when Redis is unreachable the rows stay queued for the release job."""
+    from workers.jobs import send_push_job, send_sms_job
+    from workers.queues import QueueNames, enqueue_each, send_retry
+
+    batches = (
+        (send_sms_job, [str(i) for i in message_ids], QueueNames.SMS, send_retry()),
+        (send_push_job, [int(i) for i in delivery_ids], QueueNames.PUSH, send_retry()),
+    )
+    for job, args, queue, retry in batches:
+        if not args:
+            continue
+        try:
+            enqueue_each(job, args, queue=queue, retry=retry)
+        except Exception:
+            # Never fail the caller: the rows are committed and queued; the release job retries.
+            log.warning("could not enqueue %s %s jobs; the release job will", len(args), queue, exc_info=True)
+
+
+# Creating messages
+
+
+def _is_opted_out(phone: str) -> bool:
+    return db.session.get(SmsOptOut, phone) is not None
+
+
+def _block_reason(to: str | None, resident_id: uuid.UUID | None) -> SuppressedReason | None:
+    if resident_id is not None:
+        resident = db.session.get(Resident, resident_id)
+        if resident is None:
+            return SuppressedReason.INVALID_NUMBER
+        reason = resident_block_reason(
+            phone=to,
+            sms_consent=resident.sms_consent,
+            opted_out=resident.opted_out,
+            phone_invalid=resident.phone_invalid,
+        )
+        if reason is not None:
+            return reason
+    if not to:
+        return SuppressedReason.INVALID_NUMBER
+    return SuppressedReason.OPTED_OUT if _is_opted_out(to) else None
+
+
+def queue_sms(
+    *,
+    to: str | None,
+    body: str,
+    kind: str,
+    dedupe_key: str,
+    resident_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+    facility_id: uuid.UUID | None = None,
+    township_id: uuid.UUID | None = None,
+    referral_id: uuid.UUID | None = None,
+    respect_quiet_hours: bool,
+    now: datetime | None = None,
+) -> Message:
+    """The message for ``dedupe_key``, created (queued or suppressed) on first ask.
+
+    The caller commits; the send job is enqueued after that commit (request teardown
+    calls :func:`dispatch_pending`; CLI and jobs call it after their commit).
+    """
+    existing = db.session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    reason = _block_reason(to, resident_id)
+    message = Message(
+        dedupe_key=dedupe_key,
+        to=to,
+        body=body,
+        kind=kind,
+        segments=sms_segments(body),
+        resident_id=resident_id,
+        user_id=user_id,
+        facility_id=facility_id,
+        township_id=township_id,
+        referral_id=referral_id,
+        status=MessageStatus.SUPPRESSED if reason else MessageStatus.QUEUED,
+        suppressed_reason=reason,
+        respect_quiet_hours=respect_quiet_hours,
+        send_after=None if reason else send_after_for(now, local_zone(), respect_quiet_hours),
+        attempts=0,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        # A concurrent request made it first: that row is the message.
+        return db.session.scalars(select(Message).where(Message.dedupe_key == dedupe_key)).one()
+    if message.status == MessageStatus.QUEUED and message.send_after is None:
+        _later(SMS_JOB, message.id)
+    return message
+
+
+def queue_push(
+    *, user_id: uuid.UUID, title: str, body: str, url: str, urgency: str = "normal", dedupe_key: str
+) -> PushDelivery | None:
+    """The push for ``dedupe_key`` to every device of the user; None when they have none."""
+    existing = db.session.scalar(select(PushDelivery).where(PushDelivery.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    has_device = db.session.scalar(
+        select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)
+    )
+    if has_device is None:
+        return None
+    delivery = PushDelivery(
+        dedupe_key=dedupe_key,
+        user_id=user_id,
+        payload=json.dumps({"title": title, "body": body, "url": url}, ensure_ascii=False),
+        urgency=urgency,
+        status="queued",
+        attempts=0,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(delivery)
+    except IntegrityError:
+        return db.session.scalars(select(PushDelivery).where(PushDelivery.dedupe_key == dedupe_key)).one()
+    _later(PUSH_JOB, delivery.id)
+    return delivery
+
+
+# Providers (one per app, built on first use)
+
+
+def sms_client() -> SmsClient:
+    """The app's SMS provider."""
+    client = current_app.extensions.get("fieldapp_sms_client")
+    if client is None:
+        client = current_app.extensions["fieldapp_sms_client"] = build_sms_client(dict(current_app.config))
+    return client  # type: ignore[no-any-return]
+
+
+def vapid_keys() -> VapidKeys:
+    """The app's VAPID keys (generated into the instance folder when not configured)."""
+    keys = current_app.extensions.get("fieldapp_vapid")
+    if keys is None:
+        keys = current_app.extensions["fieldapp_vapid"] = load_vapid_keys(
+            dict(current_app.config), current_app.instance_path
+        )
+    return keys  # type: ignore[no-any-return]
+
+
+def push_client() -> WebPushClient:
+    """The app's Web Push sender."""
+    client = current_app.extensions.get("fieldapp_push_client")
+    if client is None:
+        client = current_app.extensions["fieldapp_push_client"] = WebPushClient(vapid_keys())
+    return client  # type: ignore[no-any-return]
+
+
+def status_callback_url(message_id: uuid.UUID) -> str:
+    """Where Twilio reports delivery; our id rides along so a report can adopt an orphan."""
+    return f"{current_app.config['FIELDAPP_PUBLIC_URL']}/webhooks/twilio/status?m={message_id}"
+
+
+def _retry_waits() -> tuple[int, ...]:
+    return tuple(current_app.config.get("SMS_RETRY_WAITS", RULES.retry_waits_s))
+
+
+# Sending
+
+
+def _claim(message_id: uuid.UUID, now: datetime) -> bool:
+    claimed = db.session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.QUEUED,
+            or_(Message.send_after.is_(None), Message.send_after <= now),
+        )
+        .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=now)
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    return claimed is not None
+
+
+def _flag_invalid_number(message: Message) -> None:
+    if message.resident_id is not None:
+        db.session.execute(
+            update(Resident).where(Resident.id == message.resident_id).values(phone_invalid=True)
+        )
+
+
+def _hold_if_quiet(message: Message, now: datetime) -> bool:
+    zone = local_zone()
+    if not message.respect_quiet_hours or in_sms_window(now.astimezone(zone)):
+        return False
+    message.send_after = next_window_start(now, zone)
+    db.session.commit()
+    return True
+
+
+def send_message(message_id: uuid.UUID, now: datetime | None = None) -> str:
+    """Send one queued message (the SMS job); returns the status it ends in. Idempotent."""
+    now = now or utcnow()
+    message = db.session.get(Message, message_id)
+    if message is None or message.status != MessageStatus.QUEUED:
+        return message.status if message else "missing"
+    if (message.send_after and message.send_after > now) or _hold_if_quiet(message, now):
+        return "held"
+    reason = _block_reason(message.to, message.resident_id)
+    if reason is not None:
+        message.status, message.suppressed_reason = MessageStatus.SUPPRESSED, reason
+        db.session.commit()
+        return message.status
+    if not _claim(message_id, now):
+        return "claimed elsewhere"
+    db.session.refresh(message)
+    try:
+        accepted = sms_client().send(
+            message_id=str(message.id),
+            to=message.to or "",
+            body=message.body,
+            status_callback=status_callback_url(message.id),
+        )
+    except RetryableDeliveryError as error:
+        wait = retry_wait(message.attempts, _retry_waits())
+        message.error_code = error.code
+        if wait is None:
+            message.status = MessageStatus.FAILED
+            db.session.commit()
+            return message.status
+        message.status, message.send_after = MessageStatus.QUEUED, now + timedelta(seconds=wait)
+        db.session.commit()
+        raise
+    except DeliveryError as error:
+        message.status, message.error_code = MessageStatus.FAILED, error.code
+        if isinstance(error, InvalidNumberError):
+            _flag_invalid_number(message)
+        db.session.commit()
+        return message.status
+    _record_accepted(message, accepted.sid, now)
+    db.session.commit()
+    return message.status
+
+
+def _record_accepted(message: Message, sid: str, now: datetime) -> None:
+    if message.provider_sid is None:
+        message.provider_sid = sid
+    message.sent_at = message.sent_at or now
+    if message.status in (MessageStatus.QUEUED, MessageStatus.SENDING):
+        message.status = MessageStatus.SENT
+
+
+def recover_stale_sending(now: datetime | None = None) -> int:
+    """Resolve messages left ``sending`` by a worker that died; returns how many were resolved."""
+    now = now or utcnow()
+    stale = db.session.scalars(
+        select(Message)
+        .where(Message.status == MessageStatus.SENDING, Message.updated_at < now - RULES.stale_sending_after)
+        .limit(500)
+    ).all()
+    for message in stale:
+        try:
+            found = sms_client().find_sent(to=message.to or "", body=message.body, since=message.updated_at)
+        except DeliveryError:
+            log.warning("could not ask the provider about message %s", message.id, exc_info=True)
+            continue
+        if found is not None:
+            _record_accepted(message, found.sid, now)
+        else:
+            message.status = MessageStatus.QUEUED
+            message.send_after = None
+    db.session.commit()
+    return len(stale)
+
+
+def release_due(now: datetime | None = None) -> int:
+    """Enqueue queued messages whose hold has ended or whose dispatch was lost; returns how many."""
+    now = now or utcnow()
+    recover_stale_sending(now)
+    lost_before = now - LOST_DISPATCH_AFTER
+    message_ids = db.session.scalars(
+        select(Message.id).where(
+            Message.status == MessageStatus.QUEUED,
+            or_(
+                Message.send_after <= now,
+                and_(Message.send_after.is_(None), Message.created_at < lost_before),
+            ),
+        )
+    ).all()
+    delivery_ids = db.session.scalars(
+        select(PushDelivery.id).where(PushDelivery.status == "queued", PushDelivery.created_at < lost_before)
+    ).all()
+    db.session.commit()
+    dispatch(message_ids, delivery_ids)
+    return len(message_ids) + len(delivery_ids)
+
+
+# Web Push
+
+
+def send_push_delivery(delivery_id: int, now: datetime | None = None) -> str:
+    """Send one push to each of the user's devices (the push job); 404/410 forget the device."""
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(PushDelivery)
+        .where(PushDelivery.id == delivery_id, PushDelivery.status == "queued")
+        .values(status="sending", attempts=PushDelivery.attempts + 1)
+        .returning(PushDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    delivery = db.session.get(PushDelivery, delivery_id)
+    if delivery is None or claimed is None:
+        return delivery.status if delivery else "missing"
+    payload = json.loads(delivery.payload)
+    devices = db.session.scalars(
+        select(PushSubscription).where(PushSubscription.user_id == delivery.user_id)
+    ).all()
+    retry_later = False
+    delivered = 0
+    for device in devices:
+        try:
+            push_client().send(
+                Subscription(device.endpoint, device.p256dh, device.auth),
+                payload,
+                ttl=RULES.push_ttl_s,
+                urgency=delivery.urgency,
+            )
+            delivered += 1
+        except GoneSubscriptionError:
+            db.session.delete(device)
+        except RetryableDeliveryError:
+            retry_later = True
+        except DeliveryError:
+            log.warning("push %s refused for one device", delivery_id, exc_info=True)
+    if retry_later and delivery.attempts < RULES.max_send_attempts:
+        delivery.status = "queued"
+        db.session.commit()
+        raise RetryableDeliveryError(f"push {delivery_id}: a push service was unreachable")
+    delivery.status = "sent" if delivered else "failed"
+    delivery.sent_at = now if delivered else None
+    db.session.commit()
+    return delivery.status
+
+
+def subscribe(user_id: uuid.UUID, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Remember a browser's subscription for the user (a device changing hands moves with it)."""
+    device = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    if device is None:
+        device = PushSubscription(endpoint=endpoint, user_id=user_id, p256dh=p256dh, auth=auth)
+        db.session.add(device)
+    else:
+        device.user_id, device.p256dh, device.auth = user_id, p256dh, auth
+    db.session.commit()
+    return device
+
+
+def unsubscribe(user_id: uuid.UUID, endpoint: str) -> None:
+    """Forget the user's subscription at ``endpoint`` (nothing to do when there is none)."""
+    device = db.session.scalar(
+        select(PushSubscription).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == user_id
+        )
+    )
+    if device is not None:
+        db.session.delete(device)
+        db.session.commit()
+
+
+# Twilio's reports and residents' replies
+
+
+def record_status_report(form: dict[str, str], message_id: str | None, now: datetime | None = None) -> None:
+    """Move a message on by a delivery report (forward only); flag invalid numbers."""
+    now = now or utcnow()
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    new_status = PROVIDER_STATUSES.get((form.get("MessageStatus") or form.get("SmsStatus") or "").lower())
+    message = db.session.scalar(select(Message).where(Message.provider_sid == sid)) if sid else None
+    if message is None and message_id:
+        try:
+            message = db.session.get(Message, uuid.UUID(message_id))
+        except ValueError:
+            message = None
+    if message is None or new_status is None:
+        return
+    if message.provider_sid is None and sid:
+        message.provider_sid = sid
+    if message.status == MessageStatus.SUPPRESSED:
+        return
+    error_code = form.get("ErrorCode")
+    if error_code:
+        message.error_code = error_code
+        if error_code.isdigit() and int(error_code) in INVALID_NUMBER_CODES:
+            _flag_invalid_number(message)
+    if can_move(message.status, new_status):
+        message.status = new_status
+        message.sent_at = message.sent_at or now
+        if new_status == MessageStatus.DELIVERED:
+            message.delivered_at = now
+    db.session.commit()
+
+
+def _set_opt_out(phone: str, opted_out: bool) -> bool:
+    """Opt ``phone`` out (or back in); True when that changed anything."""
+    current = db.session.get(SmsOptOut, phone)
+    db.session.execute(update(Resident).where(Resident.phone == phone).values(opted_out=opted_out))
+    if opted_out and current is None:
+        db.session.add(SmsOptOut(phone=phone))
+        return True
+    if not opted_out and current is not None:
+        db.session.delete(current)
+        return True
+    return False
+
+
+def _confirm_next_appointment(resident_ids: list[uuid.UUID], now: datetime) -> bool:
+    from fieldapp.followups.models import Enrollment
+
+    if not resident_ids:
+        return False
+    enrollment = db.session.scalar(
+        select(Enrollment)
+        .where(
+            Enrollment.resident_id.in_(resident_ids),
+            Enrollment.status == "active",
+            Enrollment.next_due_on.is_not(None),
+        )
+        .order_by(Enrollment.next_due_on, Enrollment.id)
+        .limit(1)
+    )
+    if enrollment is None:
+        return False
+    enrollment.appointment_confirmed_at = now
+    return True
+
+
+def record_inbound(form: dict[str, str], now: datetime | None = None) -> str | None:
+    """Act on a resident's reply; returns the text to answer with (once), or None."""
+    now = now or utcnow()
+    sid = form.get("MessageSid") or form.get("SmsSid") or None
+    phone = (form.get("From") or "").strip()
+    body = form.get("Body") or ""
+    if sid and db.session.scalar(select(InboundMessage.id).where(InboundMessage.provider_sid == sid)):
+        return None
+    residents = db.session.execute(
+        select(Resident.id, Resident.language, Township)
+        .join(Village, Village.id == Resident.village_id)
+        .join(Township, Township.id == Village.township_id)
+        .where(Resident.phone == phone)
+        .order_by(Resident.created_at)
+    ).all()
+    action = classify_reply(body)
+    answer_needed = {
+        ReplyAction.OPT_OUT: lambda: _set_opt_out(phone, True),
+        ReplyAction.OPT_IN: lambda: _set_opt_out(phone, False),
+        ReplyAction.CONFIRM: lambda: _confirm_next_appointment([r.id for r in residents], now),
+        ReplyAction.NOTE: lambda: False,
+    }[action]()
+    inbound = InboundMessage(
+        provider_sid=sid,
+        from_number=phone,
+        body=body,
+        action=action,
+        resident_id=residents[0].id if residents else None,
+        received_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(inbound)
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    answer = _answer_for(action, residents) if answer_needed else None
+    if answer is not None:
+        reply = Message(
+            dedupe_key=f"reply:{sid or inbound.id}",
+            to=phone,
+            body=answer,
+            kind="reply",
+            segments=sms_segments(answer),
+            resident_id=inbound.resident_id,
+            status=MessageStatus.SENT,
+            sent_at=now,
+            attempts=1,
+        )
+        db.session.add(reply)
+    db.session.commit()
+    return answer
+
+
+def _answer_for(action: ReplyAction, residents: Sequence[Any]) -> str:
+    lang = residents[0].language if residents else "zh"
+    centre = residents[0].Township.centre_name if residents else texts.default_centre_name(lang)
+    builders = {
+        ReplyAction.OPT_OUT: texts.opted_out_text,
+        ReplyAction.OPT_IN: texts.opted_in_text,
+        ReplyAction.CONFIRM: texts.confirmed_text,
+    }
+    return builders[action](centre, lang)
+
+
+# Reading
+
+
+def _message_clause(user: User) -> ColumnElement[bool]:
+    """Messages the user may read: their area's residents and township, their facility, their own."""
+    own: ColumnElement[bool] = Message.user_id == user.id
+    if user.role == Role.COUNTY_ADMIN:
+        return true()
+    if user.role == Role.REFERRAL_DESK:
+        return or_(own, Message.facility_id == user.facility_id) if user.facility_id else own
+    residents = Message.resident_id.in_(select(Resident.id).where(resident_clause(user)))
+    if user.role in TOWNSHIP_ROLES and user.township_id is not None:
+        return or_(own, residents, Message.township_id == user.township_id)
+    return or_(own, residents)
+
+
+def list_messages(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Message], int]:
+    """A page of the messages the user may read, newest first."""
+    query = select(Message).where(_message_clause(user))
+    for name in ("resident_id", "status", "kind"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Message, name) == filters[name])
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Message.created_at.desc(), Message.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total

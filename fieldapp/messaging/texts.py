@@ -1,0 +1,260 @@
+"""Every SMS and push text, in the reader's language (catalog domain ``sms``).
+
+Texts to residents are signed with their township centre and end with the
+opt-out hint; none carries a diagnosis or a measurement (a phone is not a
+private channel). Staff texts name the referral number, urgency, township and
+facility, never the resident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypedDict, TypeVar
+
+from flask_babel import Domain, force_locale
+
+from fieldapp.timeutil import to_local
+
+TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
+SMS_DOMAIN = Domain(translation_directories=[TRANSLATIONS], domain="sms")
+LANGUAGES = ("zh", "en")
+
+
+class PushPayload(TypedDict):
+    """What a push notification shows: a title, a short text and where a tap leads."""
+
+    title: str
+    body: str
+    url: str
+
+
+def _(text: str, **values: Any) -> str:
+    return str(SMS_DOMAIN.gettext(text, **values))
+
+
+T = TypeVar("T")
+
+
+def _in(lang: str, build: Callable[[], T]) -> T:
+    with force_locale(lang if lang in LANGUAGES else "zh"):
+        return build()
+
+
+def _day(value: date) -> str:
+    return _("%(month)d/%(day)d", month=value.month, day=value.day)
+
+
+def _instant(value: datetime) -> str:
+    local = to_local(value)
+    return _("%(month)d/%(day)d %(time)s", month=local.month, day=local.day, time=f"{local:%H:%M}")
+
+
+def _resident_sms(centre_name: str, line: str) -> str:
+    return _("[%(centre)s] %(line)s Reply TD to opt out", centre=centre_name, line=line)
+
+
+def _urgency(urgency: str) -> str:
+    labels = {"emergency": _("emergency"), "urgent": _("urgent"), "routine": _("routine")}
+    return labels.get(urgency, urgency)
+
+
+def _reference(number: str | int) -> str:
+    return f"R-{number:06d}" if isinstance(number, int) else number
+
+
+# Texts to residents
+
+
+def reminder_text(due_on: date, centre_name: str, lang: str) -> str:
+    """A follow-up falls due soon."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "Your health check-up is due on %(date)s: please visit your village clinic or the "
+                "township health centre.",
+                date=_day(due_on),
+            ),
+        ),
+    )
+
+
+def overdue_text(centre_name: str, lang: str) -> str:
+    """A follow-up is a week or more overdue."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _("Your health check-up is overdue: please visit your village clinic or the health centre soon."),
+        ),
+    )
+
+
+def patrol_text(patrol_date: date, village_name: str, centre_name: str, lang: str) -> str:
+    """The township team comes to the village tomorrow."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "The health centre team visits %(village)s on %(date)s. You are welcome to come.",
+                village=village_name,
+                date=_day(patrol_date),
+            ),
+        ),
+    )
+
+
+def referral_accepted_resident_text(
+    facility_name: str, appointment_at: datetime | None, centre_name: str, lang: str
+) -> str:
+    """The county facility has accepted the resident's referral."""
+
+    def build() -> str:
+        if appointment_at is None:
+            line = _(
+                "%(facility)s has accepted your referral and will tell you when to come.",
+                facility=facility_name,
+            )
+        else:
+            line = _(
+                "%(facility)s has accepted your referral: please come on %(time)s.",
+                facility=facility_name,
+                time=_instant(appointment_at),
+            )
+        return _resident_sms(centre_name, line)
+
+    return _in(lang, build)
+
+
+def opted_out_text(centre_name: str, lang: str) -> str:
+    """Answer to TD: confirmed, and how to come back (no opt-out hint: they just used it)."""
+    return _in(
+        lang,
+        lambda: _(
+            "[%(centre)s] You will get no more messages from us. Reply START to subscribe again.",
+            centre=centre_name,
+        ),
+    )
+
+
+def opted_in_text(centre_name: str, lang: str) -> str:
+    """Answer to START: messages resume."""
+    return _in(lang, lambda: _resident_sms(centre_name, _("You will get our health reminders again.")))
+
+
+def confirmed_text(centre_name: str, lang: str) -> str:
+    """Answer to 1: the appointment is confirmed."""
+    return _in(lang, lambda: _resident_sms(centre_name, _("Thank you: your appointment is confirmed.")))
+
+
+def default_centre_name(lang: str) -> str:
+    """The signature when a number belongs to no known resident."""
+    return _in(lang, lambda: _("County health service"))
+
+
+# Texts to staff (SMS and push share the line; neither names the resident)
+
+
+def _created_line(number: str | int, urgency: str, township_name: str, facility_name: str) -> str:
+    return _(
+        "New %(urgency)s referral %(number)s from %(township)s to %(facility)s: please accept it.",
+        urgency=_urgency(urgency),
+        number=_reference(number),
+        township=township_name,
+        facility=facility_name,
+    )
+
+
+def _escalated_line(
+    number: str | int, urgency: str, township_name: str, facility_name: str, level: int
+) -> str:
+    return _(
+        "%(urgency)s referral %(number)s (%(township)s to %(facility)s) is not accepted yet: "
+        "escalation level %(level)d.",
+        urgency=_urgency(urgency),
+        number=_reference(number),
+        township=township_name,
+        facility=facility_name,
+        level=level,
+    )
+
+
+def _accepted_line(number: str | int, facility_name: str) -> str:
+    return _(
+        "%(facility)s has accepted referral %(number)s.", facility=facility_name, number=_reference(number)
+    )
+
+
+def _completed_line(number: str | int, facility_name: str) -> str:
+    return _(
+        "%(facility)s has completed referral %(number)s: follow-up due within 14 days.",
+        facility=facility_name,
+        number=_reference(number),
+    )
+
+
+def _staff_sms(line: str) -> str:
+    return _("[fieldapp] %(line)s", line=line)
+
+
+def referral_created_text(
+    number: str | int, urgency: str, township_name: str, facility_name: str, lang: str
+) -> str:
+    """SMS to a facility: a new referral waits for acceptance."""
+    return _in(lang, lambda: _staff_sms(_created_line(number, urgency, township_name, facility_name)))
+
+
+def referral_escalated_text(
+    number: str | int, urgency: str, township_name: str, facility_name: str, level: int, lang: str
+) -> str:
+    """SMS to whoever an escalation level tells."""
+    return _in(
+        lang, lambda: _staff_sms(_escalated_line(number, urgency, township_name, facility_name, level))
+    )
+
+
+def referral_completed_staff_text(number: str | int, facility_name: str, lang: str) -> str:
+    """SMS to the referring doctor: the referral came back down."""
+    return _in(lang, lambda: _staff_sms(_completed_line(number, facility_name)))
+
+
+def referral_push(
+    event: str,
+    *,
+    number: str | int,
+    urgency: str,
+    township_name: str,
+    facility_name: str,
+    url: str,
+    lang: str,
+    level: int = 0,
+) -> PushPayload:
+    """Push payload for a referral event: ``created``, ``escalated``, ``accepted`` or ``completed``."""
+
+    def build() -> PushPayload:
+        lines = {
+            "created": lambda: _created_line(number, urgency, township_name, facility_name),
+            "escalated": lambda: _escalated_line(number, urgency, township_name, facility_name, level),
+            "accepted": lambda: _accepted_line(number, facility_name),
+            "completed": lambda: _completed_line(number, facility_name),
+        }
+        title = _("Referral %(number)s", number=_reference(number))
+        return PushPayload(title=title, body=lines[event](), url=url)
+
+    return _in(lang, build)
+
+
+def overdue_digest_push(count: int, url: str, lang: str) -> PushPayload:
+    """The daily push to a doctor: how many follow-ups fell overdue today."""
+    return _in(
+        lang,
+        lambda: PushPayload(
+            title=_("Overdue follow-ups"),
+            body=_("%(count)d follow-ups fell overdue today.", count=count),
+            url=url,
+        ),
+    )

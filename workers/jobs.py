@@ -1,0 +1,116 @@
+"""RQ jobs: thin, take ids, re-read their rows, return early when the work is done.
+
+Every job runs inside the Flask app context. A worker started by ``flask worker``
+has one pushed already; a plain ``rq worker`` gets one app per process, built on
+the first job (never at import time).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask import Flask, has_app_context
+from rq import get_current_job
+
+from fieldapp.extensions import db
+from fieldapp.schemas import Instant
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+_process_app: dict[str, Flask] = {}
+
+
+def _app() -> Flask:
+    if "app" not in _process_app:
+        from fieldapp import create_app
+
+        _process_app["app"] = create_app()
+    return _process_app["app"]
+
+
+def _finish_job() -> None:
+    from fieldapp.messaging.service import dispatch_pending
+
+    dispatch_pending()
+    if get_current_job() is not None:
+        # A worker runs many jobs in one context: start each with a fresh session.
+        db.session.remove()
+
+
+def in_app_context(func: F) -> F:
+    """Run the job inside the app context (the worker's, or one per process)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _finish_job()
+        with _app().app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _finish_job()
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_at(at: str | None) -> datetime | None:
+    """``--at`` (ISO 8601; naive means local time) as an aware UTC instant."""
+    return Instant().deserialize(at) if at else None
+
+
+@in_app_context
+def send_sms_job(message_id: str) -> str:
+    """Send one SMS."""
+    from fieldapp.messaging.service import send_message
+
+    return send_message(uuid.UUID(message_id))
+
+
+@in_app_context
+def send_push_job(delivery_id: int) -> str:
+    """Send one push notification to each of a user's devices."""
+    from fieldapp.messaging.service import send_push_delivery
+
+    return send_push_delivery(delivery_id)
+
+
+@in_app_context
+def reminder_scan_job(at: str | None = None) -> dict[str, int]:
+    """The reminder scan: reminders, overdue notices, patrol notices, held messages."""
+    from fieldapp.messaging.reminders import scan
+
+    return scan(parse_at(at)).as_dict()
+
+
+@in_app_context
+def escalation_check_job(at: str | None = None) -> Any:
+    """Escalate pending referrals past their deadlines."""
+    from fieldapp.referrals.service import escalate_due_referrals
+    from fieldapp.timeutil import utcnow
+
+    return escalate_due_referrals(parse_at(at) or utcnow())
+
+
+@in_app_context
+def release_messages_job(at: str | None = None) -> int:
+    """Enqueue messages whose quiet-hours hold or retry wait ended, or whose dispatch was lost."""
+    from fieldapp.messaging.service import release_due
+
+    return release_due(parse_at(at))
+
+
+@in_app_context
+def overdue_digest_job(at: str | None = None) -> int:
+    """Push each doctor how many follow-ups fell overdue today (once a day)."""
+    from fieldapp.messaging.reminders import push_overdue_digests
+
+    return push_overdue_digests(parse_at(at))
