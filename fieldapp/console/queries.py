@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -135,3 +135,41 @@ def names_by_id(model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
         return {}
     rows = db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))
     return {row_id: name for row_id, name in rows}
+
+
+def queue_counts_by_village(
+    user: User, township_id: uuid.UUID, condition: str | None, today: date
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY)."""
+    from sqlalchemy import case
+
+    from fieldapp.auth.scoping import resident_village_clause
+    from fieldapp.followups import rules
+    from fieldapp.followups.models import Enrollment
+    from fieldapp.org.models import Village
+
+    due_end = today + timedelta(days=int(rules.RULES["due_window_days"].value))
+    lost_before = today - timedelta(days=int(rules.RULES["lost_after_days"].value))
+    due = Enrollment.next_due_on
+    query = (
+        select(
+            Resident.village_id,
+            func.sum(case((due.between(today, due_end), 1), else_=0)),
+            func.sum(case((due < today, 1), else_=0)),
+            func.sum(case((due < lost_before, 1), else_=0)),
+        )
+        .join(Enrollment, Enrollment.resident_id == Resident.id)
+        .where(
+            Enrollment.status == "active",
+            due <= due_end,
+            resident_village_clause(user, Resident.village_id),
+            Resident.village_id.in_(select(Village.id).where(Village.township_id == township_id)),
+        )
+        .group_by(Resident.village_id)
+    )
+    if condition:
+        query = query.where(Enrollment.condition == condition)
+    return {
+        village_id: {"due": int(d or 0), "overdue": int(o or 0), "lost": int(lost or 0)}
+        for village_id, d, o, lost in db.session.execute(query)
+    }

@@ -1,0 +1,122 @@
+"""The township's follow-up queue: due, overdue and lost, filtered, sorted, paged, counted, exported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from fieldapp.auth.models import User
+from fieldapp.console.exports import table_download
+from fieldapp.console.manager import DOCTOR_ROLES, chosen_township, township_pages, township_staff
+from fieldapp.console.queries import pages, queue_counts_by_village
+from fieldapp.console.web import bp, me, uuid_arg
+from fieldapp.errors import NotFoundError
+from fieldapp.followups.rules import QueueState
+from fieldapp.followups.service import QueueItem, queue_page
+from fieldapp.http import page_args
+from fieldapp.org import service as org
+from fieldapp.org.models import Township
+from fieldapp.timeutil import local_today, to_local
+
+STATES = ("all", *(state.value for state in QueueState))
+SORTS = ("due_asc", "due_desc")
+CONDITIONS = ("hypertension", "diabetes")
+EXPORT_LIMIT = 10000
+
+
+def _queue_filters(user: User, township: Township, doctors: list[User]) -> dict[str, Any]:
+    """The query string's filters, checked: unknown values are dropped, a stranger doctor is 404."""
+    args = request.args
+    filters: dict[str, Any] = {
+        "township_id": township.id,
+        "status": args.get("status") if args.get("status") in STATES else "overdue",
+        "condition": args.get("condition") if args.get("condition") in CONDITIONS else None,
+        "village_id": uuid_arg("village_id"),
+        "sort": args.get("sort") if args.get("sort") in SORTS else "due_asc",
+    }
+    doctor_id = uuid_arg("doctor_id")
+    if doctor_id is not None:
+        doctor = next((d for d in doctors if d.id == doctor_id), None)
+        if doctor is None:
+            raise NotFoundError(_("No such doctor."))
+        filters["village_ids"] = doctor.village_ids
+    filters["doctor_id"] = doctor_id
+    return filters
+
+
+def _doctors(user: User, township: Township) -> list[User]:
+    return [u for u in township_staff(user, township) if u.role in DOCTOR_ROLES]
+
+
+@bp.get("/queue")
+@township_pages
+def queue() -> ResponseReturnValue:
+    """Who needs a follow-up: one page of the queue, with counts per village."""
+    user = me()
+    township = chosen_township(user)
+    doctors = _doctors(user, township)
+    filters = _queue_filters(user, township, doctors)
+    page, per_page = page_args(default_per_page=50)
+    items, total = queue_page(user, filters, page, per_page)
+    villages = org.list_villages(user, township.id)
+    counts = queue_counts_by_village(user, township.id, filters["condition"], local_today())
+    return render_template(
+        "console/queue.html",
+        township=township,
+        items=items,
+        paging=pages(total, page, per_page),
+        filters=filters,
+        villages=villages,
+        village_names={v.id: v.name for v in villages},
+        counts=counts,
+        doctors=doctors,
+        states=STATES,
+        conditions=CONDITIONS,
+    )
+
+
+def queue_rows(items: list[QueueItem], village_names: dict[Any, str]) -> list[list[Any]]:
+    """The export's rows, one per queue item."""
+    rows = []
+    for item in items:
+        last = item.last_followup
+        rows.append(
+            [
+                item.resident.name,
+                item.resident.sex,
+                item.resident.birth_date.isoformat(),
+                item.resident.phone,
+                village_names.get(item.resident.village_id, ""),
+                item.condition,
+                item.due_on.isoformat(),
+                item.days_overdue,
+                item.state,
+                to_local(last.performed_at).strftime("%Y-%m-%d %H:%M") if last else None,
+                f"{last.sbp}/{last.dbp}" if last else None,
+                last.classification if last else None,
+                (item.doctor or {}).get("name") or (item.doctor or {}).get("username"),
+            ]
+        )
+    return rows
+
+
+QUEUE_HEADER = (
+    "name", "sex", "birth_date", "phone", "village", "condition", "due_on", "days_overdue", "state",
+    "last_followup_at", "last_bp", "last_classification", "doctor",
+)  # fmt: skip
+
+
+@bp.get("/queue.<fmt>")
+@township_pages
+def queue_export(fmt: str) -> ResponseReturnValue:
+    """The whole filtered queue (up to 10,000 rows) as CSV or XLSX."""
+    user = me()
+    township = chosen_township(user)
+    filters = _queue_filters(user, township, _doctors(user, township))
+    items, _total = queue_page(user, filters, 1, EXPORT_LIMIT)
+    villages = {v.id: v.name for v in org.list_villages(user, township.id)}
+    name = f"queue-{township.code}-{filters['status']}-{local_today().isoformat()}"
+    return table_download(fmt, name, QUEUE_HEADER, queue_rows(items, villages))
