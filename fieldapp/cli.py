@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from fieldapp.auth.models import Role, User
-from fieldapp.auth.service import create_user
+from fieldapp.auth.service import create_user, hash_password
 from fieldapp.extensions import db
 
 
@@ -22,8 +22,6 @@ def create_admin_command(username: str, password: str) -> None:
     if existing is not None and existing.role != Role.COUNTY_ADMIN:
         raise click.ClickException(f"{username} exists with role {existing.role}")
     if existing is not None:
-        from fieldapp.auth.service import hash_password
-
         existing.password_hash = hash_password(password)
         existing.active = True
         click.echo(f"Reset the password of county admin {username}.")

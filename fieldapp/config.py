@@ -48,6 +48,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SYNC_MAX_RECORDS": 2000,
         "SYNC_PAGE_SIZE": int(env.get("FIELDAPP_SYNC_PAGE_SIZE", 500)),
         "TRUSTED_PROXIES": int(env.get("FIELDAPP_TRUSTED_PROXIES", 0)),
+        # Werkzeug's scrypt (N=2**15, r=8, p=1); tests lower the cost to stay fast.
+        "PASSWORD_HASH_METHOD": env.get("FIELDAPP_PASSWORD_HASH_METHOD", "scrypt"),
         "TOKEN_TTL_HOURS": int(env.get("FIELDAPP_TOKEN_TTL_HOURS", 12)),
         "LOGIN_FAILURES_PER_ACCOUNT": env.get("FIELDAPP_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": env.get("FIELDAPP_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),

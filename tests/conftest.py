@@ -42,6 +42,7 @@ def app_config(database_url: str, instance_path: Path) -> dict[str, Any]:
         "REDIS_URL": None,
         "SMS_PROVIDER": "outbox",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests sign in thousands of times
         "INSTANCE_PATH": str(instance_path),
     }
 
@@ -94,12 +95,24 @@ def runner(app: Flask) -> FlaskCliRunner:
 def make_app(app: Flask, database_url: str, instance_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build a second app with some settings changed: ``make_app(SQLALCHEMY_DATABASE_URI=...)``.
 
-    The extensions are shared objects, so the test app gets its rate limiter back afterwards.
+    ``without=("NAME",)`` leaves a setting to the app's own defaults.
+
+    Their database connections are closed afterwards, and, the extensions being shared
+    objects, the test app gets its rate limiter back.
     """
 
-    def build(**overrides: Any) -> Flask:
-        return create_app({**app_config(database_url, instance_path), **overrides})
+    built: list[Flask] = []
+
+    def build(without: tuple[str, ...] = (), **overrides: Any) -> Flask:
+        config = {**app_config(database_url, instance_path), **overrides}
+        for name in without:
+            config.pop(name)
+        built.append(create_app(config))
+        return built[-1]
 
     yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
     limiter.init_app(app)
     limiter.reset()

@@ -15,20 +15,27 @@ from fieldapp.auth.models import ApiToken, User
 from fieldapp.extensions import db
 from fieldapp.timeutil import utcnow
 
-# A hash to check against when the username is unknown, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+# Hashes to check against when the username is unknown, so timing does not tell (one per method).
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def hash_password(password: str) -> str:
-    """Hash with scrypt (memory-hard KDF)."""
-    return generate_password_hash(password, method="scrypt")
+    """Hash with scrypt, a memory-hard KDF (``PASSWORD_HASH_METHOD`` sets its cost)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[method]
 
 
 def check_credentials(username: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 

@@ -1,0 +1,206 @@
+"""Signing in and out with bearer tokens, token expiry, inactive users, failed-sign-in limits."""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from fieldapp.auth.models import ApiToken, Role
+from fieldapp.extensions import db, limiter
+from fieldapp.timeutil import utcnow
+from tests.builders import PASSWORD, create_facility, create_township, create_user, create_village
+
+ACCOUNT_LIMIT = 5  # config default: 5 failed attempts per account per 15 minutes
+ADDRESS_LIMIT = 20  # ... and 20 per address
+
+
+def sign_in(client: FlaskClient, username: str, password: str = PASSWORD, **environ: str) -> TestResponse:
+    return client.post(
+        "/api/v1/auth/token",
+        json={"username": username, "password": password},
+        environ_overrides=environ or None,
+    )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_sign_in_answers_token_expiry_and_the_user_object(client: FlaskClient) -> None:
+    township = create_township()
+    village = create_village(township)
+    user = create_user(Role.VILLAGE_DOCTOR, username="li", township=township, villages=[village])
+
+    response = sign_in(client, "li")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"token", "expires_at", "user"}
+    assert body["expires_at"].endswith("+08:00")
+    assert {"id", "username", "role", "township_id", "village_ids", "facility_id"} <= set(body["user"])
+    assert body["user"]["id"] == str(user.id)
+    assert body["user"]["role"] == "village_doctor"
+    assert body["user"]["township_id"] == str(township.id)
+    assert body["user"]["village_ids"] == [str(village.id)]
+    assert body["user"]["facility_id"] is None
+    assert "password" not in response.get_data(as_text=True)
+    me = client.get("/api/v1/me", headers=bearer(body["token"]))
+    assert me.status_code == 200
+    assert me.get_json() == body["user"]
+
+
+def test_tokens_are_stored_only_as_hashes(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = sign_in(client, "boss").get_json()["token"]
+    stored = db.session.scalars(db.select(ApiToken.token_hash)).all()
+    assert stored and token not in stored
+
+
+def test_referral_desk_user_carries_its_facility(client: FlaskClient) -> None:
+    facility = create_facility()
+    create_user(Role.REFERRAL_DESK, username="desk", facility=facility)
+    assert sign_in(client, "desk").get_json()["user"]["facility_id"] == str(facility.id)
+
+
+@pytest.mark.parametrize(("username", "password"), [("li", "wrong password"), ("nobody", PASSWORD)])
+def test_wrong_credentials_are_invalid_credentials(client: FlaskClient, username: str, password: str) -> None:
+    create_user(Role.COUNTY_ADMIN, username="li")
+    response = sign_in(client, username, password)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"
+
+
+def test_missing_fields_are_a_validation_error(client: FlaskClient) -> None:
+    response = client.post("/api/v1/auth/token", json={"username": "li"})
+    assert response.status_code == 422
+    assert "password" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic bGk6cHc="},
+        {"Authorization": "Bearer "},
+    ],
+)
+def test_no_or_bad_credentials_are_unauthenticated(client: FlaskClient, headers: dict[str, str]) -> None:
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthenticated"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_an_expired_token_is_token_expired(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = sign_in(client, "boss").get_json()["token"]
+    db.session.execute(db.update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "token_expired"
+
+
+def test_tokens_live_for_the_configured_hours(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    sign_in(client, "boss")
+    token = db.session.scalars(db.select(ApiToken)).one()
+    assert abs(token.expires_at - token.created_at - timedelta(hours=12)) < timedelta(seconds=5)
+
+
+def test_logout_revokes_the_token_and_no_other(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    first = sign_in(client, "boss").get_json()["token"]
+    second = sign_in(client, "boss").get_json()["token"]
+
+    assert client.post("/api/v1/auth/logout", headers=bearer(first)).status_code == 200
+
+    again = client.get("/api/v1/me", headers=bearer(first))
+    assert again.status_code == 401
+    assert again.get_json()["error"]["code"] == "unauthenticated"
+    assert client.get("/api/v1/me", headers=bearer(second)).status_code == 200
+
+
+def test_an_inactive_user_cannot_sign_in_and_their_tokens_stop_working(client: FlaskClient) -> None:
+    user = create_user(Role.COUNTY_ADMIN, username="boss")
+    token = sign_in(client, "boss").get_json()["token"]
+    user.active = False
+    db.session.commit()
+
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+    response = sign_in(client, "boss")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"
+
+
+def test_failed_sign_ins_are_limited_per_account(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    create_user(Role.COUNTY_ADMIN, username="other")
+    for _ in range(ACCOUNT_LIMIT):
+        assert sign_in(client, "boss", "wrong").status_code == 401
+
+    blocked = sign_in(client, "BOSS", "wrong")
+    assert blocked.status_code == 429
+    assert blocked.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
+    # Past the limit even the right password waits; other accounts at the same address do not.
+    assert sign_in(client, "boss").status_code == 429
+    assert sign_in(client, "other").status_code == 200
+
+
+def test_failed_sign_ins_are_limited_per_address(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    for n in range(ADDRESS_LIMIT):
+        assert sign_in(client, f"guess{n}", "wrong").status_code == 401
+
+    assert sign_in(client, "boss").status_code == 429
+    assert sign_in(client, "boss", REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+def test_successful_sign_ins_never_count(client: FlaskClient) -> None:
+    township = create_township()
+    for n in range(ADDRESS_LIMIT + 1):
+        create_user(Role.TOWNSHIP_DOCTOR, username=f"doc{n}", township=township)
+    # A township office behind one address: everyone signs in, all day.
+    for n in range(ADDRESS_LIMIT + 1):
+        assert sign_in(client, f"doc{n}").status_code == 200
+    for _ in range(ACCOUNT_LIMIT):
+        assert sign_in(client, "doc0").status_code == 200
+    for _ in range(ACCOUNT_LIMIT - 1):
+        assert sign_in(client, "doc0", "wrong").status_code == 401
+    assert sign_in(client, "doc0").status_code == 200
+
+
+def test_failures_on_the_login_form_count_towards_the_same_account_limit(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    for _ in range(ACCOUNT_LIMIT):
+        assert client.post("/login", data={"username": "boss", "password": "wrong"}).status_code == 401
+    assert sign_in(client, "boss").status_code == 429
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_REDIS_URL"), reason="needs TEST_REDIS_URL (make test starts one)"
+)
+def test_limits_are_kept_in_redis_when_redis_is_configured(make_app: Callable[..., Flask]) -> None:
+    url = os.environ["TEST_REDIS_URL"]
+    redis_app = make_app(REDIS_URL=url, without=("RATELIMIT_STORAGE_URI",))
+    assert redis_app.config["RATELIMIT_STORAGE_URI"] == url
+    assert type(limiter.storage).__name__ == "RedisStorage"
+    # The Redis may be shared and keeps counts for 15 minutes: an account and address no other run uses.
+    username = f"boss-{uuid.uuid4().hex[:8]}"
+    address = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    with redis_app.app_context():
+        create_user(Role.COUNTY_ADMIN, username=username)
+        client = redis_app.test_client()
+        for _ in range(ACCOUNT_LIMIT):
+            assert sign_in(client, username, "wrong", REMOTE_ADDR=address).status_code == 401
+        assert sign_in(client, username, REMOTE_ADDR=address).status_code == 429
