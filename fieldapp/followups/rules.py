@@ -163,7 +163,7 @@ def validation_errors(condition: str, values: Mapping[str, Any]) -> dict[str, li
         if value is not None and not allowed.low <= value <= allowed.high:
             errors[name] = [f"must be between {allowed.low:g} and {allowed.high:g}"]
     sbp, dbp = values.get("sbp"), values.get("dbp")
-    if sbp is not None and dbp is not None and dbp >= sbp and "dbp" not in errors:
+    if sbp is not None and dbp is not None and dbp >= sbp and not {"sbp", "dbp"} & errors.keys():
         errors["dbp"] = ["must be lower than sbp"]
     if condition == Condition.DIABETES and values.get("fasting_glucose") is None:
         errors["fasting_glucose"] = ["required for diabetes"]

@@ -317,7 +317,8 @@ def add_visit(area: Area, data: dict[str, Any]) -> tuple[Visit, bool]:
     """Log a visit to a village of the caller's area (idempotent by id)."""
     area.require_writer()
     if data["village_id"] not in area.village_ids():
-        raise NotFoundError("No such village.")
+        # As for residents and patrols: a village in the body outside the area is a field error.
+        raise _invalid("village_id", "no such village in your area")
     if data.get("resident_id") is not None:
         resident = db.session.get(Resident, data["resident_id"])
         if resident is None or resident.village_id != data["village_id"]:

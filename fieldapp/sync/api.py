@@ -3,5 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
+
+from fieldapp.auth.context import current_user
+from fieldapp.http import load
+from fieldapp.openapi import doc
+from fieldapp.sync import service
+from fieldapp.sync.schemas import SyncRequestSchema, SyncResponseSchema
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/sync")
+@doc("Push offline records and pull changes", body=SyncRequestSchema, response=SyncResponseSchema)
+def sync() -> ResponseReturnValue:
+    """Handle each pushed record as its endpoint would, then answer one page of changes."""
+    request = load(SyncRequestSchema())
+    return SyncResponseSchema().dump(service.sync(current_user(), request["records"], request["since"]))

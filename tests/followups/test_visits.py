@@ -34,7 +34,7 @@ def test_visit_is_recorded_once_by_id(client, place):
 def test_visit_checks_village_resident_purpose_and_time(client, place):
     outsider = create_resident(place.other_village)
     cases = [
-        (visit_body(place, village_id=str(place.other_village.id)), 404),
+        (visit_body(place, village_id=str(place.other_village.id)), 422),
         (visit_body(place, resident_id=str(outsider.id)), 422),
         (visit_body(place, purpose="party"), 422),
         (visit_body(place, lat=91), 422),
