@@ -100,7 +100,7 @@ def create_reply(resident: Resident, body: str = "下周再来可以吗") -> Inb
         provider_sid=f"SM{next(_serial):032d}",
         from_number=resident.phone or "+8613900000000",
         body=body,
-        action="kept",
+        action="note",
         resident_id=resident.id,
     )
     db.session.add(reply)
