@@ -6,13 +6,6 @@ The lead empties this list before release.
 """
 
 PENDING: set[tuple[str, str]] = {
-    ("followups_api.close_enrollment", "POST"),
-    ("followups_api.create_enrollment", "POST"),
-    ("followups_api.get_rules", "GET"),
-    ("followups_api.list_followups", "GET"),
-    ("followups_api.queue", "GET"),
-    ("followups_api.record_followup", "POST"),
-    ("followups_api.record_visit", "POST"),
     ("referrals_api.accept_referral", "POST"),
     ("referrals_api.cancel_referral", "POST"),
     ("referrals_api.complete_referral", "POST"),
