@@ -131,7 +131,7 @@ JS_STRINGS = {
     "class_uncontrolled": _l("Uncontrolled"),
     "class_adverse_reaction": _l("Adverse reaction"),
     "class_complication": _l("Complication"),
-    "mode_home": _l("Home"),
+    "mode_home": _l("At home"),
     "mode_clinic": _l("Clinic"),
     "mode_phone": _l("Phone"),
     "adherence_regular": _l("Regularly"),

@@ -29,6 +29,7 @@ async function loadStrings(lang) {
   const response = await fetch(`/field/i18n.json?lang=${lang}`, { credentials: "same-origin" });
   setStrings(await response.json());
   document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  document.querySelector("header.bar .title").textContent = t("app_name");
 }
 
 // Switch language: the server remembers it when reachable; offline the cached strings serve.
@@ -56,12 +57,15 @@ function parseHash() {
 export async function render() {
   const ticket = ++rendering;
   const { name, args, query } = parseHash();
+  const started = performance.now();
   const screen = routes[name] || routes.today;
   main.replaceChildren(h("p", { class: "muted" }, t("loading")));
   highlightTab(name);
   const node = await screen({ args, query });
   if (ticket !== rendering) return;
   main.replaceChildren(node);
+  // How long each screen takes to become usable (read by the browser tests, visible in DevTools).
+  performance.measure(`screen:${name}`, { start: started });
   const heading = main.querySelector("h1");
   document.title = `${heading ? heading.textContent : ""} · ${t("app_name")}`;
   heading?.focus();
@@ -96,6 +100,7 @@ async function drawStatus() {
     );
   }
   banner.replaceChildren(...parts);
+  document.body.dataset.sync = sync.status.needsSignIn ? "signin" : sync.status.syncing ? "syncing" : sync.status.error ? "error" : "idle";
 }
 
 // The signed-in user: from the server when reachable, else as last seen on this phone.
