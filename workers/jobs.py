@@ -18,6 +18,8 @@ from flask import Flask, has_app_context
 from rq import get_current_job
 
 from fieldapp.extensions import db
+from fieldapp.messaging import clock
+from fieldapp.messaging.clock import frozen_at
 from fieldapp.schemas import Instant
 
 log = logging.getLogger(__name__)
@@ -88,16 +90,17 @@ def reminder_scan_job(at: str | None = None) -> dict[str, int]:
     """The reminder scan: reminders, overdue notices, patrol notices, held messages."""
     from fieldapp.messaging.reminders import scan
 
-    return scan(parse_at(at)).as_dict()
+    with frozen_at(parse_at(at)):
+        return scan().as_dict()
 
 
 @in_app_context
 def escalation_check_job(at: str | None = None) -> Any:
     """Escalate pending referrals past their deadlines."""
     from fieldapp.referrals.service import escalate_due_referrals
-    from fieldapp.timeutil import utcnow
 
-    return escalate_due_referrals(parse_at(at) or utcnow())
+    with frozen_at(parse_at(at)):
+        return escalate_due_referrals(clock.now())
 
 
 @in_app_context
@@ -105,7 +108,8 @@ def release_messages_job(at: str | None = None) -> int:
     """Enqueue messages whose quiet-hours hold or retry wait ended, or whose dispatch was lost."""
     from fieldapp.messaging.service import release_due
 
-    return release_due(parse_at(at))
+    with frozen_at(parse_at(at)):
+        return release_due()
 
 
 @in_app_context
@@ -113,4 +117,5 @@ def overdue_digest_job(at: str | None = None) -> int:
     """Push each doctor how many follow-ups fell overdue today (once a day)."""
     from fieldapp.messaging.reminders import push_overdue_digests
 
-    return push_overdue_digests(parse_at(at))
+    with frozen_at(parse_at(at)):
+        return push_overdue_digests()

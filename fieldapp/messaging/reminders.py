@@ -23,6 +23,7 @@ from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.messaging import texts
+from fieldapp.messaging.clock import now as current_time
 from fieldapp.messaging.decisions import (
     RULES,
     combined_kind,
@@ -37,7 +38,7 @@ from fieldapp.messaging.service import dispatch, queue_push, release_due
 from fieldapp.org.models import Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.residents.models import Resident
-from fieldapp.timeutil import local_date, local_zone, utcnow
+from fieldapp.timeutil import local_date, local_zone
 
 PAGE_SIZE = 5000
 DIGEST_URL = "/field/#/queue?status=overdue"
@@ -102,7 +103,7 @@ def _centre_names() -> dict[uuid.UUID, str]:
 
 
 def _message_row(
-    clock: ScanClock,
+    scan_at: ScanClock,
     *,
     key: str,
     to: str,
@@ -121,7 +122,7 @@ def _message_row(
         "body": body[0],
         "segments": body[1],
         "status": MessageStatus.QUEUED.value,
-        "send_after": clock.send_after,
+        "send_after": scan_at.send_after,
         "respect_quiet_hours": True,
         "attempts": 0,
     }
@@ -131,10 +132,10 @@ def _insert_messages(messages: list[dict[str, Any]]) -> set[uuid.UUID]:
     return _insert_ignoring_duplicates(Message.__table__, messages, Message.__table__.c.id)
 
 
-def _finish_page(clock: ScanClock, inserted: set[uuid.UUID], result: ScanResult) -> None:
+def _finish_page(scan_at: ScanClock, inserted: set[uuid.UUID], result: ScanResult) -> None:
     """Commit the page, then enqueue its messages (or count them as held for the window)."""
     db.session.commit()
-    if clock.send_after is None:
+    if scan_at.send_after is None:
         dispatch(inserted, [])
     else:
         result.held += len(inserted)
@@ -159,10 +160,10 @@ def _pages(query: Select[Any] | Any, key: Any) -> Iterator[list[Any]]:
             return
 
 
-def _scan_enrollments(clock: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
-    reminder_from, reminder_to, overdue_until = reminder_bounds(clock.today)
+def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
+    reminder_from, reminder_to, overdue_until = reminder_bounds(scan_at.today)
     due = Enrollment.next_due_on
-    kind_of_due = case((due >= clock.today, MessageKind.REMINDER.value), else_=MessageKind.OVERDUE.value)
+    kind_of_due = case((due >= scan_at.today, MessageKind.REMINDER.value), else_=MessageKind.OVERDUE.value)
     noticed = exists().where(
         EnrollmentNotice.enrollment_id == Enrollment.id,
         EnrollmentNotice.due_on == due,
@@ -191,7 +192,9 @@ def _scan_enrollments(clock: ScanClock, centres: dict[uuid.UUID, str], result: S
         notices: list[dict[str, Any]] = []
         for resident_id, group in groupby(page, key=lambda row: row.resident_id):
             items = list(group)
-            kinds = [notice_kind(row.next_due_on, clock.today) or MessageKind.OVERDUE.value for row in items]
+            kinds = [
+                notice_kind(row.next_due_on, scan_at.today) or MessageKind.OVERDUE.value for row in items
+            ]
             kind = combined_kind(kinds)
             first = items[0]
             centre = centres[first.township_id]
@@ -201,8 +204,8 @@ def _scan_enrollments(clock: ScanClock, centres: dict[uuid.UUID, str], result: S
                 soonest = min(row.next_due_on for row, k in zip(items, kinds, strict=True) if k == kind)
                 body = bodies.get(texts.reminder_text, soonest, centre, first.language)
             message = _message_row(
-                clock,
-                key=f"notice:{resident_id}:{clock.send_day.isoformat()}",
+                scan_at,
+                key=f"notice:{resident_id}:{scan_at.send_day.isoformat()}",
                 to=first.phone,
                 resident_id=resident_id,
                 township_id=first.township_id,
@@ -223,11 +226,11 @@ def _scan_enrollments(clock: ScanClock, centres: dict[uuid.UUID, str], result: S
         for message in messages:
             if message["id"] in inserted:
                 setattr(result, message["kind"], getattr(result, message["kind"]) + 1)
-        _finish_page(clock, inserted, result)
+        _finish_page(scan_at, inserted, result)
 
 
-def _scan_patrols(clock: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
-    patrol_day = patrol_date_to_notify(clock.now, local_zone())
+def _scan_patrols(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
+    patrol_day = patrol_date_to_notify(scan_at.now, local_zone())
     patrols = db.session.execute(
         select(Patrol.id, Patrol.village_id, Patrol.date, Village.name, Village.township_id)
         .join(Village, Village.id == Patrol.village_id)
@@ -256,7 +259,7 @@ def _scan_patrols(clock: ScanClock, centres: dict[uuid.UUID, str], result: ScanR
                 body = bodies.get(texts.patrol_text, patrol.date, patrol.name, centre, row.language)
                 messages.append(
                     _message_row(
-                        clock,
+                        scan_at,
                         key=f"patrol:{patrol.id}:{row.id}",
                         to=row.phone,
                         resident_id=row.id,
@@ -267,23 +270,23 @@ def _scan_patrols(clock: ScanClock, centres: dict[uuid.UUID, str], result: ScanR
                 )
             inserted = _insert_messages(messages)
             result.patrol += len(inserted)
-            _finish_page(clock, inserted, result)
+            _finish_page(scan_at, inserted, result)
 
 
 def scan(now: datetime | None = None) -> ScanResult:
     """Reminders, overdue notices and patrol notices due at ``now``; held ones released first."""
-    now = now or utcnow()
-    clock = ScanClock(now=now, today=local_date(now), send_after=send_after_for(now, local_zone(), True))
+    now = now or current_time()
+    scan_at = ScanClock(now=now, today=local_date(now), send_after=send_after_for(now, local_zone(), True))
     result = ScanResult(released=release_due(now))
     centres = _centre_names()
-    _scan_enrollments(clock, centres, result)
-    _scan_patrols(clock, centres, result)
+    _scan_enrollments(scan_at, centres, result)
+    _scan_patrols(scan_at, centres, result)
     return result
 
 
 def push_overdue_digests(now: datetime | None = None) -> int:
     """Push each doctor how many of their residents' follow-ups fell overdue today; once a day."""
-    now = now or utcnow()
+    now = now or current_time()
     local = now.astimezone(local_zone())
     if local.time() < RULES.window_start:
         return 0

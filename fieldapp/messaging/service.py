@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES, resident_clause
 from fieldapp.extensions import db
-from fieldapp.messaging import texts
+from fieldapp.messaging import clock, texts
 from fieldapp.messaging.clients import (
     DeliveryError,
     GoneSubscriptionError,
@@ -67,7 +67,7 @@ from fieldapp.messaging.models import (
 )
 from fieldapp.org.models import Township, Village
 from fieldapp.residents.models import Resident
-from fieldapp.timeutil import local_zone, utcnow
+from fieldapp.timeutil import local_zone
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def queue_sms(
     existing = db.session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
-    now = now or utcnow()
+    now = now or clock.now()
     reason = _block_reason(to, resident_id)
     message = Message(
         dedupe_key=dedupe_key,
@@ -310,7 +310,7 @@ def _hold_if_quiet(message: Message, now: datetime) -> bool:
 
 def send_message(message_id: uuid.UUID, now: datetime | None = None) -> str:
     """Send one queued message (the SMS job); returns the status it ends in. Idempotent."""
-    now = now or utcnow()
+    now = now or clock.now()
     message = db.session.get(Message, message_id)
     if message is None or message.status != MessageStatus.QUEUED:
         return message.status if message else "missing"
@@ -362,7 +362,7 @@ def _record_accepted(message: Message, sid: str, now: datetime) -> None:
 
 def recover_stale_sending(now: datetime | None = None) -> int:
     """Resolve messages left ``sending`` by a worker that died; returns how many were resolved."""
-    now = now or utcnow()
+    now = now or clock.now()
     stale = db.session.scalars(
         select(Message)
         .where(Message.status == MessageStatus.SENDING, Message.updated_at < now - RULES.stale_sending_after)
@@ -385,7 +385,7 @@ def recover_stale_sending(now: datetime | None = None) -> int:
 
 def release_due(now: datetime | None = None) -> int:
     """Enqueue queued messages whose hold has ended or whose dispatch was lost; returns how many."""
-    now = now or utcnow()
+    now = now or clock.now()
     recover_stale_sending(now)
     lost_before = now - LOST_DISPATCH_AFTER
     message_ids = db.session.scalars(
@@ -410,7 +410,7 @@ def release_due(now: datetime | None = None) -> int:
 
 def send_push_delivery(delivery_id: int, now: datetime | None = None) -> str:
     """Send one push to each of the user's devices (the push job); 404/410 forget the device."""
-    now = now or utcnow()
+    now = now or clock.now()
     claimed = db.session.execute(
         update(PushDelivery)
         .where(PushDelivery.id == delivery_id, PushDelivery.status == "queued")
@@ -482,7 +482,7 @@ def unsubscribe(user_id: uuid.UUID, endpoint: str) -> None:
 
 def record_status_report(form: dict[str, str], message_id: str | None, now: datetime | None = None) -> None:
     """Move a message on by a delivery report (forward only); flag invalid numbers."""
-    now = now or utcnow()
+    now = now or clock.now()
     sid = form.get("MessageSid") or form.get("SmsSid")
     new_status = PROVIDER_STATUSES.get((form.get("MessageStatus") or form.get("SmsStatus") or "").lower())
     message = db.session.scalar(select(Message).where(Message.provider_sid == sid)) if sid else None
@@ -546,7 +546,7 @@ def _confirm_next_appointment(resident_ids: list[uuid.UUID], now: datetime) -> b
 
 def record_inbound(form: dict[str, str], now: datetime | None = None) -> str | None:
     """Act on a resident's reply; returns the text to answer with (once), or None."""
-    now = now or utcnow()
+    now = now or clock.now()
     sid = form.get("MessageSid") or form.get("SmsSid") or None
     phone = (form.get("From") or "").strip()
     body = form.get("Body") or ""
