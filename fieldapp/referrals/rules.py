@@ -145,7 +145,6 @@ def levels_due(status: str, created_at: datetime, urgency: str, reached: int, no
     ]
 
 
-def recheck_due_on(current: date | None, today: date) -> date:
-    """An enrollment's next due date after a down-referral: within the recheck days, never later."""
-    limit = today + timedelta(days=DOWN_REFERRAL_RECHECK_DAYS)
-    return limit if current is None else min(current, limit)
+def recheck_due_by(today: date) -> date:
+    """After a down-referral the resident is due for a follow-up by this date (or earlier if due sooner)."""
+    return today + timedelta(days=DOWN_REFERRAL_RECHECK_DAYS)

@@ -12,7 +12,7 @@ from fieldapp.referrals.rules import (
     escalation_due_at,
     levels_due,
     next_status,
-    recheck_due_on,
+    recheck_due_by,
 )
 
 CREATED = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -91,15 +91,6 @@ def test_only_a_pending_referral_escalates(status: str) -> None:
     assert levels_due(status, CREATED, "emergency", 0, CREATED + timedelta(days=3)) == []
 
 
-@pytest.mark.parametrize(
-    ("current", "expected"),
-    [
-        (None, date(2026, 12, 6)),
-        (date(2027, 2, 20), date(2026, 12, 6)),
-        (date(2026, 12, 6), date(2026, 12, 6)),
-        (date(2026, 12, 1), date(2026, 12, 1)),
-        (date(2026, 11, 1), date(2026, 11, 1)),
-    ],
-)
-def test_down_referral_brings_the_follow_up_within_14_days(current: date | None, expected: date) -> None:
-    assert recheck_due_on(current, date(2026, 11, 22)) == expected
+def test_down_referral_brings_the_follow_up_within_14_days() -> None:
+    assert recheck_due_by(date(2026, 11, 22)) == date(2026, 12, 6)
+    assert recheck_due_by(date(2026, 12, 31)) == date(2027, 1, 14)
