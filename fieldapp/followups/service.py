@@ -389,6 +389,10 @@ def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[
     return conditions
 
 
+def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
+    return (due_on.desc(), row_id.desc()) if newest_first else (due_on, row_id)
+
+
 def queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date | None = None
 ) -> tuple[list[QueueItem], int]:
@@ -403,13 +407,7 @@ def queue_page(
         select(Enrollment.id.label("id"), Enrollment.next_due_on.label("due_on"))
         .join(Resident, Resident.id == Enrollment.resident_id)
         .where(*conditions)
-        .order_by(
-            *(
-                (Enrollment.next_due_on.desc(), Enrollment.id.desc())
-                if newest_first
-                else (Enrollment.next_due_on, Enrollment.id)
-            )
-        )
+        .order_by(*_by_due(Enrollment.next_due_on, Enrollment.id, newest_first))
         .limit(per_page)
         .offset((page - 1) * per_page)
         .subquery("page")
@@ -455,7 +453,7 @@ def queue_page(
         .join(Resident, Resident.id == Enrollment.resident_id)
         .outerjoin(latest, latest.id == latest_id)
         .outerjoin(doctor, doctor.id == doctor_id)
-        .order_by(*((keys.c.due_on.desc(), keys.c.id.desc()) if newest_first else (keys.c.due_on, keys.c.id)))
+        .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
         .options(raiseload(Resident.village))
     ).all()
     total = (

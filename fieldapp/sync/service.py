@@ -28,7 +28,6 @@ from fieldapp.extensions import db
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
-from fieldapp.referrals import service as referrals
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
 from fieldapp.residents import service as residents
@@ -52,6 +51,13 @@ def _add_enrollment(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bo
     return followups.add_enrollment(area, resident_id, data)
 
 
+def _create_referral(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
+    # Imported here: the referrals service imports the follow-ups service (mark_recheck_due).
+    from fieldapp.referrals.service import create_referral
+
+    return create_referral(area.user, data)
+
+
 # Residents and referrals commit inside their service functions (referrals notify after
 # the commit); within the record's savepoint that commits the batch so far, which is safe.
 KINDS: dict[str, RecordKind] = {
@@ -61,9 +67,7 @@ KINDS: dict[str, RecordKind] = {
     "enrollment": RecordKind(SyncEnrollmentSchema, _add_enrollment, EnrollmentSchema),
     "visit": RecordKind(VisitSchema, followups.add_visit, VisitSchema),
     "followup": RecordKind(FollowUpSchema, followups.add_followup, FollowUpSchema),
-    "referral": RecordKind(
-        ReferralCreateSchema, lambda area, data: referrals.create_referral(area.user, data), ReferralSchema
-    ),
+    "referral": RecordKind(ReferralCreateSchema, _create_referral, ReferralSchema),
 }
 
 
