@@ -1,0 +1,150 @@
+"""Cookie sign-in at /login for the web pages, and CSRF protection of cookie-authenticated writes."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from fieldapp.auth.models import Role
+from tests.builders import PASSWORD, create_township, create_user, create_village
+
+
+def form_token(client: FlaskClient) -> str:
+    """The CSRF token the sign-in page puts in its form, as a browser would submit it."""
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "the sign-in form carries a csrf_token field"
+    return match.group(1)
+
+
+def signed_in_client(client: FlaskClient, username: str) -> str:
+    """Sign ``client`` in through the form; the new session's CSRF token (a page's meta tag carries it)."""
+    token = form_token(client)
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    fresh = form_token(client)
+    assert fresh != token, "signing in starts a new session with a new token"
+    return fresh
+
+
+def resident_body() -> dict[str, object]:
+    village = create_village(create_township())
+    return {
+        "name": "王芳",
+        "sex": "F",
+        "birth_date": "1955-03-02",
+        "village_id": str(village.id),
+        "sms_consent": True,
+    }
+
+
+def test_the_sign_in_page_has_a_username_and_password_form(client: FlaskClient) -> None:
+    page = client.get("/login")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="username"' in html
+    assert 'name="password"' in html
+    assert 'method="post"' in html
+
+
+def test_signing_in_sends_each_role_home_and_me_works_with_the_cookie(client: FlaskClient) -> None:
+    township = create_township()
+    create_user(Role.VILLAGE_DOCTOR, username="li", township=township)
+    create_user(Role.TOWNSHIP_MANAGER, username="zhao", township=township)
+
+    token = form_token(client)
+    response = client.post("/login", data={"username": "li", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/field/"
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.get_json()["username"] == "li"
+
+    other = client.application.test_client()
+    signed_in_client(other, "zhao")
+    assert other.get("/").headers["Location"] == "/console/"
+
+
+def test_a_script_may_post_just_username_and_password(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    response = client.post("/login", data={"username": "boss", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    data = {"username": "boss", "password": PASSWORD}
+    forged = client.post("/login", data=data, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403
+    assert client.post("/login", data={**data, "csrf_token": "guessed"}).status_code == 403
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_wrong_password_shows_the_form_again(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = form_token(client)
+    response = client.post("/login", data={"username": "boss", "password": "nope", "csrf_token": token})
+    assert response.status_code == 401
+    assert 'name="password"' in response.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_login_redirects_only_within_the_site(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = form_token(client)
+    data = {"username": "boss", "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login", data={**data, "next": "/console/x"}).headers["Location"] == "/console/x"
+    other = client.application.test_client()
+    token = form_token(other)
+    data["csrf_token"] = token
+    assert other.post("/login", data={**data, "next": "//evil.example/"}).headers["Location"] == "/console/"
+
+
+def test_cookie_writes_need_the_csrf_token(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = signed_in_client(client, "boss")
+    body = resident_body()
+
+    refused = client.post("/api/v1/residents", json=body)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "csrf_failed"
+    wrong = client.post("/api/v1/residents", json=body, headers={"X-CSRF-Token": "guessed"})
+    assert wrong.status_code == 403
+
+    accepted = client.post("/api/v1/residents", json=body, headers={"X-CSRF-Token": token})
+    assert accepted.status_code == 201
+
+
+def test_the_csrf_token_may_come_as_a_form_field(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = signed_in_client(client, "boss")
+    assert client.post("/api/v1/auth/logout", data={}).status_code == 403
+    assert client.post("/api/v1/auth/logout", data={"csrf_token": token}).status_code == 200
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_bearer_writes_need_no_csrf_token(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = client.post("/api/v1/auth/token", json={"username": "boss", "password": PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    assert client.post("/api/v1/residents", json=resident_body(), headers=headers).status_code == 201
+
+
+def test_the_logout_form_ends_the_session(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = signed_in_client(client, "boss")
+    assert client.post("/logout", data={}).status_code == 403
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client: FlaskClient) -> None:
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    token = form_token(client)
+    response = client.post("/login", data={"username": "boss", "password": PASSWORD, "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
