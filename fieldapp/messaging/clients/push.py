@@ -41,8 +41,11 @@ def _public_key_of(vapid: Vapid02) -> str:
 
 def load_vapid_keys(config: dict[str, Any], instance_path: str) -> VapidKeys:
     """Keys from ``VAPID_PRIVATE_KEY``, else from the instance folder, generated on first run."""
-    if config.get("VAPID_PRIVATE_KEY"):
-        vapid = Vapid02.from_string(config["VAPID_PRIVATE_KEY"])
+    configured = config.get("VAPID_PRIVATE_KEY")
+    if configured:
+        # PEM as py_vapid writes it, or the URL-safe base64 raw/DER key web-push tools print.
+        pem = configured.startswith("-----BEGIN")
+        vapid = Vapid02.from_pem(configured.encode()) if pem else Vapid02.from_string(configured)
     else:
         path = Path(instance_path) / VAPID_KEY_FILE
         if not path.exists():
