@@ -146,3 +146,13 @@ def test_resident_page_statements_do_not_grow_with_history(client: FlaskClient, 
             create_reply(resident)
         counts.append(_statements(client, f"/console/residents/{resident.id}"))
     assert counts[0] == counts[1] <= 15
+
+
+def test_the_console_speaks_chinese_by_default(client: FlaskClient, users: dict) -> None:
+    manager = users[Role.TOWNSHIP_MANAGER]
+    with client.session_transaction() as session:
+        session["user_id"] = str(manager.id)
+    manager.language = "zh"
+    db.session.commit()
+    page = client.get("/console/queue").get_data(as_text=True)
+    assert "随访队列" in page and "逾期" in page and "Follow-up queue" not in page
