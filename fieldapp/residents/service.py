@@ -131,12 +131,12 @@ SEARCH_MIN_DIGITS = 4
 
 def _matches(term: str) -> ColumnElement[bool]:
     """Name contains ``term``; or the phone or identity number contains its digits (4 or more)."""
-    pattern = term.replace("\\", "").replace("%", "").replace("_", "")
-    conditions = [Resident.name.ilike(f"%{pattern}%")]
+    pattern = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    conditions = [Resident.name.ilike(f"%{pattern}%", escape="\\")]
     digits = "".join(ch for ch in term if ch.isdigit())
     if len(digits) >= SEARCH_MIN_DIGITS:
         conditions.append(Resident.phone.like(f"%{digits}%"))
-        conditions.append(Resident.id_number.like(f"%{pattern.upper()}%"))
+        conditions.append(Resident.id_number.like(f"%{pattern.upper()}%", escape="\\"))
     return or_(*conditions)
 
 
