@@ -40,7 +40,7 @@ MAY_OPEN = {
 }
 
 
-def _populate(township: object, facility: object, n: int) -> None:
+def populate(township: object, facility: object, n: int) -> None:
     """``n`` villages, residents, follow-ups, referrals, messages, replies, visits, patrols, doctors."""
     today = local_today()
     for i in range(n):
@@ -118,12 +118,12 @@ def test_every_page_runs_the_same_number_of_statements_for_3_or_30_rows(
     pages = (
         [(manager, p) for p in MANAGER_PAGES] + [(admin, p) for p in ADMIN_PAGES] + [(desk, "/console/desk")]
     )
-    _populate(township, facility, 3)
+    populate(township, facility, 3)
     few = {}
     for user, path in pages:
         sign_in(client, user)
         few[path] = _statements(client, path)
-    _populate(township, facility, 27)
+    populate(township, facility, 27)
     many = {}
     for user, path in pages:
         sign_in(client, user)
