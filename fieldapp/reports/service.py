@@ -152,13 +152,20 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
     )
 
 
+def _same_person(spans: Any) -> ColumnElement[bool]:
+    return and_(FollowUp.resident_id == spans.c.resident_id, FollowUp.condition == spans.c.condition)
+
+
 def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
-    """Rows of (condition, village_id or None, managed, standardized, controlled)."""
+    """Rows of (condition, village_id or None, managed, standardized, controlled, followups, face_to_face).
+
+    Follow-ups are reached through the managed residents (an index range per resident),
+    never by scanning the whole year's follow-ups of the county.
+    """
     spans = _enrollment_spans(township_id, year)
-    same_person = and_(FollowUp.resident_id == spans.c.resident_id, FollowUp.condition == spans.c.condition)
     partition = (FollowUp.resident_id, FollowUp.condition)
     # One pass over the year's follow-ups: the newest one's classification, and the
-    # face-to-face count of the same (resident, condition) carried on that row.
+    # counts of the same (resident, condition) carried on that row.
     latest = (
         select(
             FollowUp.resident_id,
@@ -167,11 +174,12 @@ def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool)
             func.row_number()
             .over(partition_by=partition, order_by=(FollowUp.performed_at.desc(), FollowUp.id.desc()))
             .label("newest"),
+            func.count().over(partition_by=partition).label("total"),
             func.sum(case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0))
             .over(partition_by=partition)
             .label("face_to_face"),
         )
-        .join(spans, same_person)
+        .join(spans, _same_person(spans))
         .where(year.contains(FollowUp.performed_at))
         .cte("latest")
     )
@@ -186,6 +194,8 @@ def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool)
             func.count().label("managed"),
             func.sum(case((standardized, 1), else_=0)).label("standardized"),
             func.sum(case((latest.c.classification == CONTROLLED, 1), else_=0)).label("controlled"),
+            func.sum(latest.c.total).label("followups"),
+            func.sum(latest.c.face_to_face).label("face_to_face"),
         )
         .select_from(spans)
         .outerjoin(
@@ -224,16 +234,12 @@ def _blocks(rows: list[Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _followup_counts(township_id: uuid.UUID | None, year: Year) -> dict[str, int]:
-    face_to_face = func.sum(case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0))
-    query = (
-        select(func.count(), face_to_face)
-        .select_from(FollowUp)
-        .join(Resident, Resident.id == FollowUp.resident_id)
-        .where(year.contains(FollowUp.performed_at), _in_township(Resident.village_id, township_id))
-    )
-    total, f2f = db.session.execute(query).one()
-    return {"total": int(total or 0), "face_to_face": int(f2f or 0)}
+def _followup_counts(rows: list[Any]) -> dict[str, int]:
+    """Follow-ups in the year of the managed residents: all modes, and face-to-face only."""
+    return {
+        "total": sum(int(row.followups or 0) for row in rows),
+        "face_to_face": sum(int(row.face_to_face or 0) for row in rows),
+    }
 
 
 def _overdue_counts(township_id: uuid.UUID | None, today: date) -> tuple[int, int]:
@@ -282,11 +288,12 @@ def indicators(user: User, township_id: uuid.UUID | None, year: int | None) -> d
     area = report_township(user, township_id)
     period = _year_or_current(year)
     overdue, lost = _overdue_counts(area, local_today())
+    rows = _condition_rows(area, period, by_village=False)
     return {
         "year": period.year,
         "township_id": area,
-        **_blocks(_condition_rows(area, period, by_village=False)),
-        "followups": _followup_counts(area, period),
+        **_blocks(rows),
+        "followups": _followup_counts(rows),
         "overdue": overdue,
         "lost": lost,
         "referrals": _referral_counts(area, period),
@@ -316,6 +323,7 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
     area = report_township(user, township_id)
     period = _year_or_current(year)
     month = period.month_of(FollowUp.performed_at).label("month")
+    spans = _enrollment_spans(area, period)
     followups = db.session.execute(
         select(
             month,
@@ -323,8 +331,9 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
             func.sum(case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0)),
             func.sum(case((FollowUp.classification == CONTROLLED, 1), else_=0)),
         )
-        .join(Resident, Resident.id == FollowUp.resident_id)
-        .where(period.contains(FollowUp.performed_at), _in_township(Resident.village_id, area))
+        .select_from(FollowUp)
+        .join(spans, _same_person(spans))
+        .where(period.contains(FollowUp.performed_at))
         .group_by(month)
     )
     enrolled_month = cast(extract("month", Enrollment.enrolled_on), Integer).label("month")
