@@ -29,7 +29,8 @@ def worker_command(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker is needed.")
     # Jobs run in this process, inside this app context: one app, one connection pool,
     # no fork per job (the SMS throughput target needs that); RQ still enforces timeouts.
-    SimpleWorker(QueueNames.all(), connection=redis_connection()).work(burst=burst, with_scheduler=True)
+    # A long-running worker also moves due retries (RQ Retry waits) back onto their queues.
+    SimpleWorker(QueueNames.all(), connection=redis_connection()).work(burst=burst, with_scheduler=not burst)
 
 
 @click.command("cron")

@@ -97,8 +97,9 @@ def real_redis(app: Flask) -> Iterator[Redis]:
     connection = Redis.from_url(url) if url else fakeredis.FakeRedis()
     app.config["REDIS_URL"] = url or "redis://fakeredis/0"
     app.extensions["fieldapp_redis"] = (app.config["REDIS_URL"], connection)
-    for name in QueueNames.all():
-        Queue(name, connection=connection).empty()
+    queues = [Queue(name, connection=connection) for name in QueueNames.all()] if url else []
+    for queue in queues:  # a fresh fakeredis is empty already (and has no Lua to empty with)
+        queue.empty()
     yield connection
-    for name in QueueNames.all():
-        Queue(name, connection=connection).empty()
+    for queue in queues:
+        queue.empty()

@@ -1,0 +1,1 @@
+from tests.messaging.fixtures import *  # noqa: F403

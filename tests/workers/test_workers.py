@@ -1,0 +1,126 @@
+"""Queues, jobs and the periodic schedule."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from redis import Redis
+from rq import Queue
+from rq.cron import CronScheduler
+from sqlalchemy import select
+
+from fieldapp.extensions import db
+from fieldapp.messaging.models import Message
+from fieldapp.messaging.service import queue_sms
+from tests.builders import create_resident, create_village
+from tests.messaging.builders import create_enrollment
+from tests.messaging.fixtures import local
+from workers import jobs
+from workers.queues import QueueNames
+
+
+def test_the_worker_listens_on_every_queue(app: Flask, runner: FlaskCliRunner, fake_redis: Redis) -> None:
+    queued = [
+        Queue(name, connection=fake_redis).enqueue(jobs.send_sms_job, "0" * 32) for name in QueueNames.all()
+    ]
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    for job in queued:
+        job.refresh()
+        assert job.get_status() == "finished"
+        assert job.return_value() == "missing"
+    assert all(Queue(name, connection=fake_redis).count == 0 for name in QueueNames.all())
+
+
+def test_the_worker_needs_redis(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "REDIS_URL" in result.output
+
+
+def test_periodic_jobs_have_stable_names_on_the_periodic_queue(app: Flask, fake_redis: Redis) -> None:
+    scheduler = CronScheduler(connection=fake_redis)
+    scheduler.load_config_from_file("workers.cron")
+    registered = {job.name: job for job in scheduler.get_jobs()}
+    assert set(registered) == {
+        "fieldapp.escalation_check",
+        "fieldapp.release_messages",
+        "fieldapp.reminder_scan",
+        "fieldapp.overdue_digest",
+    }
+    assert registered["fieldapp.reminder_scan"].interval == 15 * 60
+    assert registered["fieldapp.escalation_check"].interval == 60
+    assert {job.queue_name for job in registered.values()} == {QueueNames.PERIODIC}
+    scheduler.enqueue_jobs()
+    assert Queue(QueueNames.PERIODIC, connection=fake_redis).count == 4
+
+
+def test_with_redis_the_cli_enqueues_instead_of_running(
+    app: Flask, runner: FlaskCliRunner, fake_redis: Redis
+) -> None:
+    for command in (["reminders", "scan"], ["referrals", "escalate"], ["messages", "release"]):
+        result = runner.invoke(args=[*command, "--at", "2026-11-22T09:00:00+08:00"])
+        assert result.exit_code == 0, result.output
+    periodic = Queue(QueueNames.PERIODIC, connection=fake_redis)
+    assert [job.args for job in periodic.jobs] == [("2026-11-22T09:00:00+08:00",)] * 3
+
+
+def test_a_scan_makes_one_job_per_message(app: Flask, fake_redis: Redis) -> None:
+    village = create_village()
+    for _ in range(3):
+        create_enrollment(create_resident(village), local(2026, 11, 23, 0, 0).date())
+    result = jobs.reminder_scan_job("2026-11-22T09:00:00+08:00")
+    assert result["reminder"] == 3
+    sms = Queue(QueueNames.SMS, connection=fake_redis)
+    ids = {str(m.id) for m in db.session.scalars(select(Message))}
+    assert {job.args[0] for job in sms.jobs} == ids
+    assert all(job.retries_left == 4 for job in sms.jobs)
+
+
+def test_the_sms_job_is_idempotent(app: Flask) -> None:
+    message = queue_sms(
+        to="+8613800000001", body="x", kind="referral", dedupe_key="k", respect_quiet_hours=False
+    )
+    db.session.commit()
+    message_id = str(message.id)
+    assert jobs.send_sms_job(message_id) == "sent"
+    assert jobs.send_sms_job(message_id) == "sent"
+    assert db.session.get(Message, message.id).attempts == 1
+
+
+def test_at_must_be_an_instant(app: Flask, runner: FlaskCliRunner) -> None:
+    assert jobs.parse_at("2026-11-22T09:00:00") == local(2026, 11, 22, 9, 0)
+    assert jobs.parse_at(None) is None
+    result = runner.invoke(args=["referrals", "escalate", "--at", "yesterday"])
+    assert result.exit_code == 2
+
+
+def test_jobs_are_importable_by_name(app: Flask) -> None:
+    """RQ stores ``module.function``; each must resolve to the app-context wrapper."""
+    module = importlib.import_module("workers.jobs")
+    for name in (
+        "send_sms_job",
+        "send_push_job",
+        "reminder_scan_job",
+        "escalation_check_job",
+        "release_messages_job",
+        "overdue_digest_job",
+    ):
+        assert callable(getattr(module, name))
+        assert getattr(module, name).__wrapped__.__name__ == name
+
+
+@pytest.mark.parametrize("minutes", [0, 1])
+def test_the_release_job_leaves_fresh_messages_to_their_own_dispatch(app: Flask, minutes: int) -> None:
+    message = queue_sms(
+        to="+8613800000001", body="x", kind="referral", dedupe_key="k", respect_quiet_hours=False
+    )
+    db.session.commit()
+    db.session.info.clear()  # as if Redis had been down when it was dispatched
+    assert jobs.release_messages_job((message.created_at + timedelta(minutes=minutes)).isoformat()) == 0
+    assert jobs.release_messages_job((message.created_at + timedelta(minutes=3)).isoformat()) == 1
+    assert db.session.get(Message, message.id).status == "sent"
