@@ -1,10 +1,21 @@
-"""``flask --app fieldapp demo-data``: a plausible county to explore."""
+"""``flask --app fieldapp demo-data``: a plausible county to explore, or a synthetic one of any size.
+
+Residents, enrollments and a year of follow-ups go in with bulk Core inserts, a
+chunk of residents at a time, so memory stays flat and 300,000 residents take
+minutes. Every follow-up is classified by :mod:`fieldapp.followups.rules`, the
+same rules the server applies, and each enrollment is due as its newest
+follow-up says. Bulk rows share one sync sequence value, like one big write.
+"""
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
-from datetime import date, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -12,18 +23,70 @@ from sqlalchemy import func, insert, select
 
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
+from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
 from fieldapp.extensions import db
+from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.followups.rules import Classification, Condition, Measurements, assess
 from fieldapp.org.models import Facility, Township, Village
+from fieldapp.patrols.models import Patrol
+from fieldapp.referrals.models import Referral
+from fieldapp.referrals.rules import ack_deadline
+from fieldapp.referrals.service import REFERRAL_COUNTER
 from fieldapp.residents.identity import check_digit
 from fieldapp.residents.models import Resident
+from fieldapp.timeutil import local_today, local_zone, utcnow
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 )
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华霞平刚桂兰玉珍凤文红建国志海燕春梅金林福荣德"
-TOWNSHIPS = (("TS01", "青山镇"), ("TS02", "河口乡"), ("TS03", "柳林镇"))
+TOWNSHIP_NAMES = (
+    "青山镇", "河口乡", "柳林镇", "石门镇", "龙泉乡", "白沙镇", "清水乡", "桃园镇", "新安镇", "永和乡",
+    "长乐镇", "安平乡", "太平镇", "双河乡", "金山镇", "红星乡", "东风镇", "凤凰乡", "黄土镇", "马坪乡",
+)  # fmt: skip
 VILLAGE_NAMES = ("东村", "西村", "南湾村", "北岭村", "石桥村", "杏花村", "李家庄", "王家坪")
 DEMO_PASSWORD = "fieldapp-demo"
+
+CHUNK = 5000  # residents written per batch: bounds memory whatever the county's size
+RESIDENTS_PER_VILLAGE = 1000
+VILLAGES_PER_TOWNSHIP = 20
+MIN_TOWNSHIPS, MIN_VILLAGES_PER_TOWNSHIP = 3, 8
+DOCTORLESS_EVERY = 8  # every 8th village has no doctor of its own: patrols serve it
+ENROLLED_SHARE = 0.185  # with some residents enrolled twice: about 20 enrollments per 100 residents
+BOTH_CONDITIONS_SHARE = 0.08
+HYPERTENSION_SHARE = 0.68  # of residents with one condition
+CLOSED_SHARE = 0.03
+DROPOUT_SHARE = 0.15  # residents whose follow-up stops some time in the year: the overdue queue
+MODES = (("clinic", 0.55), ("home", 0.30), ("phone", 0.15))
+HISTORY_DAYS = 365
+
+
+@dataclass
+class Place:
+    """A village of the synthetic county and who serves it."""
+
+    village_id: uuid.UUID
+    township_id: uuid.UUID
+    doctor_id: uuid.UUID | None
+
+
+@dataclass
+class Stamp:
+    """Values every bulk row shares: the sync sequence and the write time."""
+
+    change_seq: int
+    now: datetime
+    today: date
+    zone: Any = field(default_factory=local_zone)
+
+    def columns(self) -> dict[str, Any]:
+        """The Synced columns of a bulk row."""
+        return {"change_seq": self.change_seq, "created_at": self.now, "updated_at": self.now}
+
+    def instant(self, day: date, rng: random.Random) -> datetime:
+        """A working-hours instant (08:00-17:59 local) on ``day``, in UTC."""
+        local = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=self.zone)
+        return local.astimezone(UTC)
 
 
 def chinese_name(rng: random.Random) -> str:
@@ -31,26 +94,40 @@ def chinese_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def identity_number(rng: random.Random, birth: date, serial: int) -> str:
-    """A well-formed identity number (region 430000 + birth date + serial + check digit)."""
-    first17 = f"43{rng.randint(1000, 9999):04d}{birth:%Y%m%d}{serial % 1000:03d}"
+def identity_number(birth: date, serial: int) -> str:
+    """A well-formed identity number, unique per serial below ten million (region digits from the serial)."""
+    first17 = f"43{(serial // 1000) % 10000:04d}{birth:%Y%m%d}{serial % 1000:03d}"
     return first17 + check_digit(first17)
 
 
-def build_county(residents: int, seed: int = 7) -> dict[str, str]:
-    """Create townships, villages, a hospital, one user per role and ``residents`` residents."""
-    rng = random.Random(seed)
-    hospital = Facility(code="CH01", name="县人民医院", kind="county_hospital", phone="+8613800000001")
-    db.session.add(hospital)
-    townships, villages = [], []
-    for t_code, t_name in TOWNSHIPS:
-        township = Township(code=t_code, name=t_name)
-        townships.append(township)
-        for i, v_name in enumerate(VILLAGE_NAMES):
-            villages.append(Village(code=f"{t_code}V{i + 1:02d}", name=v_name, township=township))
+def county_shape(residents: int) -> tuple[int, int]:
+    """How many townships, and villages in each, a county of ``residents`` has (about 1,000 per village)."""
+    villages = max(MIN_TOWNSHIPS * MIN_VILLAGES_PER_TOWNSHIP, math.ceil(residents / RESIDENTS_PER_VILLAGE))
+    townships = max(MIN_TOWNSHIPS, math.ceil(villages / VILLAGES_PER_TOWNSHIP))
+    return townships, max(MIN_VILLAGES_PER_TOWNSHIP, math.ceil(villages / townships))
+
+
+def _township_name(n: int) -> str:
+    base = TOWNSHIP_NAMES[n % len(TOWNSHIP_NAMES)]
+    return base if n < len(TOWNSHIP_NAMES) else f"{base[:-1]}{n // len(TOWNSHIP_NAMES) + 1}{base[-1]}"
+
+
+def _village_name(n: int) -> str:
+    base = VILLAGE_NAMES[n % len(VILLAGE_NAMES)]
+    return base if n < len(VILLAGE_NAMES) else f"{base[:-1]}{n // len(VILLAGE_NAMES) + 1}{base[-1]}"
+
+
+def _build_places(residents: int, password: str, hospital: Facility) -> tuple[dict[str, User], list[Place]]:
+    """Townships, villages, the named demo users and a doctor for each village that has one."""
+    township_count, per_township = county_shape(residents)
+    townships = [Township(code=f"TS{t + 1:02d}", name=_township_name(t)) for t in range(township_count)]
+    villages = [
+        Village(code=f"{township.code}V{v + 1:02d}", name=_village_name(v), township=township)
+        for township in townships
+        for v in range(per_township)
+    ]
     db.session.add_all(townships + villages)
     db.session.flush()
-    password = hash_password(DEMO_PASSWORD)
     first = townships[0]
     users = {
         "admin": User(username="admin", role=Role.COUNTY_ADMIN, name="县卫健局管理员"),
@@ -65,46 +142,311 @@ def build_county(residents: int, seed: int = 7) -> dict[str, str]:
         "village": User(username="village", role=Role.VILLAGE_DOCTOR, township_id=first.id, name="孙医生"),
         "desk": User(username="desk", role=Role.REFERRAL_DESK, facility_id=hospital.id, name="转诊办"),
     }
-    for user in users.values():
-        user.password_hash = password
-    users["village"].villages = [v for v in villages if v.township_id == first.id][:2]
-    db.session.add_all(users.values())
-    db.session.flush()
-    rows = []
-    today = date.today()
-    for n in range(residents):
-        birth = today - timedelta(days=rng.randint(30 * 365, 90 * 365))
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "name": chinese_name(rng),
-                "sex": rng.choice("MF"),
-                "birth_date": birth,
-                "village_id": villages[n % len(villages)].id,
-                "id_number": identity_number(rng, birth, n) if rng.random() < 0.8 else None,
-                "phone": f"+86139{n:08d}" if rng.random() < 0.7 else None,
-                "sms_consent": rng.random() < 0.8,
-                "language": "zh",
-            }
+    users["village"].villages = villages[:2]
+    staff = list(users.values())
+    staff += [
+        User(
+            username=f"manager.{township.code.lower()}",
+            role=Role.TOWNSHIP_MANAGER,
+            township_id=township.id,
+            name=f"{township.name}主任",
         )
-    for start in range(0, len(rows), 5000):
-        db.session.execute(insert(Resident), rows[start : start + 5000])
+        for township in townships[1:]
+    ]
+    doctors: dict[uuid.UUID, User] = {village.id: users["village"] for village in villages[:2]}
+    for n, village in enumerate(villages[2:], start=2):
+        if n % DOCTORLESS_EVERY == DOCTORLESS_EVERY - 1:
+            continue
+        doctor = User(
+            username=f"vd.{village.code.lower()}",
+            role=Role.VILLAGE_DOCTOR,
+            township_id=village.township_id,
+            name=f"{village.name}村医",
+        )
+        doctor.villages = [village]
+        doctors[village.id] = doctor
+        staff.append(doctor)
+    for user in staff:
+        user.password_hash = password
+    db.session.add_all(staff)
+    db.session.flush()
+    places = [
+        Place(village.id, village.township_id, doctors[village.id].id if village.id in doctors else None)
+        for village in villages
+    ]
+    return users, places
+
+
+def _pick_mode(rng: random.Random) -> str:
+    roll = rng.random()
+    for mode, share in MODES:
+        if roll < share:
+            return mode
+        roll -= share
+    return MODES[-1][0]
+
+
+def _measure(rng: random.Random, condition: Condition, controlled: bool) -> Measurements:
+    """Measurements of one follow-up, under or over target as ``controlled`` says (rarely dangerous)."""
+    if rng.random() < 0.01:
+        sbp, dbp = rng.randint(180, 200), rng.randint(100, 115)
+    elif controlled or condition == Condition.DIABETES:
+        sbp, dbp = rng.randint(112, 138), rng.randint(66, 88)
+    else:
+        sbp, dbp = rng.randint(141, 176), rng.randint(82, 104)
+    glucose = None
+    if condition == Condition.DIABETES:
+        glucose = round(rng.uniform(4.4, 6.9) if controlled else rng.uniform(7.0, 12.5), 1)
+    return Measurements(
+        condition=condition,
+        sbp=sbp,
+        dbp=dbp,
+        heart_rate=rng.randint(60, 96),
+        fasting_glucose=glucose,
+        adverse_reaction=rng.random() < 0.01,
+    )
+
+
+def _history(
+    rng: random.Random, enrollment: dict[str, Any], birth: date, doctor_id: uuid.UUID | None, stamp: Stamp
+) -> Iterator[dict[str, Any]]:
+    """A year of follow-ups of one enrollment, each classified by the rules, each due as its predecessor said."""
+    window_start = stamp.today - timedelta(days=HISTORY_DAYS)
+    enrolled_on: date = enrollment["enrolled_on"]
+    day = enrolled_on if enrolled_on >= window_start else window_start + timedelta(days=rng.randint(0, 89))
+    last_day = enrollment["closed_on"] or stamp.today - timedelta(days=1)
+    if rng.random() < DROPOUT_SHARE:
+        last_day = min(last_day, day + timedelta(days=rng.randint(0, HISTORY_DAYS)))
+    control = rng.uniform(0.15, 0.85)
+    condition = Condition(enrollment["condition"])
+    previous: Classification | None = None
+    while day <= last_day:
+        measured = _measure(rng, condition, rng.random() < control)
+        outcome = assess(measured, birth_date=birth, performed_on=day, previous=previous)
+        yield {
+            "id": uuid.uuid4(),
+            "enrollment_id": enrollment["id"],
+            "resident_id": enrollment["resident_id"],
+            "condition": condition.value,
+            "performed_at": stamp.instant(day, rng),
+            "mode": _pick_mode(rng),
+            "sbp": measured.sbp,
+            "dbp": measured.dbp,
+            "heart_rate": measured.heart_rate,
+            "fasting_glucose": measured.fasting_glucose,
+            "danger_signs": [],
+            "adverse_reaction": measured.adverse_reaction,
+            "new_complication": False,
+            "medication_adherence": "regular"
+            if outcome.classification == Classification.CONTROLLED
+            else "intermittent",
+            "classification": outcome.classification.value,
+            "urgent_referral": outcome.urgent_referral,
+            "referral_recommended": outcome.referral_recommended,
+            "next_due_on": outcome.next_due_on,
+            "performed_by": doctor_id,
+            **stamp.columns(),
+        }
+        previous = outcome.classification
+        day = outcome.next_due_on + timedelta(days=rng.randint(-5, 10))
+
+
+def _conditions(rng: random.Random) -> tuple[Condition, ...]:
+    if rng.random() < BOTH_CONDITIONS_SHARE:
+        return (Condition.HYPERTENSION, Condition.DIABETES)
+    return (Condition.HYPERTENSION,) if rng.random() < HYPERTENSION_SHARE else (Condition.DIABETES,)
+
+
+def _enrollment(
+    rng: random.Random,
+    resident: dict[str, Any],
+    condition: Condition,
+    doctor_id: uuid.UUID | None,
+    stamp: Stamp,
+) -> dict[str, Any]:
+    """One enrollment: most from earlier years, a third within the last year, a few closed since."""
+    if rng.random() < 0.3:
+        enrolled_on = stamp.today - timedelta(days=rng.randint(1, HISTORY_DAYS))
+    else:
+        enrolled_on = stamp.today - timedelta(days=rng.randint(HISTORY_DAYS + 1, 5 * HISTORY_DAYS))
+    closed_on = None
+    if rng.random() < CLOSED_SHARE:
+        closed_on = enrolled_on + timedelta(days=rng.randint(0, (stamp.today - enrolled_on).days))
+    return {
+        "id": uuid.uuid4(),
+        "resident_id": resident["id"],
+        "condition": condition.value,
+        "status": "closed" if closed_on else "active",
+        "diagnosed_on": enrolled_on - timedelta(days=rng.randint(0, 400)),
+        "enrolled_on": enrolled_on,
+        "next_due_on": enrolled_on,
+        "closed_on": closed_on,
+        "close_reason": rng.choice(("moved", "died", "other")) if closed_on else None,
+        "created_by": doctor_id,
+        **stamp.columns(),
+    }
+
+
+def _write_residents(rng: random.Random, first: int, count: int, places: list[Place], stamp: Stamp) -> None:
+    """Residents ``first`` to ``first + count - 1``, their enrollments and their follow-ups."""
+    residents, enrollments, followups = [], [], []
+    for n in range(first, first + count):
+        place = places[n % len(places)]
+        birth = stamp.today - timedelta(days=rng.randint(30 * 365, 90 * 365))
+        resident = {
+            "id": uuid.uuid4(),
+            "name": chinese_name(rng),
+            "sex": rng.choice("MF"),
+            "birth_date": birth,
+            "village_id": place.village_id,
+            "id_number": identity_number(birth, n) if rng.random() < 0.8 else None,
+            "phone": f"+86139{n:08d}" if rng.random() < 0.7 else None,
+            "sms_consent": rng.random() < 0.8,
+            "language": "zh",
+            **stamp.columns(),
+        }
+        residents.append(resident)
+        if rng.random() >= ENROLLED_SHARE:
+            continue
+        for condition in _conditions(rng):
+            enrollment = _enrollment(rng, resident, condition, place.doctor_id, stamp)
+            history = list(_history(rng, enrollment, birth, place.doctor_id, stamp))
+            if history and enrollment["status"] == "active":
+                enrollment["next_due_on"] = max(history, key=lambda f: f["performed_at"])["next_due_on"]
+            enrollments.append(enrollment)
+            followups.extend(history)
+    for model, rows in ((Resident, residents), (Enrollment, enrollments), (FollowUp, followups)):
+        if rows:
+            db.session.execute(insert(model.__table__), rows)
+
+
+def _write_visits(rng: random.Random, places: list[Place], stamp: Stamp) -> None:
+    """Visits to every village; one in five has none in the last 30 days (a blank spot)."""
+    rows = []
+    for n, place in enumerate(places):
+        blank = n % 5 == 4
+        ages = [rng.randint(35, 120) for _ in range(rng.randint(1, 4))]
+        if not blank:
+            ages += [rng.randint(0, 29) for _ in range(rng.randint(1, 6))]
+        for age in ages:
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "village_id": place.village_id,
+                    "visited_at": stamp.instant(stamp.today - timedelta(days=age), rng),
+                    "purpose": "patrol"
+                    if place.doctor_id is None
+                    else rng.choice(("household", "followup", "education")),
+                    "performed_by": place.doctor_id,
+                    **stamp.columns(),
+                }
+            )
+    db.session.execute(insert(Visit.__table__), rows)
+
+
+def _write_patrols(users: dict[str, User], places: list[Place], stamp: Stamp) -> None:
+    """Patrols of the first township's villages without a doctor: last week, tomorrow and next week."""
+    manager, doctor = users["manager"], users["doctor"]
+    targets = [p for p in places if p.township_id == manager.township_id and p.doctor_id is None]
+    for place in targets:
+        for offset in (-7, 1, 8):
+            db.session.add(
+                Patrol(
+                    village_id=place.village_id,
+                    township_id=place.township_id,
+                    date=stamp.today + timedelta(days=offset),
+                    team=[str(manager.id), str(doctor.id)],
+                    note="巡回医疗：血压血糖测量、随访",
+                    created_by=manager.id,
+                )
+            )
+
+
+# (urgency, status, created this long ago): two still pending past their deadline, so escalation shows.
+REFERRAL_SCENARIOS = (
+    ("emergency", "pending", timedelta(minutes=20)),
+    ("urgent", "pending", timedelta(hours=5)),
+    ("routine", "pending", timedelta(hours=1)),
+    ("routine", "accepted", timedelta(days=3)),
+    ("urgent", "completed", timedelta(days=20)),
+    ("routine", "declined", timedelta(days=10)),
+)
+
+
+def _write_referrals(users: dict[str, User], hospital: Facility, stamp: Stamp) -> None:
+    """A few referrals from the first township's residents with an uncontrolled latest follow-up."""
+    village_doctor = users["village"]
+    candidates = db.session.scalars(
+        select(FollowUp.resident_id)
+        .where(
+            FollowUp.performed_by == village_doctor.id, FollowUp.classification != Classification.CONTROLLED
+        )
+        .group_by(FollowUp.resident_id)
+        .order_by(FollowUp.resident_id)
+        .limit(len(REFERRAL_SCENARIOS))
+    ).all()
+    for resident_id, (urgency, status, age) in zip(candidates, REFERRAL_SCENARIOS, strict=False):
+        created_at = stamp.now - age
+        decided = created_at + timedelta(minutes=40)
+        referral = Referral(
+            number=next_counter_value(db.session(), REFERRAL_COUNTER),
+            resident_id=resident_id,
+            facility_id=hospital.id,
+            township_id=village_doctor.township_id,
+            referred_by=village_doctor.id,
+            urgency=urgency,
+            reason="血压控制不佳，需上级医院调整用药",
+            status=status,
+            ack_deadline=ack_deadline(created_at, urgency),
+            created_at=created_at,
+            updated_at=created_at,
+        )
+        if status in ("accepted", "completed"):
+            referral.accepted_at, referral.accepted_by = decided, users["desk"].id
+            referral.appointment_at = stamp.now + timedelta(days=2) if status == "accepted" else decided
+        if status == "completed":
+            referral.outcome, referral.completed_at = (
+                "调整降压药后血压平稳，转回乡镇随访",
+                decided + timedelta(days=5),
+            )
+        if status == "declined":
+            referral.decline_reason = "建议先在乡镇卫生院复查"
+        db.session.add(referral)
+
+
+def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> dict[str, str]:
+    """Create a county with ``residents`` residents, their enrollments and a year of follow-ups; return logins."""
+    rng = random.Random(seed)
+    stamp = Stamp(change_seq=0, now=now or utcnow(), today=local_today(now))
+    hospital = Facility(code="CH01", name="县人民医院", kind="county_hospital", phone="+8613800000001")
+    db.session.add(hospital)
+    users, places = _build_places(residents, hash_password(DEMO_PASSWORD), hospital)
+    stamp.change_seq = next_counter_value(db.session(), SYNC_COUNTER)
+    for first in range(0, residents, CHUNK):
+        _write_residents(rng, first, min(CHUNK, residents - first), places, stamp)
+    _write_visits(rng, places, stamp)
+    _write_patrols(users, places, stamp)
+    _write_referrals(users, hospital, stamp)
     db.session.commit()
     return {name: DEMO_PASSWORD for name in users}
 
 
 @click.command("demo-data")
 @click.option("--residents", default=3000, show_default=True, help="How many residents to create.")
+@click.option(
+    "--seed", default=7, show_default=True, help="Random seed: the same seed builds the same county."
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users already.")
 @with_appcontext
-def demo_data_command(residents: int, if_empty: bool) -> None:
+def demo_data_command(residents: int, seed: int, if_empty: bool) -> None:
     """Fill an empty database with a demo county."""
     if db.session.scalar(select(func.count()).select_from(User)):
         if if_empty:
             click.echo("The database has data already; demo data not loaded.")
             return
         raise click.ClickException("The database is not empty; demo data goes into an empty one.")
-    credentials = build_county(residents)
+    credentials = build_county(residents, seed)
     click.echo("Demo county created. Sign in at http://127.0.0.1:5000/login with:")
     for username, password in credentials.items():
         click.echo(f"  {username:10s} {password}")
+    click.echo(f"  (and vd.<village code>, manager.<township code>, e.g. vd.ts01v03: {DEMO_PASSWORD})")

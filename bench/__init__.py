@@ -1,0 +1,27 @@
+"""``make bench``: fieldapp's performance on a synthetic county, on SQLite and PostgreSQL.
+
+What it does
+------------
+``python -m bench.run`` builds (or reuses, keyed by size) a synthetic county made by
+``flask demo-data --residents N`` (default 300,000 residents, about 60,000 enrollments
+and a year of their follow-ups): on SQLite in ``bench/county-<N>.sqlite`` and, when
+``BENCH_DATABASE_URL`` is set (e.g. ``postgresql+psycopg://postgres@127.0.0.1/bench``,
+made with ``createdb bench``), on PostgreSQL too. Then it times, over repeated runs:
+
+* one queue page (50 rows, a township, overdue, with its total) and the indicators of one
+  township-year and of the whole county, each through the whole Flask stack in-process
+  (test client: authentication, view, SQL, JSON), no sockets;
+* a sync push of 1,000 mixed records (250 each of residents, enrollments, follow-ups,
+  visits) through the same in-process stack, next to a bare SQLAlchemy Core bulk insert of
+  the same rows in the same run;
+* requests per second of ``POST /api/v1/followups`` beside ``GET /api/v1/me`` (a trivial
+  authenticated JSON endpoint) on one gunicorn server (2 sync workers) on loopback, driven
+  by a bounded loop of ``http.client`` requests from 4 threads;
+* the messaging engineer's ``bench.bench_messaging.run(database_url)`` when it exists.
+
+Rows go to ``bench/results.json`` (operation, database, median_ms, p95_ms, records_per_s,
+peak_mem_mb) and a table is printed. ``peak_mem_mb`` is the peak Python heap of one
+extra, untimed run under ``tracemalloc`` (for the county build: the builder process's peak
+resident set). Timed writes add a few thousand rows to the county each run; rebuild with
+``--rebuild`` when that matters.
+"""

@@ -1,0 +1,91 @@
+"""The synthetic county the benchmark runs on: built once per size and database, then reused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from fieldapp import create_app
+from fieldapp.dbtypes import Counter
+from fieldapp.demo import build_county
+from fieldapp.extensions import db
+
+BENCH_DIR = Path(__file__).resolve().parent
+SIZE_COUNTER = "bench_county_residents"
+
+
+def sqlite_url(residents: int) -> str:
+    """The SQLite file of a county of this size."""
+    return f"sqlite:///{BENCH_DIR / f'county-{residents}.sqlite'}"
+
+
+def bench_app(database_url: str) -> Flask:
+    """The fieldapp application on the benchmark's database (no Redis, SMS to the outbox)."""
+    instance = Path(tempfile.gettempdir()) / "fieldapp-bench-instance"
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": str(instance),
+            "REDIS_URL": None,
+            "SMS_PROVIDER": "outbox",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def built_size(app: Flask) -> int | None:
+    """The number of residents the county on this database was built with, if any."""
+    with app.app_context():
+        try:
+            return db.session.scalar(select(Counter.value).where(Counter.name == SIZE_COUNTER))
+        except DBAPIError:  # no schema yet: nothing built
+            return None
+
+
+def build(database_url: str, residents: int) -> None:
+    """Drop everything, build the county, analyse the tables and mark the size."""
+    app = bench_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        build_county(residents)
+        db.session.add(Counter(name=SIZE_COUNTER, value=residents))
+        db.session.commit()
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def ensure_county(database_url: str, residents: int, database: str, rebuild: bool) -> dict[str, Any] | None:
+    """Reuse the county of this size, or build it in a child process and return the build's row."""
+    if not rebuild and built_size(bench_app(database_url)) == residents:
+        return None
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "bench.county", database_url, str(residents)])
+    _pid, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"building the county failed (status {status})")
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return {
+        "operation": f"build county ({residents:,} residents, demo-data)",
+        "database": database,
+        "median_ms": round(elapsed_ms, 1),
+        "p95_ms": round(elapsed_ms, 1),
+        "records_per_s": round(residents / (elapsed_ms / 1000), 1),
+        "peak_mem_mb": round(usage.ru_maxrss / 1024, 1),
+        "runs": 1,
+    }
+
+
+if __name__ == "__main__":
+    build(sys.argv[1], int(sys.argv[2]))

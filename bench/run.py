@@ -1,0 +1,358 @@
+"""``make bench`` (``python -m bench.run``): time fieldapp's hot paths on a synthetic county.
+
+See ``bench/__init__.py`` for what is measured and how.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import statistics
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy import insert, select
+
+from bench.county import BENCH_DIR, bench_app, ensure_county, sqlite_url
+from bench.server import http_throughput
+from fieldapp.auth.models import User
+from fieldapp.auth.service import issue_token
+from fieldapp.extensions import db
+from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.residents.models import Resident
+from fieldapp.timeutil import isoformat_local, local_today, utcnow
+
+RESULTS = BENCH_DIR / "results.json"
+TARGETS = {
+    "queue page": "p95 <= 50 ms",
+    "indicators, one township-year": "p95 <= 300 ms",
+    "indicators, whole county": "<= 2 s",
+    "sync push, 1,000 records": "<= 2 s and <= 5x bulk",
+    "POST /api/v1/followups": ">= 50% of GET /me rps",
+}
+
+
+def _row(
+    operation: str, database: str, times: list[float], records: int | None, peak_mb: float | None
+) -> dict[str, Any]:
+    median = statistics.median(times)
+    p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
+    return {
+        "operation": operation,
+        "database": database,
+        "median_ms": round(median * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+        "records_per_s": round(records / median, 1) if records else None,
+        "peak_mem_mb": peak_mb,
+        "runs": len(times),
+    }
+
+
+def measure(
+    operation: str, database: str, action: Callable[[], object], runs: int, records: int | None = None
+) -> dict[str, Any]:
+    """Time ``action`` ``runs`` times after one warm-up, then once more under tracemalloc for memory."""
+    action()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    tracemalloc.start()
+    action()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return _row(operation, database, times, records, round(peak / 2**20, 1))
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise RuntimeError(f"the bench county has no user {username}")
+    return user
+
+
+def _bearer(user: User) -> dict[str, str]:
+    raw, _token = issue_token(user)
+    db.session.commit()
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def _get(app: Flask, path: str, headers: dict[str, str]) -> Callable[[], object]:
+    client = app.test_client()
+
+    def call() -> object:
+        response = client.get(path, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path}: {response.status_code} {response.get_data(as_text=True)[:300]}")
+        return response
+
+    return call
+
+
+class SyncBatch:
+    """1,000 new mixed records for a village doctor, as sync records and as the equivalent table rows."""
+
+    def __init__(self, village_ids: list[uuid.UUID], size: int = 1000) -> None:
+        self.village_ids = village_ids
+        self.quarter = size // 4
+
+    def records(self) -> list[dict[str, Any]]:
+        """Residents, their enrollments, a follow-up of each and a visit to each, for ``POST /api/v1/sync``."""
+        today = local_today()
+        performed = isoformat_local(utcnow() - timedelta(hours=1))
+        records: list[dict[str, Any]] = []
+        for n in range(self.quarter):
+            village_id = str(self.village_ids[n % len(self.village_ids)])
+            resident_id = str(uuid.uuid4())
+            records.append(
+                {
+                    "type": "resident",
+                    "data": {
+                        "id": resident_id,
+                        "name": "同步居民",
+                        "sex": "F",
+                        "birth_date": "1958-04-0" + str(1 + n % 9),
+                        "village_id": village_id,
+                        "sms_consent": True,
+                    },
+                }
+            )
+            records.append(
+                {
+                    "type": "enrollment",
+                    "data": {
+                        "id": str(uuid.uuid4()),
+                        "resident_id": resident_id,
+                        "condition": "hypertension",
+                        "diagnosed_on": str(today - timedelta(days=30)),
+                        "enrolled_on": str(today - timedelta(days=1)),
+                    },
+                }
+            )
+            records.append(
+                {
+                    "type": "followup",
+                    "data": {
+                        "id": str(uuid.uuid4()),
+                        "resident_id": resident_id,
+                        "condition": "hypertension",
+                        "performed_at": performed,
+                        "mode": "home",
+                        "sbp": 120 + n % 40,
+                        "dbp": 80,
+                    },
+                }
+            )
+            records.append(
+                {
+                    "type": "visit",
+                    "data": {
+                        "id": str(uuid.uuid4()),
+                        "village_id": village_id,
+                        "resident_id": resident_id,
+                        "visited_at": performed,
+                        "purpose": "followup",
+                    },
+                }
+            )
+        return records
+
+    def rows(self) -> list[tuple[Any, list[dict[str, Any]]]]:
+        """The same records as table rows, with what the server would compute filled in."""
+        today, now = local_today(), datetime.now(UTC)
+        stamp = {"change_seq": 1, "created_at": now, "updated_at": now}
+        residents, enrollments, followups, visits = [], [], [], []
+        for n in range(self.quarter):
+            village_id = self.village_ids[n % len(self.village_ids)]
+            resident_id, enrollment_id = uuid.uuid4(), uuid.uuid4()
+            residents.append(
+                {
+                    "id": resident_id,
+                    "name": "同步居民",
+                    "sex": "F",
+                    "birth_date": date(1958, 4, 1 + n % 9),
+                    "village_id": village_id,
+                    "sms_consent": True,
+                    "opted_out": False,
+                    "phone_invalid": False,
+                    "language": "zh",
+                    **stamp,
+                }
+            )
+            enrollments.append(
+                {
+                    "id": enrollment_id,
+                    "resident_id": resident_id,
+                    "condition": "hypertension",
+                    "status": "active",
+                    "diagnosed_on": today - timedelta(days=30),
+                    "enrolled_on": today - timedelta(days=1),
+                    "next_due_on": today + timedelta(days=90),
+                    **stamp,
+                }
+            )
+            followups.append(
+                {
+                    "id": uuid.uuid4(),
+                    "enrollment_id": enrollment_id,
+                    "resident_id": resident_id,
+                    "condition": "hypertension",
+                    "performed_at": now - timedelta(hours=1),
+                    "mode": "home",
+                    "sbp": 120 + n % 40,
+                    "dbp": 80,
+                    "danger_signs": [],
+                    "adverse_reaction": False,
+                    "new_complication": False,
+                    "classification": "controlled",
+                    "urgent_referral": False,
+                    "referral_recommended": False,
+                    "next_due_on": today + timedelta(days=90),
+                    **stamp,
+                }
+            )
+            visits.append(
+                {
+                    "id": uuid.uuid4(),
+                    "village_id": village_id,
+                    "resident_id": resident_id,
+                    "visited_at": now - timedelta(hours=1),
+                    "purpose": "followup",
+                    **stamp,
+                }
+            )
+        return [(Resident, residents), (Enrollment, enrollments), (FollowUp, followups), (Visit, visits)]
+
+
+def _sync_push(app: Flask, batch: SyncBatch, headers: dict[str, str]) -> Callable[[], object]:
+    client = app.test_client()
+
+    def push() -> object:
+        response = client.post(
+            "/api/v1/sync", json={"records": batch.records(), "since": None}, headers=headers
+        )
+        body = response.get_json(silent=True) or {}
+        statuses = {result.get("status") for result in body.get("results", [])}
+        if response.status_code != 200 or statuses != {"created"}:
+            raise RuntimeError(f"sync push: {response.status_code} {response.get_data(as_text=True)[:300]}")
+        return response
+
+    return push
+
+
+def _bulk_insert(batch: SyncBatch) -> Callable[[], object]:
+    def insert_rows() -> object:
+        tables = batch.rows()
+        with db.engine.begin() as conn:
+            for model, rows in tables:
+                conn.execute(insert(model.__table__), rows)
+        return tables
+
+    return insert_rows
+
+
+def bench_database(database: str, url: str, residents: int, runs: int, rebuild: bool) -> list[dict[str, Any]]:
+    """Every operation on one database, building the county first when needed."""
+    results = []
+    built = ensure_county(url, residents, database, rebuild)
+    if built is not None:
+        results.append(built)
+    app = bench_app(url)
+    with app.app_context():
+        manager, admin, village = _user("manager"), _user("admin"), _user("village")
+        township_id, year = manager.township_id, local_today().year
+        as_manager, as_admin, as_village = _bearer(manager), _bearer(admin), _bearer(village)
+        queue = f"/api/v1/queue?status=overdue&township_id={township_id}&per_page=50"
+        results.append(
+            measure("queue page (HTTP in-process)", database, _get(app, queue, as_manager), runs * 3)
+        )
+        indicators = f"/api/v1/reports/indicators?year={year}"
+        results.append(
+            measure(
+                "indicators, one township-year (HTTP in-process)",
+                database,
+                _get(app, f"{indicators}&township_id={township_id}", as_manager),
+                runs,
+            )
+        )
+        results.append(
+            measure(
+                "indicators, whole county (HTTP in-process)",
+                database,
+                _get(app, indicators, as_admin),
+                max(3, runs // 4),
+            )
+        )
+        batch = SyncBatch(village.village_ids)
+        sync = measure(
+            "sync push, 1,000 records (HTTP in-process)",
+            database,
+            _sync_push(app, batch, as_village),
+            5,
+            1000,
+        )
+        bulk = measure("bare Core bulk insert, same 1,000 rows", database, _bulk_insert(batch), 5, 1000)
+        sync["note"] = f"{sync['median_ms'] / bulk['median_ms']:.1f}x the bulk insert"
+        results += [sync, bulk]
+        results += http_throughput(app, database, url, writer_username="doctor")
+    if importlib.util.find_spec("bench.bench_messaging") is not None:
+        results += importlib.import_module("bench.bench_messaging").run(url)
+    return results
+
+
+def _target(operation: str) -> str:
+    return next((target for prefix, target in TARGETS.items() if operation.startswith(prefix)), "")
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    columns = (
+        "operation",
+        "database",
+        "median_ms",
+        "p95_ms",
+        "records_per_s",
+        "peak_mem_mb",
+        "target",
+        "note",
+    )
+    rows = [{**row, "target": _target(row["operation"])} for row in rows]
+    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the benchmark on SQLite and, with ``BENCH_DATABASE_URL``, on PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=300_000)
+    parser.add_argument("--runs", type=int, default=20, help="timed runs of each read")
+    parser.add_argument("--rebuild", action="store_true", help="build the county again even if one exists")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
+    args = parser.parse_args()
+    targets = []
+    if args.only != "postgresql":
+        targets.append(("sqlite", sqlite_url(args.residents)))
+    if os.environ.get("BENCH_DATABASE_URL") and args.only != "sqlite":
+        targets.append(("postgresql", os.environ["BENCH_DATABASE_URL"]))
+    results: list[dict[str, Any]] = []
+    for database, url in targets:
+        results += bench_database(database, url, args.residents, args.runs, args.rebuild)
+        RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    click.echo(_table(results))
+
+
+if __name__ == "__main__":
+    main()
