@@ -8,15 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.field.conftest import chromium, live_server  # noqa: F401  (shared fixtures)
-
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "console"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def browser_context(chromium: Any, live_server: str) -> Iterator[Any]:  # noqa: F811
+def browser_context(chromium: Any, live_server: str) -> Iterator[Any]:
     """A fresh desktop browser profile in Chinese; fails the test on any CSP refusal or page error."""
     context = chromium.new_context(
         base_url=live_server,
