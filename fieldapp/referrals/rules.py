@@ -61,7 +61,8 @@ ACK_WINDOWS: dict[Urgency, timedelta] = {
     Urgency.ROUTINE: timedelta(hours=24),
 }
 
-# The state machine: transition -> (statuses it may start from, status it leads to). Nothing else.
+# The state machine: transition -> (statuses it may start from, status it leads to). Nothing else;
+# strict, so repeating a change (accepting an accepted referral) is refused like any other.
 TRANSITIONS: dict[Transition, tuple[frozenset[ReferralStatus], ReferralStatus]] = {
     Transition.ACCEPT: (frozenset({ReferralStatus.PENDING}), ReferralStatus.ACCEPTED),
     Transition.DECLINE: (frozenset({ReferralStatus.PENDING}), ReferralStatus.DECLINED),

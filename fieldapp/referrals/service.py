@@ -52,7 +52,7 @@ TRANSITION_ROLES: dict[Transition, frozenset[str]] = {
 }
 
 
-def _check_references(user: User, data: dict[str, Any]) -> tuple[Resident, Facility]:
+def _check_references(user: User, data: dict[str, Any]) -> Resident:
     """The resident (404 outside the area), the facility and the follow-up (422 when wrong)."""
     resident = db.session.scalar(
         select(Resident).where(Resident.id == data["resident_id"], resident_clause(user))
@@ -69,15 +69,14 @@ def _check_references(user: User, data: dict[str, Any]) -> tuple[Resident, Facil
             errors["followup_id"] = ["no such follow-up of this resident"]
     if errors:
         raise ValidationError("Some fields are not valid.", fields=errors)
-    assert facility is not None
-    return resident, facility
+    return resident
 
 
 def create_referral(user: User, data: dict[str, Any], now: datetime | None = None) -> tuple[Referral, bool]:
     """Refer a resident upward (idempotent by id) and tell the facility; ``(referral, created)``."""
     if user.role not in FIELD_ROLES:
         raise ForbiddenError("Only village and township staff refer residents.")
-    resident, _facility = _check_references(user, data)
+    resident = _check_references(user, data)
     created_at = now or utcnow()
 
     def build(digest: str) -> Referral:

@@ -241,3 +241,24 @@ def test_acceptance_through_the_cli(runner: Any, county: County) -> None:
     assert escalate(30) == "1"
     assert escalate(45) == "0"
     assert told() == (1, 1)
+
+
+def test_concurrent_checks_record_each_level_once(app: Any, county: County) -> None:
+    """Two checks at the same instant, each in its own session: every level once, every SMS once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    referrals = [refer(county, now=CREATED + timedelta(seconds=i)) for i in range(4)]
+    now = CREATED + timedelta(hours=1)
+
+    def check() -> int:
+        with app.app_context():
+            return service.escalate_due_referrals(now)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = [future.result() for future in [pool.submit(check), pool.submit(check)]]
+    assert sum(results) == 8
+    db.session.expire_all()
+    for referral in referrals:
+        assert [level for level, _at in escalations(referral)] == [1, 2]
+        texts = sms_to(referral)
+        assert len(texts) == len(set(texts))
