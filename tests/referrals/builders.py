@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fieldapp.auth.models import Role, User
@@ -117,22 +117,6 @@ def refer(
     }
     referral, _created = service.create_referral(by or county.doctor, data, now=now)
     return referral
-
-
-def enroll(
-    resident: Resident, condition: str = "hypertension", next_due_on: date | None = None
-) -> Enrollment:
-    enrollment = Enrollment(
-        resident_id=resident.id,
-        condition=condition,
-        status="active",
-        diagnosed_on=date(2020, 1, 1),
-        enrolled_on=date(2020, 1, 1),
-        next_due_on=next_due_on,
-    )
-    db.session.add(enrollment)
-    db.session.commit()
-    return enrollment
 
 
 def record_followup(enrollment: Enrollment, performed_at: datetime) -> FollowUp:

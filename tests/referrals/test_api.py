@@ -14,7 +14,8 @@ from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.referrals.models import Referral
 from tests.builders import api, create_facility
-from tests.referrals.builders import County, create_county, enroll, record_followup
+from tests.followups.builders import create_enrollment
+from tests.referrals.builders import County, create_county, record_followup
 
 TRANSITION_BODIES: dict[str, dict[str, Any]] = {
     "accept": {"appointment_at": "2030-01-05T09:30:00+08:00", "note": "请带病历"},
@@ -138,13 +139,13 @@ def test_followup_must_belong_to_the_resident(client: FlaskClient, county: Count
     from tests.builders import create_resident
 
     neighbour = create_resident(county.village, name="李四")
-    theirs = record_followup(enroll(neighbour), datetime(2026, 11, 20, 1, tzinfo=UTC))
+    theirs = record_followup(create_enrollment(neighbour), datetime(2026, 11, 20, 1, tzinfo=UTC))
     response = api(
         client, "post", "/api/v1/referrals", county.doctor, json=body(county, followup_id=str(theirs.id))
     )
     assert response.status_code == 422
     assert "followup_id" in response.json["error"]["fields"]
-    mine = record_followup(enroll(county.resident), datetime(2026, 11, 20, 1, tzinfo=UTC))
+    mine = record_followup(create_enrollment(county.resident), datetime(2026, 11, 20, 1, tzinfo=UTC))
     assert create(client, county, followup_id=str(mine.id))["followup_id"] == str(mine.id)
 
 
@@ -327,8 +328,8 @@ def test_list_rejects_bad_filters(client: FlaskClient, county: County, query: st
 def test_complete_brings_the_triggering_enrollment_due_within_14_days(
     client: FlaskClient, county: County
 ) -> None:
-    hypertension = enroll(county.resident, "hypertension", next_due_on=date(2027, 3, 1))
-    diabetes = enroll(county.resident, "diabetes", next_due_on=date(2027, 3, 1))
+    hypertension = create_enrollment(county.resident, "hypertension", next_due_on=date(2027, 3, 1))
+    diabetes = create_enrollment(county.resident, "diabetes", next_due_on=date(2027, 3, 1))
     followup = record_followup(hypertension, datetime(2026, 11, 20, 1, tzinfo=UTC))
     referral_id = create(client, county, followup_id=str(followup.id))["id"]
     move(client, county, referral_id, "accept")
@@ -344,8 +345,8 @@ def test_complete_brings_the_triggering_enrollment_due_within_14_days(
 def test_complete_without_a_follow_up_brings_every_active_enrollment_due(
     client: FlaskClient, county: County
 ) -> None:
-    late = enroll(county.resident, "hypertension", next_due_on=date(2027, 3, 1))
-    soon = enroll(county.resident, "diabetes", next_due_on=date(2026, 11, 25))
+    late = create_enrollment(county.resident, "hypertension", next_due_on=date(2027, 3, 1))
+    soon = create_enrollment(county.resident, "diabetes", next_due_on=date(2026, 11, 25))
     referral_id = create(client, county)["id"]
     move(client, county, referral_id, "accept")
     completed = move(client, county, referral_id, "complete").json
