@@ -193,6 +193,7 @@ class SyncBatch:
                 {
                     "id": enrollment_id,
                     "resident_id": resident_id,
+                    "village_id": village_id,
                     "condition": "hypertension",
                     "status": "active",
                     "diagnosed_on": today - timedelta(days=30),

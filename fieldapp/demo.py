@@ -275,6 +275,7 @@ def _enrollment(
     return {
         "id": uuid.uuid4(),
         "resident_id": resident["id"],
+        "village_id": resident["village_id"],
         "condition": condition.value,
         "status": "closed" if closed_on else "active",
         "diagnosed_on": enrolled_on - timedelta(days=rng.randint(0, 400)),

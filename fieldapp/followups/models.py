@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    event,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, relationship
 
-from fieldapp.dbtypes import Idempotent, Synced, UTCDateTime, new_id
+from fieldapp.dbtypes import SYNC_COUNTER, Idempotent, Synced, UTCDateTime, new_id, next_counter_value
 from fieldapp.extensions import db
 from fieldapp.residents.models import Resident
 
@@ -27,12 +45,22 @@ class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mis
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
-        # The follow-up queues: active enrollments by due date.
+        # Reminder scans: active enrollments by due date.
         Index("ix_enrollments_status_due", "status", "next_due_on"),
+        # The follow-up queues: active enrollments of some villages by due date, without a join.
+        Index(
+            "ix_enrollments_queue",
+            "village_id",
+            "next_due_on",
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False, index=True)
+    # The resident's village, copied so the county-wide queues filter one table (kept in step below).
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
     condition: Mapped[str] = mapped_column(String(16), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     diagnosed_on: Mapped[date | None] = mapped_column(Date)
@@ -96,3 +124,28 @@ class Visit(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     lng: Mapped[float | None] = mapped_column(Float)
     notes: Mapped[str | None] = mapped_column(Text)
     performed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+@event.listens_for(Enrollment, "before_insert")
+def _copy_village(_mapper: Mapper[Any], connection: Connection, enrollment: Enrollment) -> None:
+    """An enrollment built without its village takes the resident's."""
+    if enrollment.village_id is None:
+        enrollment.village_id = connection.scalar(
+            select(Resident.village_id).where(Resident.id == enrollment.resident_id)
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _follow_moved_residents(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """A resident who moves village takes their enrollments along, and sync sends their records anew."""
+    for resident in list(session.dirty):
+        if not isinstance(resident, Resident) or not inspect(resident).attrs.village_id.history.has_changes():
+            continue
+        seq = next_counter_value(session, SYNC_COUNTER)
+        for model, values in ((Enrollment, {"village_id": resident.village_id}), (FollowUp, {})):
+            session.execute(
+                update(model)
+                .where(model.resident_id == resident.id)
+                .values(change_seq=seq, **values)
+                .execution_options(synchronize_session=False)
+            )

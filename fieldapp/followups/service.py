@@ -107,6 +107,7 @@ def add_enrollment(area: Area, resident_id: uuid.UUID, data: dict[str, Any]) -> 
         return Enrollment(
             id=data.get("id") or uuid.uuid4(),
             resident_id=resident.id,
+            village_id=resident.village_id,
             condition=data["condition"],
             status=ACTIVE,
             diagnosed_on=data["diagnosed_on"],
@@ -375,17 +376,17 @@ def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[
     conditions = [
         Enrollment.status == ACTIVE,
         _due_window(filters.get("status") or "all", today),
-        resident_village_clause(user, Resident.village_id),
+        resident_village_clause(user, Enrollment.village_id),
     ]
     if filters.get("condition"):
         conditions.append(Enrollment.condition == filters["condition"])
     if filters.get("village_id"):
-        conditions.append(Resident.village_id == filters["village_id"])
+        conditions.append(Enrollment.village_id == filters["village_id"])
     if filters.get("village_ids") is not None:  # the console's "by doctor": the doctor's villages
-        conditions.append(Resident.village_id.in_(filters["village_ids"]))
+        conditions.append(Enrollment.village_id.in_(filters["village_ids"]))
     if filters.get("township_id"):
         in_township = select(Village.id).where(Village.township_id == filters["township_id"])
-        conditions.append(Resident.village_id.in_(in_township))
+        conditions.append(Enrollment.village_id.in_(in_township))
     return conditions
 
 
@@ -405,7 +406,6 @@ def queue_page(
     newest_first = filters.get("sort") == "due_desc"
     keys = (
         select(Enrollment.id.label("id"), Enrollment.next_due_on.label("due_on"))
-        .join(Resident, Resident.id == Enrollment.resident_id)
         .where(*conditions)
         .order_by(*_by_due(Enrollment.next_due_on, Enrollment.id, newest_first))
         .limit(per_page)
@@ -427,13 +427,13 @@ def queue_page(
         select(assigned.id)
         .join(user_villages, user_villages.c.user_id == assigned.id)
         .where(
-            user_villages.c.village_id == Resident.village_id,
+            user_villages.c.village_id == Enrollment.village_id,
             assigned.role == Role.VILLAGE_DOCTOR,
             assigned.active.is_(True),
         )
         .order_by(assigned.username)
         .limit(1)
-        .correlate(Resident)
+        .correlate(Enrollment)
         .scalar_subquery()
     )
     rows = db.session.execute(
@@ -456,14 +456,7 @@ def queue_page(
         .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
         .options(raiseload(Resident.village))
     ).all()
-    total = (
-        db.session.scalar(
-            select(func.count(Enrollment.id))
-            .join(Resident, Resident.id == Enrollment.resident_id)
-            .where(*conditions)
-        )
-        or 0
-    )
+    total = db.session.scalar(select(func.count(Enrollment.id)).where(*conditions)) or 0
     items = []
     for enrollment_id, due_on, condition, resident, followup, doctor_uid, name, username, phone in rows:
         items.append(

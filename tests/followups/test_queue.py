@@ -139,3 +139,21 @@ def test_one_statement_for_the_page_and_one_for_the_total(app, place):
                 assert item.resident.name
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_resident_who_moves_takes_the_enrollment_to_the_new_village_queue(client, place):
+    enrollment = enroll_due(place, -1)
+    resident_id = enrollment.resident_id
+    assert queue(client, place.doctor)["total"] == 1
+    moved = api(
+        client,
+        "patch",
+        f"/api/v1/residents/{resident_id}",
+        create_user(Role.TOWNSHIP_MANAGER, township=place.township),
+        json={"village_id": str(place.other_village.id)},
+    )
+    assert moved.status_code == 200, moved.json
+    assert queue(client, place.doctor)["total"] == 0
+    items = queue(client, place.other_doctor)["items"]
+    assert [item["enrollment_id"] for item in items] == [str(enrollment.id)]
+    assert items[0]["doctor"]["id"] == str(place.other_doctor.id)

@@ -305,3 +305,20 @@ def test_changes_never_leave_the_callers_area(client, app):
     assert distant.id not in {
         uuid.UUID(i) for i in resident_ids(create_user(Role.TOWNSHIP_DOCTOR, township=township))
     }
+
+
+def test_a_resident_who_moves_is_sent_with_their_records_to_the_new_area(client, app):
+    township = create_township()
+    village, other = create_village(township), create_village(township)
+    newcomer_doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[other])
+    resident = create_resident(village)
+    enrollment = create_enrollment(resident)
+    cursor = sync(client, newcomer_doctor, [])["cursor"]
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
+    moved = api(
+        client, "patch", f"/api/v1/residents/{resident.id}", manager, json={"village_id": str(other.id)}
+    )
+    assert moved.status_code == 200, moved.json
+    changes = sync(client, newcomer_doctor, [], cursor)["changes"]
+    assert [row["id"] for row in changes["residents"]] == [str(resident.id)]
+    assert [row["id"] for row in changes["enrollments"]] == [str(enrollment.id)]
