@@ -43,7 +43,8 @@ def create_referral() -> ResponseReturnValue:
 def list_referrals() -> ResponseReturnValue:
     """Referrals in the caller's area, newest first, filtered by status, facility or township."""
     page, per_page = page_args()
-    filters = load(ReferralFilterSchema(), request.args.to_dict())
+    # An empty parameter (``?status=``) means no filter, as on every list endpoint.
+    filters = load(ReferralFilterSchema(), {k: v for k, v in request.args.items() if v != ""})
     rows, total = service.list_referrals(current_user(), filters, page=page, per_page=per_page)
     return ReferralPageSchema().dump({"items": rows, "total": total, "page": page, "per_page": per_page})
 

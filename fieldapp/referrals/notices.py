@@ -47,6 +47,16 @@ PUSH_PAGES: dict[str, str] = {
 }
 FIELD_PAGE = "/field/#/resident/{resident_id}"
 
+# Which active staff (rows of id, role, facility_id, township_id) make up each audience of a referral.
+STAFF_AUDIENCES: dict[Audience, Callable[[Any, Referral], bool]] = {
+    Audience.FACILITY_DESK: lambda u, r: u.role == Role.REFERRAL_DESK and u.facility_id == r.facility_id,
+    Audience.TOWNSHIP_MANAGERS: lambda u, r: (
+        u.role == Role.TOWNSHIP_MANAGER and u.township_id == r.township_id
+    ),
+    Audience.COUNTY_ADMINS: lambda u, _r: u.role == Role.COUNTY_ADMIN,
+    Audience.REFERRING_DOCTOR: lambda u, r: u.id == r.referred_by,
+}
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -77,7 +87,8 @@ class Directory:
         self.townships = {
             t.id: t for t in db.session.scalars(select(Township).where(Township.id.in_(township_ids)))
         }
-        staff = db.session.execute(
+        # Every member of any audience of these referrals, in one query (narrowed per referral below).
+        self._staff = db.session.execute(
             select(User.id, User.role, User.facility_id, User.township_id, User.phone, User.language)
             .where(
                 User.active.is_(True),
@@ -90,27 +101,18 @@ class Directory:
             )
             .order_by(User.username)
         ).all()
-        self._staff = staff
-
-    def _users(self, test: Callable[[Any], bool]) -> list[Recipient]:
-        return [Recipient(row.id, row.phone, row.language, row.role) for row in self._staff if test(row)]
 
     def members(self, referral: Referral, audience: Audience) -> list[Recipient]:
         """The people (or phone) behind ``audience`` for this referral."""
         if audience == Audience.FACILITY_PHONE:
             phone = self.facilities[referral.facility_id].phone
             return [Recipient(None, phone, DEFAULT_LANGUAGE)] if phone else []
-        if audience == Audience.FACILITY_DESK:
-            return self._users(
-                lambda u: u.role == Role.REFERRAL_DESK and u.facility_id == referral.facility_id
-            )
-        if audience == Audience.TOWNSHIP_MANAGERS:
-            return self._users(
-                lambda u: u.role == Role.TOWNSHIP_MANAGER and u.township_id == referral.township_id
-            )
-        if audience == Audience.COUNTY_ADMINS:
-            return self._users(lambda u: u.role == Role.COUNTY_ADMIN)
-        return self._users(lambda u: u.id == referral.referred_by)
+        belongs = STAFF_AUDIENCES[audience]
+        return [
+            Recipient(row.id, row.phone, row.language, row.role)
+            for row in self._staff
+            if belongs(row, referral)
+        ]
 
     def names(self, referral: Referral) -> tuple[str, str]:
         """The township and facility names staff texts use."""

@@ -310,6 +310,7 @@ def test_list_filters_and_pages(client: FlaskClient, county: County) -> None:
         return [item["id"] for item in response.json["items"]]
 
     assert listed("status=accepted") == [ids[0]]
+    assert len(listed("status=&facility_id=&township_id=")) == 4
     assert set(listed("status=pending")) == {ids[1], ids[2], other}
     assert listed(f"facility_id={county.other_facility.id}") == [other]
     assert len(listed(f"township_id={county.township.id}")) == 4
