@@ -149,6 +149,21 @@ class DoctorSchema(Schema):
     phone = fields.String(allow_none=True)
 
 
+# A queue row shows the last follow-up in brief; the full record is one GET away.
+LAST_FOLLOWUP_FIELDS = (
+    "id",
+    "performed_at",
+    "mode",
+    "sbp",
+    "dbp",
+    "fasting_glucose",
+    "classification",
+    "urgent_referral",
+    "referral_recommended",
+    "next_due_on",
+)
+
+
 class QueueItemSchema(Schema):
     """One enrollment in a queue."""
 
@@ -158,7 +173,7 @@ class QueueItemSchema(Schema):
     due_on = fields.Date()
     days_overdue = fields.Integer()
     state = fields.String(metadata={"enum": [str(s) for s in QueueState]})
-    last_followup = fields.Nested(FollowUpSchema, allow_none=True)
+    last_followup = fields.Nested(FollowUpSchema, only=LAST_FOLLOWUP_FIELDS, allow_none=True)
     doctor = fields.Nested(DoctorSchema, allow_none=True)
 
 

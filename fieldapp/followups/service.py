@@ -405,7 +405,13 @@ def queue_page(
     # Oldest due first (API.md); the console may ask for the newest first with sort=due_desc.
     newest_first = filters.get("sort") == "due_desc"
     keys = (
-        select(Enrollment.id.label("id"), Enrollment.next_due_on.label("due_on"))
+        select(
+            Enrollment.id.label("id"),
+            Enrollment.next_due_on.label("due_on"),
+            Enrollment.condition,
+            Enrollment.resident_id,
+            Enrollment.village_id,
+        )
         .where(*conditions)
         .order_by(*_by_due(Enrollment.next_due_on, Enrollment.id, newest_first))
         .limit(per_page)
@@ -413,34 +419,28 @@ def queue_page(
         .subquery("page")
     )
     latest = aliased(FollowUp, name="latest")
-    doctor = aliased(User, name="doctor")
-    assigned = aliased(User, name="assigned")
     latest_id = (
         select(FollowUp.id)
-        .where(FollowUp.enrollment_id == Enrollment.id)
+        .where(FollowUp.enrollment_id == keys.c.id)
         .order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
         .limit(1)
-        .correlate(Enrollment)
+        .correlate(keys)
         .scalar_subquery()
     )
-    doctor_id = (
-        select(assigned.id)
-        .join(user_villages, user_villages.c.user_id == assigned.id)
-        .where(
-            user_villages.c.village_id == Enrollment.village_id,
-            assigned.role == Role.VILLAGE_DOCTOR,
-            assigned.active.is_(True),
-        )
-        .order_by(assigned.username)
-        .limit(1)
-        .correlate(Enrollment)
-        .scalar_subquery()
+    # The responsible doctor of each village: its active village doctor (first by username).
+    responsible = (
+        select(user_villages.c.village_id, func.min(User.username).label("username"))
+        .join(User, User.id == user_villages.c.user_id)
+        .where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
+        .group_by(user_villages.c.village_id)
+        .subquery("responsible")
     )
+    doctor = aliased(User, name="doctor")
     rows = db.session.execute(
         select(
             keys.c.id,
             keys.c.due_on,
-            Enrollment.condition,
+            keys.c.condition,
             Resident,
             latest,
             doctor.id,
@@ -449,10 +449,10 @@ def queue_page(
             doctor.phone,
         )
         .select_from(keys)
-        .join(Enrollment, Enrollment.id == keys.c.id)
-        .join(Resident, Resident.id == Enrollment.resident_id)
+        .join(Resident, Resident.id == keys.c.resident_id)
         .outerjoin(latest, latest.id == latest_id)
-        .outerjoin(doctor, doctor.id == doctor_id)
+        .outerjoin(responsible, responsible.c.village_id == keys.c.village_id)
+        .outerjoin(doctor, doctor.username == responsible.c.username)
         .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
         .options(raiseload(Resident.village))
     ).all()
