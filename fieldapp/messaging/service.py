@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, event, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, and_, case, event, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -276,88 +276,106 @@ def _retry_waits() -> tuple[int, ...]:
 # Sending
 
 
-def _claim(message_id: uuid.UUID, now: datetime) -> bool:
+def _claim(message_id: uuid.UUID, now: datetime) -> Row[str | None, str, uuid.UUID | None, int] | None:
+    """``queued -> sending`` if the message may go now; what sending needs, or None."""
+    conditions = [
+        Message.id == message_id,
+        Message.status == MessageStatus.QUEUED,
+        or_(Message.send_after.is_(None), Message.send_after <= now),
+    ]
+    if not in_sms_window(now.astimezone(local_zone())):
+        conditions.append(Message.respect_quiet_hours.is_(False))
     claimed = db.session.execute(
         update(Message)
-        .where(
-            Message.id == message_id,
-            Message.status == MessageStatus.QUEUED,
-            or_(Message.send_after.is_(None), Message.send_after <= now),
-        )
+        .where(*conditions)
         .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=now)
-        .returning(Message.id)
+        .returning(Message.to, Message.body, Message.resident_id, Message.attempts)
         .execution_options(synchronize_session=False)
-    ).scalar()
+    ).one_or_none()
     db.session.commit()
-    return claimed is not None
+    return claimed
 
 
-def _flag_invalid_number(message: Message) -> None:
-    if message.resident_id is not None:
-        db.session.execute(
-            update(Resident).where(Resident.id == message.resident_id).values(phone_invalid=True)
-        )
+def _unclaimed(message_id: uuid.UUID, now: datetime) -> str:
+    """Why a message was not claimed: gone, done already, or waiting (a quiet-hours hold is recorded)."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        return "missing"
+    if message.status != MessageStatus.QUEUED:
+        return message.status
+    if message.send_after is None or message.send_after <= now:
+        message.send_after = next_window_start(now, local_zone())
+        db.session.commit()
+    return "held"
 
 
-def _hold_if_quiet(message: Message, now: datetime) -> bool:
-    zone = local_zone()
-    if not message.respect_quiet_hours or in_sms_window(now.astimezone(zone)):
-        return False
-    message.send_after = next_window_start(now, zone)
-    db.session.commit()
-    return True
+def _set(message_id: uuid.UUID, **values: Any) -> None:
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _accepted(sid: str, now: datetime) -> dict[str, Any]:
+    """The values recording that the provider took a message (a report may have moved it on already)."""
+    return {
+        "provider_sid": func.coalesce(Message.provider_sid, sid),
+        "sent_at": func.coalesce(Message.sent_at, now),
+        "status": case(
+            (Message.status.in_((MessageStatus.QUEUED, MessageStatus.SENDING)), MessageStatus.SENT.value),
+            else_=Message.status,
+        ),
+    }
+
+
+def _flag_invalid_number(resident_id: uuid.UUID | None) -> None:
+    if resident_id is not None:
+        db.session.execute(update(Resident).where(Resident.id == resident_id).values(phone_invalid=True))
 
 
 def send_message(message_id: uuid.UUID, now: datetime | None = None) -> str:
     """Send one queued message (the SMS job); returns the status it ends in. Idempotent."""
     now = now or clock.now()
-    message = db.session.get(Message, message_id)
-    if message is None or message.status != MessageStatus.QUEUED:
-        return message.status if message else "missing"
-    if (message.send_after and message.send_after > now) or _hold_if_quiet(message, now):
-        return "held"
-    reason = _block_reason(message.to, message.resident_id)
+    claimed = _claim(message_id, now)
+    if claimed is None:
+        return _unclaimed(message_id, now)
+    reason = _block_reason(claimed.to, claimed.resident_id)
     if reason is not None:
-        message.status, message.suppressed_reason = MessageStatus.SUPPRESSED, reason
+        _set(message_id, status=MessageStatus.SUPPRESSED, suppressed_reason=reason)
         db.session.commit()
-        return message.status
-    if not _claim(message_id, now):
-        return "claimed elsewhere"
-    db.session.refresh(message)
+        return MessageStatus.SUPPRESSED
     try:
         accepted = sms_client().send(
-            message_id=str(message.id),
-            to=message.to or "",
-            body=message.body,
-            status_callback=status_callback_url(message.id),
+            message_id=str(message_id),
+            to=claimed.to or "",
+            body=claimed.body,
+            status_callback=status_callback_url(message_id),
         )
     except RetryableDeliveryError as error:
-        wait = retry_wait(message.attempts, _retry_waits())
-        message.error_code = error.code
+        wait = retry_wait(claimed.attempts, _retry_waits())
         if wait is None:
-            message.status = MessageStatus.FAILED
+            _set(message_id, status=MessageStatus.FAILED, error_code=error.code)
             db.session.commit()
-            return message.status
-        message.status, message.send_after = MessageStatus.QUEUED, now + timedelta(seconds=wait)
+            return MessageStatus.FAILED
+        _set(
+            message_id,
+            status=MessageStatus.QUEUED,
+            error_code=error.code,
+            send_after=now + timedelta(seconds=wait),
+        )
         db.session.commit()
         raise
     except DeliveryError as error:
-        message.status, message.error_code = MessageStatus.FAILED, error.code
+        _set(message_id, status=MessageStatus.FAILED, error_code=error.code)
         if isinstance(error, InvalidNumberError):
-            _flag_invalid_number(message)
+            _flag_invalid_number(claimed.resident_id)
         db.session.commit()
-        return message.status
-    _record_accepted(message, accepted.sid, now)
+        return MessageStatus.FAILED
+    _set(message_id, **_accepted(accepted.sid, now))
     db.session.commit()
-    return message.status
-
-
-def _record_accepted(message: Message, sid: str, now: datetime) -> None:
-    if message.provider_sid is None:
-        message.provider_sid = sid
-    message.sent_at = message.sent_at or now
-    if message.status in (MessageStatus.QUEUED, MessageStatus.SENDING):
-        message.status = MessageStatus.SENT
+    return MessageStatus.SENT
 
 
 def recover_stale_sending(now: datetime | None = None) -> int:
@@ -375,7 +393,7 @@ def recover_stale_sending(now: datetime | None = None) -> int:
             log.warning("could not ask the provider about message %s", message.id, exc_info=True)
             continue
         if found is not None:
-            _record_accepted(message, found.sid, now)
+            _set(message.id, **_accepted(found.sid, now))
         else:
             message.status = MessageStatus.QUEUED
             message.send_after = None
@@ -501,7 +519,7 @@ def record_status_report(form: dict[str, str], message_id: str | None, now: date
     if error_code:
         message.error_code = error_code
         if error_code.isdigit() and int(error_code) in INVALID_NUMBER_CODES:
-            _flag_invalid_number(message)
+            _flag_invalid_number(message.resident_id)
     if can_move(message.status, new_status):
         message.status = new_status
         message.sent_at = message.sent_at or now

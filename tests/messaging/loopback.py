@@ -22,6 +22,8 @@ from tests.messaging.builders import BrowserKeys
 
 
 class _Quiet(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # headers and body go as separate writes: no 40 ms delayed-ACK stalls
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
