@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from fieldapp.extensions import db
 
 BENCH_DIR = Path(__file__).resolve().parent
 SIZE_COUNTER = "bench_county_residents"
+SCHEMA_COUNTER = "bench_county_schema"
 
 
 def sqlite_url(residents: int) -> str:
@@ -42,13 +44,26 @@ def bench_app(database_url: str) -> Flask:
     )
 
 
-def built_size(app: Flask) -> int | None:
-    """The number of residents the county on this database was built with, if any."""
+def schema_fingerprint() -> int:
+    """A number that changes whenever a table or column of the models changes."""
+    columns = sorted(f"{t.name}.{c.name}:{c.type}" for t in db.metadata.sorted_tables for c in t.columns)
+    return int(hashlib.sha256("\n".join(columns).encode()).hexdigest()[:15], 16)
+
+
+def built_county(app: Flask) -> tuple[int | None, int | None]:
+    """The size and schema fingerprint of the county on this database, if one was built."""
     with app.app_context():
         try:
-            return db.session.scalar(select(Counter.value).where(Counter.name == SIZE_COUNTER))
+            marks = dict(
+                db.session.execute(
+                    select(Counter.name, Counter.value).where(
+                        Counter.name.in_((SIZE_COUNTER, SCHEMA_COUNTER))
+                    )
+                ).tuples()
+            )
         except DBAPIError:  # no schema yet: nothing built
-            return None
+            return None, None
+        return marks.get(SIZE_COUNTER), marks.get(SCHEMA_COUNTER)
 
 
 def build(database_url: str, residents: int) -> None:
@@ -60,15 +75,20 @@ def build(database_url: str, residents: int) -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
         build_county(residents)
-        db.session.add(Counter(name=SIZE_COUNTER, value=residents))
+        db.session.add_all(
+            [
+                Counter(name=SIZE_COUNTER, value=residents),
+                Counter(name=SCHEMA_COUNTER, value=schema_fingerprint()),
+            ]
+        )
         db.session.commit()
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))
 
 
 def ensure_county(database_url: str, residents: int, database: str, rebuild: bool) -> dict[str, Any] | None:
-    """Reuse the county of this size, or build it in a child process and return the build's row."""
-    if not rebuild and built_size(bench_app(database_url)) == residents:
+    """Reuse the county of this size and schema, or build it in a child process and return the build's row."""
+    if not rebuild and built_county(bench_app(database_url)) == (residents, schema_fingerprint()):
         return None
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "bench.county", database_url, str(residents)])

@@ -200,6 +200,9 @@ def http_throughput(
     finally:
         server.terminate()
         server.wait(timeout=30)
+    for name, tally in (("GET /api/v1/me", trivial), ("POST /api/v1/followups", write)):
+        if set(tally["statuses"]) - {200, 201}:
+            raise RuntimeError(f"{name} failed under load: {dict(tally['statuses'])}")
     trivial_rps = len(trivial["latencies"]) / trivial["wall"]
     write_rps = len(write["latencies"]) / write["wall"]
     server_note = f"gunicorn {WORKERS} workers, {THREADS} client threads"

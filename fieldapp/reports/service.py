@@ -38,7 +38,6 @@ from fieldapp.followups.rules import RULES, Classification, Condition
 from fieldapp.messaging.models import Message, MessageStatus
 from fieldapp.org.models import Township, Village
 from fieldapp.referrals.models import Referral
-from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 CONDITIONS = tuple(condition.value for condition in Condition)
@@ -137,17 +136,16 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
         select(
             Enrollment.resident_id,
             Enrollment.condition,
-            Resident.village_id,
+            Enrollment.village_id,
             func.min(first_month).label("first_month"),
             func.max(last_month).label("last_month"),
         )
-        .join(Resident, Resident.id == Enrollment.resident_id)
         .where(
             Enrollment.enrolled_on <= year.last_day,
             or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= year.first_day),
-            _in_township(Resident.village_id, township_id),
+            _in_township(Enrollment.village_id, township_id),
         )
-        .group_by(Enrollment.resident_id, Enrollment.condition, Resident.village_id)
+        .group_by(Enrollment.resident_id, Enrollment.condition, Enrollment.village_id)
         .cte("spans")
     )
 
@@ -248,11 +246,10 @@ def _overdue_counts(township_id: uuid.UUID | None, today: date) -> tuple[int, in
     query = (
         select(func.count(), lost)
         .select_from(Enrollment)
-        .join(Resident, Resident.id == Enrollment.resident_id)
         .where(
             Enrollment.status == "active",
             Enrollment.next_due_on < today,
-            _in_township(Resident.village_id, township_id),
+            _in_township(Enrollment.village_id, township_id),
         )
     )
     overdue, lost_count = db.session.execute(query).one()
@@ -340,10 +337,9 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
     enrollments = dict(
         db.session.execute(  # type: ignore[arg-type]
             select(enrolled_month, func.count())
-            .join(Resident, Resident.id == Enrollment.resident_id)
             .where(
                 Enrollment.enrolled_on.between(period.first_day, period.last_day),
-                _in_township(Resident.village_id, area),
+                _in_township(Enrollment.village_id, area),
             )
             .group_by(enrolled_month)
         ).all()
@@ -395,8 +391,7 @@ def doctor_work(user: User, township_id: uuid.UUID | None, year: int | None) -> 
                 func.count(),
                 func.sum(case((Enrollment.next_due_on < today, 1), else_=0)),
             )
-            .join(Resident, Resident.village_id == user_villages.c.village_id)
-            .join(Enrollment, Enrollment.resident_id == Resident.id)
+            .join(Enrollment, Enrollment.village_id == user_villages.c.village_id)
             .where(user_villages.c.user_id.in_(ids), Enrollment.status == "active")
             .group_by(user_villages.c.user_id)
         )
