@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from workers import jobs
+from workers.periodic import run_due_in_process
 from workers.queues import QueueNames, enqueue, redis_connection
 
 AT_OPTION = click.option(
@@ -96,6 +97,7 @@ def messages_release_command(at: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the worker and scheduler commands."""
+    """Register the worker and scheduler commands (and, without Redis, in-process periodic jobs)."""
     for command in (worker_command, cron_command, reminders_group, referrals_group, messages_group):
         app.cli.add_command(command)
+    app.teardown_request(run_due_in_process)

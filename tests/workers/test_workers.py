@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -14,6 +14,7 @@ from rq.cron import CronScheduler
 from sqlalchemy import select
 
 from fieldapp.extensions import db
+from fieldapp.messaging.clock import frozen_at
 from fieldapp.messaging.models import Message
 from fieldapp.messaging.service import queue_sms
 from tests.builders import create_resident, create_village
@@ -124,3 +125,21 @@ def test_the_release_job_leaves_fresh_messages_to_their_own_dispatch(app: Flask,
     assert jobs.release_messages_job((message.created_at + timedelta(minutes=minutes)).isoformat()) == 0
     assert jobs.release_messages_job((message.created_at + timedelta(minutes=3)).isoformat()) == 1
     assert db.session.get(Message, message.id).status == "sent"
+
+
+def test_without_redis_periodic_jobs_run_in_process_after_requests(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers import periodic
+
+    monkeypatch.setattr(periodic, "_last_run", {})
+    app.config["TESTING"] = False
+    with frozen_at(local(2026, 11, 22, 10, 0)):
+        create_enrollment(create_resident(create_village()), date(2026, 11, 23))
+        periodic.run_due_in_process()
+        assert len(db.session.scalars(select(Message)).all()) >= 1
+        before = len(db.session.scalars(select(Message)).all())
+        create_enrollment(create_resident(create_village()), date(2026, 11, 24))
+        periodic.run_due_in_process()  # within the interval: nothing runs again
+        assert len(db.session.scalars(select(Message)).all()) == before
+    assert set(periodic._last_run) == {job.name for job in periodic.PERIODIC_JOBS}
