@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, and_, case, event, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, and_, case, event, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -285,6 +285,21 @@ def _claim(message_id: uuid.UUID, now: datetime) -> Row[str | None, str, uuid.UU
     ]
     if not in_sms_window(now.astimezone(local_zone())):
         conditions.append(Message.respect_quiet_hours.is_(False))
+    # Who may be texted is checked again here (consent or opt-out may have changed since
+    # queueing), in the same statement: a message that may not go is never claimed.
+    conditions += [
+        Message.to.is_not(None),
+        ~exists().where(SmsOptOut.phone == Message.to),
+        or_(
+            Message.resident_id.is_(None),
+            exists().where(
+                Resident.id == Message.resident_id,
+                Resident.sms_consent.is_(True),
+                Resident.opted_out.is_(False),
+                Resident.phone_invalid.is_(False),
+            ),
+        ),
+    ]
     claimed = db.session.execute(
         update(Message)
         .where(*conditions)
@@ -297,16 +312,19 @@ def _claim(message_id: uuid.UUID, now: datetime) -> Row[str | None, str, uuid.UU
 
 
 def _unclaimed(message_id: uuid.UUID, now: datetime) -> str:
-    """Why a message was not claimed: gone, done already, or waiting (a quiet-hours hold is recorded)."""
+    """Why a message was not claimed: gone, done, not to be sent, or waiting (a quiet-hours hold is recorded)."""
     message = db.session.get(Message, message_id)
     if message is None:
         return "missing"
-    if message.status != MessageStatus.QUEUED:
-        return message.status
-    if message.send_after is None or message.send_after <= now:
+    if message.status != MessageStatus.QUEUED or (message.send_after and message.send_after > now):
+        return message.status if message.status != MessageStatus.QUEUED else "held"
+    reason = _block_reason(message.to, message.resident_id)
+    if reason is not None:
+        message.status, message.suppressed_reason = MessageStatus.SUPPRESSED, reason
+    else:
         message.send_after = next_window_start(now, local_zone())
-        db.session.commit()
-    return "held"
+    db.session.commit()
+    return message.status if reason else "held"
 
 
 def _set(message_id: uuid.UUID, **values: Any) -> None:
@@ -341,11 +359,6 @@ def send_message(message_id: uuid.UUID, now: datetime | None = None) -> str:
     claimed = _claim(message_id, now)
     if claimed is None:
         return _unclaimed(message_id, now)
-    reason = _block_reason(claimed.to, claimed.resident_id)
-    if reason is not None:
-        _set(message_id, status=MessageStatus.SUPPRESSED, suppressed_reason=reason)
-        db.session.commit()
-        return MessageStatus.SUPPRESSED
     try:
         accepted = sms_client().send(
             message_id=str(message_id),
