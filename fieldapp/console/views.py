@@ -57,9 +57,7 @@ def console_helpers() -> dict[str, Any]:
     return {
         "role_name": role_name,
         "word": word,
-        "action_name": word,
         "menu_for": menu_for,
-        "menu_endpoints": current_app.view_functions,
     }
 
 
