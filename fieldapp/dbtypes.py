@@ -56,11 +56,18 @@ class Counter(db.Model):  # type: ignore[name-defined,misc]
 
 def next_counter_value(session: Session, name: str) -> int:
     """Increment counter ``name`` and return its new value."""
-    result = session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+    # Core statements on the session's connection: this runs in every flush, and the ORM's
+    # bulk-update machinery costs more than the round trip.
+    counters = Counter.__table__
+    connection = session.connection()
+    result = connection.execute(
+        update(counters)
+        .where(counters.c.name == name)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
     ).scalar()
     if result is None:
-        session.execute(insert(Counter).values(name=name, value=1))
+        connection.execute(insert(counters).values(name=name, value=1))
         return 1
     return int(result)
 

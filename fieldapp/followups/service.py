@@ -45,6 +45,8 @@ class Area:
 
     user: User
     _village_ids: set[uuid.UUID] | None = field(default=None, repr=False)
+    # Held strongly: a batch reads the same residents again (the identity map forgets them).
+    _residents: dict[uuid.UUID, Resident] = field(default_factory=dict, repr=False)
 
     def require_writer(self) -> None:
         """403 unless the caller's role records field data."""
@@ -57,11 +59,19 @@ class Area:
             self._village_ids = set(db.session.scalars(select(Village.id).where(village_clause(self.user))))
         return self._village_ids
 
+    def prefetch_residents(self, resident_ids: set[uuid.UUID]) -> None:
+        """Read these residents in one query, for the records of a batch that name them."""
+        missing = resident_ids - self._residents.keys()
+        if missing:
+            found = db.session.scalars(select(Resident).where(Resident.id.in_(missing)))
+            self._residents.update((resident.id, resident) for resident in found)
+
     def resident(self, resident_id: uuid.UUID) -> Resident:
         """A resident of the caller's area, or 404."""
-        resident = db.session.get(Resident, resident_id)
+        resident = self._residents.get(resident_id) or db.session.get(Resident, resident_id)
         if resident is None or resident.village_id not in self.village_ids():
             raise NotFoundError("No such resident.")
+        self._residents[resident_id] = resident
         return resident
 
 
@@ -103,7 +113,7 @@ def add_enrollment(area: Area, resident_id: uuid.UUID, data: dict[str, Any]) -> 
         raise _invalid("enrolled_on", "must not be before the resident's birth")
 
     def build(digest: str) -> Enrollment:
-        _raise_already_enrolled(resident.id, data["condition"])
+        # A second active enrollment of the condition fails the unique index: on_conflict answers it.
         return Enrollment(
             id=data.get("id") or uuid.uuid4(),
             resident_id=resident.id,
@@ -242,10 +252,8 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
     area.require_writer()
     resident = area.resident(data["resident_id"])
     _check_followup(resident, data)
-    newest = False
 
     def build(digest: str) -> FollowUp:
-        nonlocal newest
         enrollment = _active_enrollment(resident.id, data["condition"])
         if enrollment is None:
             raise _invalid("condition", f"the resident has no active {data['condition']} enrollment")
@@ -266,6 +274,8 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
             performed_on=local_date(data["performed_at"]),
             previous=previous,
         )
+        if newest:  # flushed with the insert, and undone with it if the insert loses a race
+            enrollment.next_due_on = outcome.next_due_on
         return FollowUp(
             **{**data, "id": followup_id},
             enrollment_id=enrollment.id,
@@ -279,10 +289,6 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
 
     followup, created = insert_once(FollowUp, data, build)
     if created:
-        if newest:
-            enrollment = db.session.get(Enrollment, followup.enrollment_id)
-            if enrollment is not None:
-                enrollment.next_due_on = followup.next_due_on
         record_access(area.user, "create", "followup", followup.id)
     return followup, created
 

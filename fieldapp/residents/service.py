@@ -70,8 +70,8 @@ def _is_opted_out(phone: str | None) -> bool:
     return phone is not None and db.session.get(SmsOptOut, phone) is not None
 
 
-def create_resident(user: User, data: dict[str, Any]) -> tuple[Resident, bool]:
-    """Register a resident (idempotent by id); returns ``(resident, created)``."""
+def add_resident(user: User, data: dict[str, Any]) -> tuple[Resident, bool]:
+    """Register a resident in the current transaction (idempotent by id); the caller commits."""
     if not can_write_residents(user):
         raise ForbiddenError("Your role may not record residents.")
     clean = _check_fields(user, data)
@@ -88,8 +88,14 @@ def create_resident(user: User, data: dict[str, Any]) -> tuple[Resident, bool]:
     )
     if created:
         record_access(user, "create", "resident", resident.id)
-    db.session.commit()
     return resident, created
+
+
+def create_resident(user: User, data: dict[str, Any]) -> tuple[Resident, bool]:
+    """Register a resident (idempotent by id); returns ``(resident, created)``."""
+    result = add_resident(user, data)
+    db.session.commit()
+    return result
 
 
 def get_resident(user: User, resident_id: uuid.UUID, *, audit: bool = True) -> Resident:

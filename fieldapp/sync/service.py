@@ -41,9 +41,9 @@ Apply = Callable[[followups.Area, dict[str, Any]], tuple[Any, bool]]
 class RecordKind:
     """How one type of pushed record is loaded, applied and answered."""
 
-    load: type[Schema]
+    load: Schema
     apply: Apply
-    dump: type[Schema]
+    dump: Schema
 
 
 def _add_enrollment(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
@@ -58,16 +58,17 @@ def _create_referral(area: followups.Area, data: dict[str, Any]) -> tuple[Any, b
     return create_referral(area.user, data)
 
 
-# Residents and referrals commit inside their service functions (referrals notify after
-# the commit); within the record's savepoint that commits the batch so far, which is safe.
+# Referrals commit inside their service function (and notify after the commit); within the
+# record's savepoint that commits the batch so far, which is safe.
+# Schemas hold no state between calls: one instance each serves every record.
 KINDS: dict[str, RecordKind] = {
     "resident": RecordKind(
-        ResidentSchema, lambda area, data: residents.create_resident(area.user, data), ResidentSchema
+        ResidentSchema(), lambda area, data: residents.add_resident(area.user, data), ResidentSchema()
     ),
-    "enrollment": RecordKind(SyncEnrollmentSchema, _add_enrollment, EnrollmentSchema),
-    "visit": RecordKind(VisitSchema, followups.add_visit, VisitSchema),
-    "followup": RecordKind(FollowUpSchema, followups.add_followup, FollowUpSchema),
-    "referral": RecordKind(ReferralCreateSchema, _create_referral, ReferralSchema),
+    "enrollment": RecordKind(SyncEnrollmentSchema(), _add_enrollment, EnrollmentSchema()),
+    "visit": RecordKind(VisitSchema(), followups.add_visit, VisitSchema()),
+    "followup": RecordKind(FollowUpSchema(), followups.add_followup, FollowUpSchema()),
+    "referral": RecordKind(ReferralCreateSchema(), _create_referral, ReferralSchema()),
 }
 
 
@@ -87,7 +88,7 @@ def _push_one(area: followups.Area, record: Any) -> dict[str, Any]:
         return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
     try:
         with db.session.begin_nested():
-            row, created = kind.apply(area, kind.load().load(raw))
+            row, created = kind.apply(area, kind.load.load(raw))
     except SchemaValidationError as error:
         errors = flatten_messages(error.messages)
         return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
@@ -97,7 +98,7 @@ def _push_one(area: followups.Area, record: Any) -> dict[str, Any]:
         errors = error.fields or {"_schema": [error.message]}
         return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
     status = "created" if created else "unchanged"
-    return _result(row.id, kind_name, status, record=kind.dump().dump(row))
+    return _result(row.id, kind_name, status, record=kind.dump.dump(row))
 
 
 class Position(NamedTuple):
@@ -183,6 +184,19 @@ def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, lis
     return changes, (page[-1] if page else since), more
 
 
+def _named_residents(records: list[Any]) -> set[uuid.UUID]:
+    """The residents the batch's records name (malformed ids are the records' own problem)."""
+    named = set()
+    for record in records:
+        data = record.get("data") if isinstance(record, dict) else None
+        raw = data.get("resident_id") if isinstance(data, dict) else None
+        try:
+            named.add(uuid.UUID(raw))
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return named
+
+
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     """Push ``records`` in order, then answer the changes after ``since`` (one page)."""
     limit = current_app.config["SYNC_MAX_RECORDS"]
@@ -190,6 +204,7 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
     area = followups.Area(user)
+    area.prefetch_residents(_named_residents(records))
     results = [_push_one(area, record) for record in records]
     db.session.commit()
     changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
