@@ -37,6 +37,13 @@ class QueueState:
     failed_jobs: list[FailedJob] = field(default_factory=list)
 
 
+def last_error(job: Job) -> str:
+    """The last line of the job's latest traceback (the exception and its message)."""
+    result = job.latest_result()
+    lines = (result.exc_string or "").strip().splitlines() if result else []
+    return lines[-1] if lines else ""
+
+
 def queue_states() -> list[QueueState] | None:
     """Every fieldapp queue's counts and latest failures; None when Redis is not configured."""
     if not current_app.config.get("REDIS_URL"):
@@ -56,13 +63,7 @@ def queue_states() -> list[QueueState] | None:
                 scheduled=ScheduledJobRegistry(queue=queue).count,
                 failed=failed.count,
                 failed_jobs=[
-                    FailedJob(
-                        job.id,
-                        job.func_name or "",
-                        job.ended_at,
-                        (job.exc_info or "").strip().splitlines()[-1:][0] if job.exc_info else "",
-                    )
-                    for job in jobs
+                    FailedJob(job.id, job.func_name or "", job.ended_at, last_error(job)) for job in jobs
                 ],
             )
         )
