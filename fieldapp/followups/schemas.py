@@ -164,6 +164,13 @@ LAST_FOLLOWUP_FIELDS = (
 )
 
 
+class LastFollowUpSchema(FollowUpSchema):
+    """A follow-up in brief, as a queue row shows it."""
+
+    class Meta:
+        fields = LAST_FOLLOWUP_FIELDS
+
+
 class QueueItemSchema(Schema):
     """One enrollment in a queue."""
 
@@ -173,7 +180,7 @@ class QueueItemSchema(Schema):
     due_on = fields.Date()
     days_overdue = fields.Integer()
     state = fields.String(metadata={"enum": [str(s) for s in QueueState]})
-    last_followup = fields.Nested(FollowUpSchema, only=LAST_FOLLOWUP_FIELDS, allow_none=True)
+    last_followup = fields.Nested(LastFollowUpSchema, allow_none=True)
     doctor = fields.Nested(DoctorSchema, allow_none=True)
 
 
