@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import User
+from fieldapp.auth.scoping import referral_clause, resident_clause, resident_village_clause
 from fieldapp.extensions import db
+from fieldapp.followups import rules
+from fieldapp.followups.models import Enrollment, FollowUp
+from fieldapp.messaging.models import InboundMessage
+from fieldapp.messaging.service import list_messages
+from fieldapp.org.models import Village
+from fieldapp.referrals.models import Referral
 from fieldapp.residents.models import Resident
 
 
@@ -80,49 +87,38 @@ HISTORY_LIMIT = 100
 
 def resident_history(user: User, resident_id: uuid.UUID, *, with_messages: bool) -> ResidentHistory:
     """A visible resident's follow-ups, SMS both ways and referrals (the caller checked visibility)."""
-    from fieldapp.auth.scoping import referral_clause
-    from fieldapp.followups.models import FollowUp
-    from fieldapp.messaging.models import InboundMessage, Message
-    from fieldapp.referrals.models import Referral
-
-    followups = db.session.scalars(
-        select(FollowUp)
-        .where(FollowUp.resident_id == resident_id)
-        .order_by(FollowUp.performed_at.desc())
-        .limit(HISTORY_LIMIT)
-    )
-    referrals = db.session.scalars(
-        select(Referral)
-        .where(Referral.resident_id == resident_id, referral_clause(user))
-        .order_by(Referral.created_at.desc())
-        .limit(HISTORY_LIMIT)
-    )
-    messages: list[Any] = []
-    replies: list[Any] = []
-    if with_messages:
-        messages = list(
-            db.session.scalars(
-                select(Message)
-                .where(Message.resident_id == resident_id)
-                .order_by(Message.created_at.desc())
-                .limit(HISTORY_LIMIT)
-            )
+    followups = list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(FollowUp.resident_id == resident_id)
+            .order_by(FollowUp.performed_at.desc())
+            .limit(HISTORY_LIMIT)
         )
-        replies = list(
-            db.session.scalars(
-                select(InboundMessage)
-                .where(InboundMessage.resident_id == resident_id)
-                .order_by(InboundMessage.received_at.desc())
-                .limit(HISTORY_LIMIT)
-            )
+    )
+    referrals = list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.resident_id == resident_id, referral_clause(user))
+            .order_by(Referral.created_at.desc())
+            .limit(HISTORY_LIMIT)
         )
-    return ResidentHistory(list(followups), messages, replies, list(referrals))
+    )
+    if not with_messages:
+        return ResidentHistory(followups, [], [], referrals)
+    messages, _total = list_messages(user, {"resident_id": resident_id}, 1, HISTORY_LIMIT)
+    replies = list(
+        db.session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.resident_id == resident_id)
+            .order_by(InboundMessage.received_at.desc())
+            .limit(HISTORY_LIMIT)
+        )
+    )
+    return ResidentHistory(followups, messages, replies, referrals)
 
 
 def visible_residents(user: User, ids: set[uuid.UUID]) -> dict[uuid.UUID, Resident]:
     """The residents among ``ids`` that the user may see, by id (one query for a whole list)."""
-    from fieldapp.auth.scoping import resident_clause
-
     if not ids:
         return {}
     rows = db.session.scalars(select(Resident).where(Resident.id.in_(ids), resident_clause(user)))
@@ -141,13 +137,6 @@ def queue_counts_by_village(
     user: User, township_id: uuid.UUID, condition: str | None, today: date
 ) -> dict[uuid.UUID, dict[str, int]]:
     """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY)."""
-    from sqlalchemy import case
-
-    from fieldapp.auth.scoping import resident_village_clause
-    from fieldapp.followups import rules
-    from fieldapp.followups.models import Enrollment
-    from fieldapp.org.models import Village
-
     due_end = today + timedelta(days=int(rules.RULES["due_window_days"].value))
     lost_before = today - timedelta(days=int(rules.RULES["lost_after_days"].value))
     due = Enrollment.next_due_on

@@ -24,7 +24,9 @@ def desk_world(app: object) -> dict[str, object]:
     resident = create_resident(village, name="黄敏")
     create_enrollment(resident)
     now = utcnow()
-    routine = create_referral_row(resident, hospital.id, "routine", created_at=now - timedelta(hours=1))
+    routine = create_referral_row(
+        resident, hospital.id, "routine", created_at=now - timedelta(hours=30), escalation_level=1
+    )
     emergency = create_referral_row(resident, hospital.id, "emergency", created_at=now - timedelta(minutes=5))
     elsewhere = create_referral_row(create_resident(village, name="别院病人"), other_hospital.id, "urgent")
     return {
@@ -49,6 +51,8 @@ def test_desk_lists_its_pending_referrals_emergency_first_with_deadlines(
     assert f'data-deadline="{isoformat_local(emergency.ack_deadline)}"' in page
     assert "黄敏" in page and "别院病人" not in page and desk_world["elsewhere"].reference not in page
     assert 'src="/static/console/desk.js"' in page and "<script>" not in page
+    routine_card = page[page.index(f'id="referral-{desk_world["routine"].id}"') :].split("</article>")[0]
+    assert "Escalation level 1" in routine_card
 
 
 def test_desk_accepts_then_completes_an_emergency(client: FlaskClient, desk_world: dict) -> None:
