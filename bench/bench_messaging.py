@@ -8,7 +8,8 @@
   nothing new (what the every-15-minutes job costs).
 * SMS jobs through one worker (an RQ ``SimpleWorker``, as ``flask worker`` runs) against
   a loopback Twilio Messages API served from another process, through the real twilio
-  client: messages a second.
+  client: messages a second; beside it, the same worker running no-op jobs, which is
+  RQ's own ceiling on the machine (a job per message cannot go faster than that).
 """
 
 from __future__ import annotations
@@ -229,6 +230,18 @@ def _bench_sms(app: Flask, database: str, connection: Redis) -> dict[str, Any]:
     return row
 
 
+def _bench_rq_ceiling(database: str, connection: Redis) -> dict[str, Any]:
+    """The same worker running no-op jobs: RQ's own ceiling on this machine, for scale."""
+    queue = Queue("fieldapp-bench-noop", connection=connection)
+    queue.enqueue_many([Queue.prepare_data(len, args=("x",)) for _ in range(SMS_MESSAGES)])
+    started = time.perf_counter()
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    elapsed = time.perf_counter() - started
+    row = _row("RQ no-op jobs, same worker (ceiling)", database, [elapsed], SMS_MESSAGES, None)
+    row["note"] = f"{SMS_MESSAGES / elapsed:.0f} jobs/s"
+    return row
+
+
 def run(database_url: str) -> list[dict[str, Any]]:
     """The messaging rows of ``make bench`` for one database."""
     database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
@@ -239,6 +252,7 @@ def run(database_url: str) -> list[dict[str, Any]]:
         _use_redis(app, url, connection)
         rows += _bench_scan(app, database, connection)
         rows.append(_bench_sms(app, database, connection))
+        rows.append(_bench_rq_ceiling(database, connection))
     return rows
 
 
