@@ -16,6 +16,9 @@ ROLE_NAMES: dict[str, LazyString] = {
 }
 
 WORDS: dict[str, LazyString] = {
+    # sex
+    "M": _l("Male"),
+    "F": _l("Female"),
     # conditions
     "hypertension": _l("Hypertension"),
     "diabetes": _l("Diabetes"),
