@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -11,7 +12,7 @@ from fieldapp import idempotency
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.timeutil import local_today, utcnow
-from tests.builders import api, create_resident
+from tests.builders import api, auth_headers, create_resident
 from tests.followups.builders import create_enrollment, followup_body
 
 LOCAL = "+08:00"
@@ -306,3 +307,30 @@ def test_list_is_newest_first_and_area_bound(client, place):
     assert len(paged.json["items"]) == 1
     outside = api(client, "get", f"/api/v1/residents/{place.resident.id}/followups", place.other_doctor)
     assert outside.status_code == 404
+
+
+def test_concurrent_replays_on_postgresql_make_one_row(app, place):
+    """Four phones replay one follow-up at once: every answer is the same record, one row."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs a database with concurrent writers")
+    create_enrollment(place.resident)
+    body = followup_body(place.resident, id=str(uuid.uuid4()))
+    headers = [auth_headers(place.doctor) for _ in range(4)]
+    db.session.commit()
+    start = threading.Barrier(len(headers))
+    answers: list[tuple[int, str]] = []
+
+    def replay(header: dict[str, str]) -> None:
+        client = app.test_client()
+        start.wait()
+        response = client.post("/api/v1/followups", json=body, headers=header)
+        answers.append((response.status_code, response.get_json().get("id")))
+
+    threads = [threading.Thread(target=replay, args=(header,)) for header in headers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
+    assert {record_id for _, record_id in answers} == {body["id"]}
+    assert db.session.query(FollowUp).count() == 1
