@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role
 from fieldapp.console import replies
-from fieldapp.console.manager import chosen_township, township_pages
+from fieldapp.console.manager import chosen_township
 from fieldapp.console.queries import pages, visible_residents
 from fieldapp.console.web import bp, me
 from fieldapp.http import page_args
@@ -23,7 +23,7 @@ RATE_WINDOW_DAYS = 30
 
 
 @bp.get("/messages")
-@township_pages
+@roles_required(Role.TOWNSHIP_MANAGER)
 def messages() -> ResponseReturnValue:
     """Delivery in the last 30 days, numbers to fix, unread replies, and the log itself."""
     user = me()

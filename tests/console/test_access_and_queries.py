@@ -34,7 +34,8 @@ EVERY_PAGE = MANAGER_PAGES + ADMIN_PAGES + DESK_PAGES
 MAY_OPEN = {
     Role.TOWNSHIP_MANAGER: set(MANAGER_PAGES),
     Role.REFERRAL_DESK: set(DESK_PAGES),
-    Role.COUNTY_ADMIN: set(ADMIN_PAGES) | set(MANAGER_PAGES),  # a township's pages, read-only
+    # A township's pages, read-only; its SMS log stays with the township.
+    Role.COUNTY_ADMIN: set(ADMIN_PAGES) | set(MANAGER_PAGES) - {"/console/messages"},
     Role.TOWNSHIP_DOCTOR: set(),
     Role.VILLAGE_DOCTOR: set(),
 }
