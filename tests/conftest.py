@@ -7,6 +7,7 @@ runs on a SQLite file in a temporary folder.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,17 +50,22 @@ def app_config(database_url: str, instance_path: Path) -> dict[str, Any]:
     }
 
 
-def _sqlite_without_fsync(connection: Any, _record: Any) -> None:
-    """A throw-away test database need not survive a power cut: commits skip fsync."""
-    connection.execute("PRAGMA synchronous=OFF")
+def _commit_without_waiting_for_disk(connection: Any, _record: Any) -> None:
+    """A throw-away test database need not survive a power cut: commits do not wait for fsync."""
+    cursor = connection.cursor()
+    if isinstance(connection, sqlite3.Connection):
+        cursor.execute("PRAGMA synchronous=OFF")
+    else:
+        cursor.execute("SET synchronous_commit TO off")
+        connection.commit()
+    cursor.close()
 
 
 @pytest.fixture(scope="session")
 def _app(database_url: str, instance_path: Path) -> Iterator[Flask]:
     app = create_app(app_config(database_url, instance_path))
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_without_fsync)
+        event.listen(db.engine, "connect", _commit_without_waiting_for_disk)
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
