@@ -109,8 +109,8 @@ def add_enrollment(area: Area, resident_id: uuid.UUID, data: dict[str, Any]) -> 
     enrolled_on = data.get("enrolled_on") or today
     if data["diagnosed_on"] > today:
         raise _invalid("diagnosed_on", "must not be in the future")
-    if enrolled_on < resident.birth_date:
-        raise _invalid("enrolled_on", "must not be before the resident's birth")
+    if not resident.birth_date <= enrolled_on <= today:
+        raise _invalid("enrolled_on", "must lie between the resident's birth and today")
 
     def build(digest: str) -> Enrollment:
         # A second active enrollment of the condition fails the unique index: on_conflict answers it.

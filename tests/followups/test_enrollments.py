@@ -104,3 +104,11 @@ def test_mark_recheck_due_only_brings_the_date_forward(app, place):
     mark_recheck_due(enrollment.id, today + timedelta(days=30))
     db.session.commit()
     assert db.session.get(Enrollment, enrollment.id).next_due_on == today + timedelta(days=14)
+
+
+def test_dates_are_checked(client, place):
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    assert enroll(client, place, diagnosed_on=tomorrow).status_code == 422
+    assert enroll(client, place, enrolled_on=tomorrow).status_code == 422
+    assert enroll(client, place, enrolled_on="1950-01-01").status_code == 422
+    assert enroll(client, place, condition="asthma").status_code == 422
