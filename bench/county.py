@@ -54,13 +54,14 @@ def built_county(app: Flask) -> tuple[int | None, int | None]:
     """The size and schema fingerprint of the county on this database, if one was built."""
     with app.app_context():
         try:
-            marks = dict(
-                db.session.execute(
+            marks = {
+                name: value
+                for name, value in db.session.execute(
                     select(Counter.name, Counter.value).where(
                         Counter.name.in_((SIZE_COUNTER, SCHEMA_COUNTER))
                     )
-                ).tuples()
-            )
+                )
+            }
         except DBAPIError:  # no schema yet: nothing built
             return None, None
         return marks.get(SIZE_COUNTER), marks.get(SCHEMA_COUNTER)
