@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from fieldapp.auth.context import csrf_token
 from fieldapp.auth.schemas import UserSchema
@@ -73,9 +73,9 @@ def manifest() -> ResponseReturnValue:
     """The web app manifest that lets Chrome on Android install the app."""
     lang = "en" if str(get_locale()) == "en" else "zh-CN"
     body = {
-        "name": _("Village follow-up"),
-        "short_name": _("Follow-up"),
-        "description": _("Chronic-disease follow-up, patrols and referrals"),
+        "name": pgettext("field", "Village follow-up"),
+        "short_name": pgettext("field", "Follow-up"),
+        "description": pgettext("field", "Chronic-disease follow-up, patrols and referrals"),
         "lang": lang,
         "start_url": url_for("field.shell"),
         "scope": url_for("field.shell"),
@@ -120,7 +120,7 @@ def session_info() -> ResponseReturnValue:
     """The signed-in user and the session's CSRF token (a cached shell page may hold an older one)."""
     user = g.get("user")
     if user is None:
-        raise UnauthenticatedError(_("Sign in first."))
+        raise UnauthenticatedError(pgettext("field", "Sign in first."))
     response = jsonify({"csrf": csrf_token(), "user": UserSchema().dump(user)})
     response.headers["Cache-Control"] = "no-store"
     return response

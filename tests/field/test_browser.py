@@ -53,8 +53,10 @@ AREA_COUNT_JS = """() => new Promise((resolve) => {
   };
 })"""
 # Resolves once the service worker controls the page (so that it can be reloaded offline).
-CONTROLLED_JS = """() => navigator.serviceWorker.controller !== null || new Promise((resolve) =>
-  navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true}))"""
+CONTROLLED_JS = """() => navigator.serviceWorker.controller !== null || new Promise((resolve, reject) => {
+  navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
+  setTimeout(() => reject(new Error("no service worker took control")), 10000);
+})"""
 GET_JS = """async (path) => (await fetch(path, {credentials: "same-origin"})).json()"""
 
 
@@ -272,10 +274,10 @@ def test_signing_out_warns_before_discarding_the_outbox(app: Flask, phone: Any, 
     page.get_by_role("button", name="保存").click()
     open_tab(page, "更多")
     sign_out = page.get_by_role("button", name="退出登录")
+    page.once("dialog", lambda dialog: dialog.dismiss())
     with page.expect_event("dialog") as warning:
         sign_out.click()
     assert warning.value.message == "还有1条记录未发送，退出登录将删除它们。仍要退出吗？"
-    warning.value.dismiss()
     expect(page.get_by_role("heading", name="更多")).to_be_visible()
     assert len(outbox(page)) == 1
     page.once("dialog", lambda dialog: dialog.accept())
@@ -301,13 +303,14 @@ FIRST_SCREEN_JS = """() => {
   return first ? first.startTime + first.duration : null;
 }"""
 # Go to a screen; resolves with how long it took to draw, in ms.
-OPEN_SCREEN_JS = """(hash) => new Promise((resolve) => {
+OPEN_SCREEN_JS = """(hash) => new Promise((resolve, reject) => {
   const observer = new PerformanceObserver((list) => {
     const drawn = list.getEntries().find((e) => e.name.startsWith("screen:"));
     if (drawn) { observer.disconnect(); resolve(drawn.duration); }
   });
   observer.observe({entryTypes: ["measure"]});
   location.hash = hash;
+  setTimeout(() => reject(new Error("the screen was not drawn: " + hash)), 10000);
 })"""
 # Chromium's CPU slowdown for "a mid-range phone".
 PHONE_CPU_SLOWDOWN = 4
