@@ -8,8 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, get_locale
-from flask_babel import pgettext
+from flask_babel import force_locale, get_locale, pgettext
 
 from fieldapp.auth.context import csrf_token
 from fieldapp.auth.schemas import UserSchema
