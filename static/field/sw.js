@@ -31,18 +31,20 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// On a weak signal the cached copy answers after this long; the network's answer still refreshes the cache.
+const SLOW_NETWORK_MS = 3000;
+
 async function networkFirst(request, key) {
   const cache = await caches.open(CACHE);
-  try {
-    const response = await fetch(request);
+  const fromNetwork = fetch(request).then(async (response) => {
     // A sign-in page reached by redirect is not the shell: never cache it in its place.
     if (response.ok && !response.redirected) await cache.put(key, response.clone());
     return response;
-  } catch (error) {
-    const cached = await cache.match(key);
-    if (cached) return cached;
-    throw error;
-  }
+  });
+  const cached = await cache.match(key);
+  if (!cached) return fromNetwork;
+  const slow = new Promise((resolve) => setTimeout(() => resolve(cached), SLOW_NETWORK_MS));
+  return Promise.race([fromNetwork.catch(() => cached), slow]);
 }
 
 async function cacheFirst(request) {
