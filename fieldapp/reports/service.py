@@ -150,15 +150,11 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
     )
 
 
-def _same_person(spans: Any) -> ColumnElement[bool]:
-    return and_(FollowUp.resident_id == spans.c.resident_id, FollowUp.condition == spans.c.condition)
-
-
 def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
     """Rows of (condition, village_id or None, managed, standardized, controlled, followups, face_to_face).
 
-    Follow-ups are reached through the managed residents (an index range per resident),
-    never by scanning the whole year's follow-ups of the county.
+    A township's follow-ups are reached through its enrollments (an index range of
+    ``(enrollment_id, performed_at)`` each), never by scanning the county's year.
     """
     spans = _enrollment_spans(township_id, year)
     partition = (FollowUp.resident_id, FollowUp.condition)
@@ -177,8 +173,8 @@ def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool)
             .over(partition_by=partition)
             .label("face_to_face"),
         )
-        .join(spans, _same_person(spans))
-        .where(year.contains(FollowUp.performed_at))
+        .join(Enrollment, Enrollment.id == FollowUp.enrollment_id)
+        .where(year.contains(FollowUp.performed_at), _in_township(Enrollment.village_id, township_id))
         .cte("latest")
     )
     months = spans.c.last_month - spans.c.first_month + 1
@@ -320,7 +316,6 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
     area = report_township(user, township_id)
     period = _year_or_current(year)
     month = period.month_of(FollowUp.performed_at).label("month")
-    spans = _enrollment_spans(area, period)
     followups = db.session.execute(
         select(
             month,
@@ -329,8 +324,8 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
             func.sum(case((FollowUp.classification == CONTROLLED, 1), else_=0)),
         )
         .select_from(FollowUp)
-        .join(spans, _same_person(spans))
-        .where(period.contains(FollowUp.performed_at))
+        .join(Enrollment, Enrollment.id == FollowUp.enrollment_id)
+        .where(period.contains(FollowUp.performed_at), _in_township(Enrollment.village_id, area))
         .group_by(month)
     )
     enrolled_month = cast(extract("month", Enrollment.enrolled_on), Integer).label("month")
