@@ -178,6 +178,7 @@ def test_expired_sign_in_keeps_the_outbox_until_the_doctor_signs_in_again(
     page.get_by_label("入户走访").check()
     page.get_by_role("button", name="保存").click()
     page.get_by_role("alert").get_by_text("登录已过期").wait_for()
+    page.locator("#queue").wait_for()
     screenshot(page, "signin-expired")
     assert len(outbox(page)) == 1 and count(Visit) == 0
 
