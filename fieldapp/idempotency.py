@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -15,6 +16,10 @@ from fieldapp.errors import ConflictError
 from fieldapp.extensions import db
 
 M = TypeVar("M")
+T = TypeVar("T")
+
+# Set while a caller runs one record in a savepoint of its own (see ``in_own_savepoint``).
+_IN_RECORD_SAVEPOINT: ContextVar[bool] = ContextVar("in_record_savepoint", default=False)
 
 
 def _default(value: Any) -> str:
@@ -60,6 +65,11 @@ def insert_once(
     if existing is not None:
         return existing, False
     record = build(digest)
+    if _IN_RECORD_SAVEPOINT.get():
+        # The caller's savepoint isolates this insert; a unique-key error goes back to it.
+        db.session.add(record)
+        db.session.flush()
+        return record, True
     try:
         with db.session.begin_nested():
             db.session.add(record)
@@ -71,3 +81,23 @@ def insert_once(
             on_conflict(error)
         raise ConflictError("This record conflicts with one that exists.") from None
     return record, True
+
+
+def in_own_savepoint(work: Callable[[], T]) -> T:
+    """Run ``work`` (one record of a batch) in a savepoint of its own.
+
+    ``insert_once`` inside it adds its row without a second savepoint (two round trips
+    fewer a record). Should the row break a unique key (a concurrent replay, a duplicate),
+    the savepoint is rolled back and ``work`` runs once more the usual way, where
+    ``insert_once`` turns the race into a replay and a duplicate into its 409.
+    """
+    token = _IN_RECORD_SAVEPOINT.set(True)
+    try:
+        with db.session.begin_nested():
+            return work()
+    except IntegrityError:
+        pass
+    finally:
+        _IN_RECORD_SAVEPOINT.reset(token)
+    with db.session.begin_nested():
+        return work()

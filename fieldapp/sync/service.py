@@ -28,6 +28,7 @@ from fieldapp.extensions import db
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
+from fieldapp.idempotency import in_own_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
 from fieldapp.residents import service as residents
@@ -87,8 +88,7 @@ def _push_one(area: followups.Area, record: Any) -> dict[str, Any]:
         errors = {"type": [f"must be one of {', '.join(KINDS)}"]}
         return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
     try:
-        with db.session.begin_nested():
-            row, created = kind.apply(area, kind.load.load(raw))
+        row, created = in_own_savepoint(lambda: kind.apply(area, kind.load.load(raw)))
     except SchemaValidationError as error:
         errors = flatten_messages(error.messages)
         return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)

@@ -5,13 +5,22 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from fieldapp import idempotency
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.referrals.models import Referral
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import utcnow
-from tests.builders import api, create_facility, create_resident, create_township, create_user, create_village
+from tests.builders import (
+    api,
+    create_facility,
+    create_resident,
+    create_township,
+    create_user,
+    create_village,
+    id_number_for,
+)
 from tests.followups.builders import create_enrollment
 
 
@@ -322,3 +331,44 @@ def test_a_resident_who_moves_is_sent_with_their_records_to_the_new_area(client,
     changes = sync(client, newcomer_doctor, [], cursor)["changes"]
     assert [row["id"] for row in changes["residents"]] == [str(resident.id)]
     assert [row["id"] for row in changes["enrollments"]] == [str(enrollment.id)]
+
+
+def test_unique_keys_broken_inside_a_batch_answer_as_their_endpoints_do(client, app, monkeypatch):
+    township = create_township()
+    village = create_village(township)
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[village])
+    existing = create_resident(village, id_number=id_number_for(date(1960, 5, 1)))
+    visit = {
+        "id": str(uuid.uuid4()),
+        "village_id": str(village.id),
+        "visited_at": utcnow().isoformat(),
+        "purpose": "household",
+    }
+    assert sync(client, doctor, [{"type": "visit", "data": visit}])["results"][0]["status"] == "created"
+
+    # A concurrent replay wins the race for the visit's id: the read-before-write misses it once.
+    real_replayed = idempotency.replayed
+    misses = []
+
+    def miss_once(model, record_id, digest):
+        if model is Visit and not misses:
+            misses.append(record_id)
+            return None
+        return real_replayed(model, record_id, digest)
+
+    monkeypatch.setattr(idempotency, "replayed", miss_once)
+    twin = {
+        "name": "李四",
+        "sex": "M",
+        "birth_date": "1960-05-01",
+        "village_id": str(village.id),
+        "sms_consent": False,
+        "id_number": existing.id_number,
+    }
+    results = sync(client, doctor, [{"type": "visit", "data": visit}, {"type": "resident", "data": twin}])[
+        "results"
+    ]
+    assert [r["status"] for r in results] == ["unchanged", "conflict"]
+    assert results[1]["code"] == "duplicate_resident"
+    assert misses == [uuid.UUID(visit["id"])]
+    assert (db.session.query(Visit).count(), db.session.query(Resident).count()) == (1, 1)
