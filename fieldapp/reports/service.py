@@ -157,24 +157,22 @@ def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool)
     ``(enrollment_id, performed_at)`` each), never by scanning the county's year.
     """
     spans = _enrollment_spans(township_id, year)
-    partition = (FollowUp.resident_id, FollowUp.condition)
-    # One pass over the year's follow-ups: the newest one's classification, and the
-    # counts of the same (resident, condition) carried on that row.
+    face_to_face = case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0)
+    controlled_at = case((FollowUp.classification == CONTROLLED, FollowUp.performed_at))
+    # One hash aggregate, no sort: the newest follow-up is controlled exactly when the newest
+    # controlled one is as new (follow-ups sharing the newest instant count if one is controlled).
     latest = (
         select(
             FollowUp.resident_id,
             FollowUp.condition,
-            FollowUp.classification,
-            func.row_number()
-            .over(partition_by=partition, order_by=(FollowUp.performed_at.desc(), FollowUp.id.desc()))
-            .label("newest"),
-            func.count().over(partition_by=partition).label("total"),
-            func.sum(case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0))
-            .over(partition_by=partition)
-            .label("face_to_face"),
+            func.count().label("total"),
+            func.sum(face_to_face).label("face_to_face"),
+            func.max(FollowUp.performed_at).label("latest_at"),
+            func.max(controlled_at).label("controlled_at"),
         )
         .join(Enrollment, Enrollment.id == FollowUp.enrollment_id)
         .where(year.contains(FollowUp.performed_at), _in_township(Enrollment.village_id, township_id))
+        .group_by(FollowUp.resident_id, FollowUp.condition)
         .cte("latest")
     )
     months = spans.c.last_month - spans.c.first_month + 1
@@ -187,18 +185,14 @@ def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool)
             village.label("village_id"),
             func.count().label("managed"),
             func.sum(case((standardized, 1), else_=0)).label("standardized"),
-            func.sum(case((latest.c.classification == CONTROLLED, 1), else_=0)).label("controlled"),
+            func.sum(case((latest.c.controlled_at == latest.c.latest_at, 1), else_=0)).label("controlled"),
             func.sum(latest.c.total).label("followups"),
             func.sum(latest.c.face_to_face).label("face_to_face"),
         )
         .select_from(spans)
         .outerjoin(
             latest,
-            and_(
-                latest.c.resident_id == spans.c.resident_id,
-                latest.c.condition == spans.c.condition,
-                latest.c.newest == 1,
-            ),
+            and_(latest.c.resident_id == spans.c.resident_id, latest.c.condition == spans.c.condition),
         )
         .group_by(spans.c.condition, *([spans.c.village_id] if by_village else []))
     )

@@ -222,3 +222,22 @@ def test_console_breakdowns_add_up(county):
     # November: R1 10th, R2 1st, R3 15th, R5 20th, R1-DM 1st (phone) = 5; face-to-face 4.
     assert (months[10]["followups"], months[10]["face_to_face"]) == (5, 4)
     assert months[8]["enrolled"] == 2  # R2 (HT) and R1 (DM) enrolled in September
+
+
+def test_the_latest_followup_decides_control_and_a_tie_counts_if_one_is_controlled(client, app):
+    township = create_township()
+    village = create_village(township)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
+    early, tied = create_resident(village, name="甲"), create_resident(village, name="乙")
+    # 甲: controlled in March, uncontrolled in May → the latest is uncontrolled.
+    e = create_enrollment(early, HT, date(2025, 1, 1))
+    create_followup(e, _local("2026-03-01"))
+    create_followup(e, _local("2026-05-01"), classification="uncontrolled")
+    # 乙: two follow-ups at the very same instant, one controlled → controlled.
+    e = create_enrollment(tied, HT, date(2025, 1, 1))
+    create_followup(e, _local("2026-04-01", "10:00"), classification="uncontrolled")
+    create_followup(e, _local("2026-04-01", "10:00"))
+    body = api(client, "get", "/api/v1/reports/indicators?year=2026", manager).json
+    assert body["hypertension"]["managed"] == 2
+    assert body["hypertension"]["controlled"] == 1
+    assert body["hypertension"]["control_rate"] == 0.5
