@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import Flask
 from flask.testing import FlaskClient
@@ -161,3 +162,24 @@ def test_a_gone_subscription_is_forgotten(app: Flask, push_service: PushLoopback
     dispatch_pending()
     assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
     assert db.session.scalars(select(PushDelivery)).one().status == "failed"
+
+
+def test_an_unreachable_push_service_is_retried(app: Flask, push_service: PushLoopback) -> None:
+    from fieldapp.messaging.clients import RetryableDeliveryError
+    from fieldapp.messaging.service import send_push_delivery
+
+    user = create_user(Role.TOWNSHIP_MANAGER)
+    keys = browser_keys()
+    endpoint = push_service.endpoint("busy", keys)
+    push_service.statuses[endpoint] = 503
+    db.session.add(PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=keys.p256dh, auth=keys.auth))
+    db.session.commit()
+    delivery = queue_push(user_id=user.id, title="t", body="b", url="/", dedupe_key="k")
+    db.session.commit()
+    assert delivery is not None
+    with pytest.raises(RetryableDeliveryError):
+        send_push_delivery(delivery.id)
+    assert db.session.get(PushDelivery, delivery.id).status == "queued"
+    push_service.statuses[endpoint] = 201
+    assert send_push_delivery(delivery.id) == "sent"
+    assert len(push_service.received) == 1
