@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -18,8 +19,16 @@ from fieldapp.extensions import db
 M = TypeVar("M")
 T = TypeVar("T")
 
-# Set while a caller runs one record in a savepoint of its own (see ``in_own_savepoint``).
-_IN_RECORD_SAVEPOINT: ContextVar[bool] = ContextVar("in_record_savepoint", default=False)
+
+
+@dataclass(frozen=True)
+class _RecordSavepoint:
+    """Set while a caller runs one record in a savepoint of its own (see ``in_own_savepoint``)."""
+
+    new_id: uuid.UUID | None
+
+
+_RECORD_SAVEPOINT: ContextVar[_RecordSavepoint | None] = ContextVar("record_savepoint", default=None)
 
 
 def _default(value: Any) -> str:
@@ -61,11 +70,13 @@ def insert_once(
     """
     digest = body_hash(data)
     record_id = data.get("id")
-    existing = replayed(model, record_id, digest)
-    if existing is not None:
-        return existing, False
+    inside = _RECORD_SAVEPOINT.get()
+    if inside is None or record_id is None or record_id != inside.new_id:
+        existing = replayed(model, record_id, digest)
+        if existing is not None:
+            return existing, False
     record = build(digest)
-    if _IN_RECORD_SAVEPOINT.get():
+    if inside is not None:
         # The caller's savepoint isolates this insert; a unique-key error goes back to it.
         db.session.add(record)
         db.session.flush()
@@ -83,21 +94,23 @@ def insert_once(
     return record, True
 
 
-def in_own_savepoint(work: Callable[[], T]) -> T:
+def in_own_savepoint(work: Callable[[], T], new_id: uuid.UUID | None = None) -> T:
     """Run ``work`` (one record of a batch) in a savepoint of its own.
 
     ``insert_once`` inside it adds its row without a second savepoint (two round trips
-    fewer a record). Should the row break a unique key (a concurrent replay, a duplicate),
-    the savepoint is rolled back and ``work`` runs once more the usual way, where
-    ``insert_once`` turns the race into a replay and a duplicate into its 409.
+    fewer a record), and without reading first when its id is ``new_id`` (the caller
+    found the batch's ids free in one query). Should the row break a unique key (a
+    concurrent replay, a duplicate), the savepoint is rolled back and ``work`` runs once
+    more the usual way, where ``insert_once`` turns the race into a replay and a
+    duplicate into its 409.
     """
-    token = _IN_RECORD_SAVEPOINT.set(True)
+    token = _RECORD_SAVEPOINT.set(_RecordSavepoint(new_id))
     try:
         with db.session.begin_nested():
             return work()
     except IntegrityError:
         pass
     finally:
-        _IN_RECORD_SAVEPOINT.reset(token)
+        _RECORD_SAVEPOINT.reset(token)
     with db.session.begin_nested():
         return work()

@@ -66,12 +66,16 @@ class Area:
             found = db.session.scalars(select(Resident).where(Resident.id.in_(missing)))
             self._residents.update((resident.id, resident) for resident in found)
 
+    def remember(self, resident: Resident) -> None:
+        """Keep a resident the batch has just recorded, for its later records."""
+        self._residents[resident.id] = resident
+
     def resident(self, resident_id: uuid.UUID) -> Resident:
         """A resident of the caller's area, or 404."""
         resident = self._residents.get(resident_id) or db.session.get(Resident, resident_id)
         if resident is None or resident.village_id not in self.village_ids():
             raise NotFoundError("No such resident.")
-        self._residents[resident_id] = resident
+        self.remember(resident)
         return resident
 
 

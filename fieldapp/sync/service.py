@@ -13,7 +13,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -26,7 +26,7 @@ from fieldapp.auth.scoping import referral_clause, resident_clause
 from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, ValidationError, flatten_messages
 from fieldapp.extensions import db
 from fieldapp.followups import service as followups
-from fieldapp.followups.models import Enrollment, FollowUp
+from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
 from fieldapp.idempotency import in_own_savepoint
 from fieldapp.referrals.models import Referral
@@ -42,9 +42,16 @@ Apply = Callable[[followups.Area, dict[str, Any]], tuple[Any, bool]]
 class RecordKind:
     """How one type of pushed record is loaded, applied and answered."""
 
+    model: Any
     load: Schema
     apply: Apply
     dump: Schema
+
+
+def _add_resident(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
+    resident, created = residents.add_resident(area.user, data)
+    area.remember(resident)
+    return resident, created
 
 
 def _add_enrollment(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
@@ -63,13 +70,11 @@ def _create_referral(area: followups.Area, data: dict[str, Any]) -> tuple[Any, b
 # record's savepoint that commits the batch so far, which is safe.
 # Schemas hold no state between calls: one instance each serves every record.
 KINDS: dict[str, RecordKind] = {
-    "resident": RecordKind(
-        ResidentSchema(), lambda area, data: residents.add_resident(area.user, data), ResidentSchema()
-    ),
-    "enrollment": RecordKind(SyncEnrollmentSchema(), _add_enrollment, EnrollmentSchema()),
-    "visit": RecordKind(VisitSchema(), followups.add_visit, VisitSchema()),
-    "followup": RecordKind(FollowUpSchema(), followups.add_followup, FollowUpSchema()),
-    "referral": RecordKind(ReferralCreateSchema(), _create_referral, ReferralSchema()),
+    "resident": RecordKind(Resident, ResidentSchema(), _add_resident, ResidentSchema()),
+    "enrollment": RecordKind(Enrollment, SyncEnrollmentSchema(), _add_enrollment, EnrollmentSchema()),
+    "visit": RecordKind(Visit, VisitSchema(), followups.add_visit, VisitSchema()),
+    "followup": RecordKind(FollowUp, FollowUpSchema(), followups.add_followup, FollowUpSchema()),
+    "referral": RecordKind(Referral, ReferralCreateSchema(), _create_referral, ReferralSchema()),
 }
 
 
@@ -77,28 +82,75 @@ def _result(record_id: Any, kind: str | None, status: str, **extra: Any) -> dict
     return {"id": None if record_id is None else str(record_id), "type": kind, "status": status, **extra}
 
 
-def _push_one(area: followups.Area, record: Any) -> dict[str, Any]:
-    """Apply one record in its own savepoint; never raises for the record's own faults."""
-    if not isinstance(record, dict) or not isinstance(record.get("data"), dict):
-        return _result(None, None, "invalid", code="validation_error", errors={"_schema": ["not a record"]})
-    kind_name, raw = record.get("type"), record["data"]
-    raw_id = raw.get("id")
-    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
-    if kind is None:
-        errors = {"type": [f"must be one of {', '.join(KINDS)}"]}
-        return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
+def _as_uuid(value: Any) -> uuid.UUID | None:
     try:
-        row, created = in_own_savepoint(lambda: kind.apply(area, kind.load.load(raw)))
-    except SchemaValidationError as error:
-        errors = flatten_messages(error.messages)
-        return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
-    except ConflictError as error:
-        return _result(raw_id, kind_name, "conflict", code=error.code, errors={"_schema": [error.message]})
-    except APIError as error:
-        errors = error.fields or {"_schema": [error.message]}
-        return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
-    status = "created" if created else "unchanged"
-    return _result(row.id, kind_name, status, record=kind.dump.dump(row))
+        return uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _data_of(record: Any) -> dict[str, Any] | None:
+    data = record.get("data") if isinstance(record, dict) else None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass
+class Batch:
+    """One push: the caller's area and what is known of the batch's ids, read once."""
+
+    area: followups.Area
+    taken: dict[str, set[uuid.UUID]] = field(default_factory=dict)
+    # Rows of ids the batch repeats, held so replays are answered from the identity map.
+    held: list[Any] = field(default_factory=list)
+
+    def look_up(self, records: list[Any]) -> None:
+        """Read the residents the records name and the rows their ids have, one query a type."""
+        named: dict[str, set[uuid.UUID]] = {name: set() for name in KINDS}
+        residents_named: set[uuid.UUID] = set()
+        for record in records:
+            data = _data_of(record)
+            if data is None:
+                continue
+            record_id, resident_id = _as_uuid(data.get("id")), _as_uuid(data.get("resident_id"))
+            if record_id is not None and record.get("type") in named:
+                named[record["type"]].add(record_id)
+            if resident_id is not None:
+                residents_named.add(resident_id)
+        self.area.prefetch_residents(residents_named)
+        for name, ids in named.items():
+            model = KINDS[name].model
+            rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
+            self.held.extend(rows)
+            self.taken[name] = {row.id for row in rows}
+
+    def push(self, record: Any) -> dict[str, Any]:
+        """Apply one record in its own savepoint; never raises for the record's own faults."""
+        raw = _data_of(record)
+        if raw is None:
+            return _result(
+                None, None, "invalid", code="validation_error", errors={"_schema": ["not a record"]}
+            )
+        kind_name, raw_id = record.get("type"), raw.get("id")
+        kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
+        if kind is None:
+            errors = {"type": [f"must be one of {', '.join(KINDS)}"]}
+            return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
+        record_id = _as_uuid(raw_id)
+        new_id = record_id if record_id not in self.taken[kind_name] else None
+        try:
+            row, created = in_own_savepoint(lambda: kind.apply(self.area, kind.load.load(raw)), new_id)
+        except SchemaValidationError as error:
+            errors = flatten_messages(error.messages)
+            return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
+        except ConflictError as error:
+            errors = {"_schema": [error.message]}
+            return _result(raw_id, kind_name, "conflict", code=error.code, errors=errors)
+        except APIError as error:
+            errors = error.fields or {"_schema": [error.message]}
+            return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
+        self.taken[kind_name].add(row.id)
+        status = "created" if created else "unchanged"
+        return _result(row.id, kind_name, status, record=kind.dump.dump(row))
 
 
 class Position(NamedTuple):
@@ -184,28 +236,15 @@ def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, lis
     return changes, (page[-1] if page else since), more
 
 
-def _named_residents(records: list[Any]) -> set[uuid.UUID]:
-    """The residents the batch's records name (malformed ids are the records' own problem)."""
-    named = set()
-    for record in records:
-        data = record.get("data") if isinstance(record, dict) else None
-        raw = data.get("resident_id") if isinstance(data, dict) else None
-        try:
-            named.add(uuid.UUID(raw))
-        except (TypeError, ValueError, AttributeError):
-            continue
-    return named
-
-
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     """Push ``records`` in order, then answer the changes after ``since`` (one page)."""
     limit = current_app.config["SYNC_MAX_RECORDS"]
     if len(records) > limit:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
-    area = followups.Area(user)
-    area.prefetch_residents(_named_residents(records))
-    results = [_push_one(area, record) for record in records]
+    batch = Batch(followups.Area(user))
+    batch.look_up(records)
+    results = [batch.push(record) for record in records]
     db.session.commit()
     changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}
