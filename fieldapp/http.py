@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from marshmallow import Schema
 
-from fieldapp.errors import BadRequestError
+from fieldapp.errors import BadRequestError, ValidationError
 
 
 def json_body() -> Any:
@@ -31,8 +31,6 @@ def load(schema: Schema, data: Any = None, *, partial: bool = False) -> Any:
 
 def page_args(default_per_page: int = 50, max_per_page: int = 200) -> tuple[int, int]:
     """``page`` and ``per_page`` from the query string, bounded."""
-    from fieldapp.errors import ValidationError
-
     fields: dict[str, list[str]] = {}
     values = {}
     for name, default, upper in (("page", 1, 10**6), ("per_page", default_per_page, max_per_page)):
