@@ -26,6 +26,7 @@ from tests.builders import (
     id_number_for,
 )
 from tests.field.conftest import PHONE, screenshot
+from tests.field.helpers import sign_in_page
 from tests.followups.builders import create_enrollment
 
 pytestmark = pytest.mark.browser
@@ -52,11 +53,6 @@ AREA_COUNT_JS = """() => new Promise((resolve) => {
     all.onsuccess = () => { resolve(all.result); opened.result.close(); };
   };
 })"""
-# Resolves once the service worker controls the page (so that it can be reloaded offline).
-CONTROLLED_JS = """() => navigator.serviceWorker.controller !== null || new Promise((resolve, reject) => {
-  navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
-  setTimeout(() => reject(new Error("no service worker took control")), 10000);
-})"""
 GET_JS = """async (path) => (await fetch(path, {credentials: "same-origin"})).json()"""
 
 
@@ -78,17 +74,6 @@ def round_(app: Flask) -> Round:
     resident = create_resident(village, name="王芳", sex="F", birth_date=date(1962, 4, 9))
     create_enrollment(resident, "hypertension", next_due_on=local_today() - timedelta(days=3))
     return Round(doctor=doctor, resident=resident, village_name=village.name)
-
-
-def sign_in(page: Any, username: str = "cundoc") -> None:
-    """Sign in at /login and wait until the app runs offline-ready with the area on the phone."""
-    page.goto("/login?next=/field/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/field/**")
-    page.evaluate(CONTROLLED_JS)
-    page.locator("body[data-sync='idle']").wait_for(state="attached")
 
 
 def count(model: type, *where: Any) -> int:
@@ -125,7 +110,7 @@ def add_resident(page: Any, name: str, id_number: str = "") -> None:
 
 def test_a_morning_round_offline_loses_nothing(app: Flask, phone: Any, round_: Round) -> None:
     page = phone.new_page()
-    sign_in(page)
+    sign_in_page(page)
     overdue = page.locator(".counts .late strong")
     assert overdue.inner_text() == "1"
     screenshot(page, "today")
@@ -171,7 +156,7 @@ def test_expired_sign_in_keeps_the_outbox_until_the_doctor_signs_in_again(
     app: Flask, phone: Any, round_: Round
 ) -> None:
     page = phone.new_page()
-    sign_in(page)
+    sign_in_page(page)
     expired = {"error": {"code": "unauthenticated", "message": "Sign in first."}}
     page.route("**/api/v1/sync", lambda route: route.fulfill(status=401, json=expired))
     open_tab(page, "走访")
@@ -193,7 +178,7 @@ def test_expired_sign_in_keeps_the_outbox_until_the_doctor_signs_in_again(
 
 def test_a_batch_too_large_is_split_until_it_fits(app: Flask, phone: Any, round_: Round) -> None:
     page = phone.new_page()
-    sign_in(page)
+    sign_in_page(page)
     phone.set_offline(True)
     for purpose in ("入户走访", "巡诊", "健康教育"):
         open_tab(page, "走访")
@@ -220,7 +205,7 @@ def test_a_batch_too_large_is_split_until_it_fits(app: Flask, phone: Any, round_
 
 def test_a_refused_record_stays_with_its_errors_until_fixed(app: Flask, phone: Any, round_: Round) -> None:
     page = phone.new_page()
-    sign_in(page)
+    sign_in_page(page)
     good = id_number_for(date(1958, 3, 4))
     wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
     add_resident(page, "赵强", id_number=wrong)
@@ -244,7 +229,7 @@ def test_a_refused_record_stays_with_its_errors_until_fixed(app: Flask, phone: A
 
 def test_a_batch_refused_as_a_bad_request_marks_the_record(app: Flask, phone: Any, round_: Round) -> None:
     page = phone.new_page()
-    sign_in(page)
+    sign_in_page(page)
     bad = {"error": {"code": "bad_request", "message": "Body is not JSON."}}
     page.route(
         "**/api/v1/sync",
@@ -268,7 +253,7 @@ def test_a_batch_refused_as_a_bad_request_marks_the_record(app: Flask, phone: An
 
 def test_signing_out_warns_before_discarding_the_outbox(app: Flask, phone: Any, round_: Round) -> None:
     page = phone.new_page()
-    sign_in(page)
+    sign_in_page(page)
     unavailable = {"error": {"code": "internal_error", "message": "Down for maintenance."}}
     page.route("**/api/v1/sync", lambda route: route.fulfill(status=503, json=unavailable))
     open_tab(page, "走访")
@@ -328,8 +313,12 @@ def check_fits_a_phone(page: Any, name: str) -> None:
 
 def test_every_screen_fits_a_cheap_phone(app: Flask, phone: Any, round_: Round) -> None:
     page = phone.new_page()
-    sign_in(page)
-    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": PHONE_CPU_SLOWDOWN})
+    sign_in_page(page)
+    devtools = page.context.new_cdp_session(page)
+    installability = devtools.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's throwaway profiles count as incognito; anything else would stop Chrome offering to install.
+    assert [error["errorId"] for error in installability if error["errorId"] != "in-incognito"] == []
+    devtools.send("Emulation.setCPUThrottlingRate", {"rate": PHONE_CPU_SLOWDOWN})
     page.goto("/field/#/more")
     page.locator("#sign-out").wait_for()
     first_screen_ms = page.evaluate(FIRST_SCREEN_JS)

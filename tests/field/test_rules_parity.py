@@ -13,7 +13,7 @@ from fieldapp.auth.models import Role
 from fieldapp.followups import rules
 from fieldapp.timeutil import local_zone
 from tests.builders import create_township, create_user, create_village
-from tests.field.test_browser import sign_in
+from tests.field.helpers import sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +102,7 @@ def test_the_phone_classifies_like_the_server(app: Flask, phone: Any) -> None:
         Role.VILLAGE_DOCTOR, username="cundoc", township=township, villages=[create_village(township)]
     )
     page = phone.new_page()
-    sign_in(page)
+    sign_in_page(page)
     cases = _cases()
     performed_at = PERFORMED.replace(tzinfo=local_zone()).isoformat()
     for_js = [{**case, "birth_date": case["birth_date"].isoformat()} for case in cases]
