@@ -3,6 +3,22 @@
 Importable without Flask or a database, so the server, the reports, the demo data
 and (through ``GET /api/v1/rules``) the field app classify a follow-up the same way.
 Every threshold and interval lives in :data:`RULES`, with its source.
+
+Where DOMAIN.md leaves room, these are the readings taken:
+
+- "sbp ≥ 180 or dbp ≥ 110 (both conditions)": urgent for hypertension and diabetes
+  follow-ups alike; glucose and heart rate are danger criteria for diabetes only.
+- A danger-sign code listed for either condition is accepted on both (a danger sign is
+  a danger sign); a code on neither list is a 422.
+- A danger follow-up is urgent whatever its classification, and is rechecked in 14 days
+  even when its numbers are controlled.
+- Age is in completed years on the local date of the follow-up; a 29 February birthday
+  falls on 1 March in other years.
+- "Previous follow-up" is the one just before by ``performed_at`` (ties by id) in the same
+  enrollment; a complication counts as "not controlled" for two in a row.
+- Queues: ``overdue`` includes ``lost`` (both are before today); ``lost`` is more than 90
+  days overdue; ``all`` is due and overdue together (due on or before today + 7 days).
+- ``dbp < sbp`` is only checked when both are within their ranges (one message, not two).
 """
 
 from __future__ import annotations
