@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from fieldapp.auth.models import Role, User
 from fieldapp.extensions import db
 from fieldapp.followups.models import FollowUp, Visit
+from fieldapp.referrals.models import Referral
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today
 from tests.builders import (
@@ -150,6 +151,29 @@ def test_a_morning_round_offline_loses_nothing(app: Flask, phone: Any, round_: R
     assert replay["status"] == 200
     assert [result["status"] for result in replay["body"]["results"]] == ["unchanged", "unchanged"]
     assert count(FollowUp) == 1 and count(Resident, Resident.name == "李明") == 1
+
+
+def test_danger_signs_lead_to_an_emergency_referral(app: Flask, phone: Any, round_: Round) -> None:
+    page = phone.new_page()
+    sign_in_page(page)
+    record_followup(page, "王芳", "186", "112")
+    page.get_by_label("胸痛").check()
+    expect(page.locator("#assessment")).to_contain_text("危急情况：需紧急转诊")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("建议紧急程度：急诊").wait_for()
+    assert page.get_by_label("急诊").is_checked()
+    assert "胸痛" in page.get_by_label("转诊原因").input_value()
+    screenshot(page, "referral-suggested")
+    page.get_by_role("button", name="保存转诊").click()
+    open_tab(page, "待发送")
+    page.get_by_text("没有待发送的记录").wait_for()
+    followup = db.session.scalars(select(FollowUp)).one()
+    referral = db.session.scalars(select(Referral)).one()
+    assert (followup.urgent_referral, referral.urgency, referral.followup_id) == (
+        True,
+        "emergency",
+        followup.id,
+    )
 
 
 def test_expired_sign_in_keeps_the_outbox_until_the_doctor_signs_in_again(

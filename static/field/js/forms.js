@@ -254,12 +254,23 @@ async function visitForm({ query, values = {} }) {
   );
 }
 
+// What the follow-up found, as the start of a referral's reason (for the hospital, never for an SMS).
+function findings(f) {
+  const parts = [`${t("field_sbp")} ${f.sbp}`, `${t("field_dbp")} ${f.dbp}`];
+  if (f.fasting_glucose != null) parts.push(`${t("field_fasting_glucose")} ${f.fasting_glucose}`);
+  if (f.heart_rate != null) parts.push(`${t("field_heart_rate")} ${f.heart_rate}`);
+  const signs = (f.danger_signs || []).map((code) => t(`sign_${code}`));
+  if (signs.length) parts.push(`${t("field_danger_signs")}: ${signs.join(", ")}`);
+  return parts.join("; ");
+}
+
 async function referralForm({ args, query, values = {} }) {
   const residentId = values.resident_id || args[0];
   const [person, facilities] = await Promise.all([area.resident(residentId), store.getValue("facilities")]);
   if (!person) return missing(t("refer"), t("not_found"), "#/residents", t("nav_residents"));
   const suggested = query.get("urgency");
   const followupId = values.followup_id || query.get("followup");
+  const followup = followupId ? (await area.followupsOf(person.id)).find((f) => f.id === followupId) : null;
   return screen(
     `${t("refer")} · ${person.name}`,
     suggested ? h("p", { class: "warn" }, t("urgency_suggested", { urgency: t(`urgency_${suggested}`) })) : null,
@@ -267,7 +278,7 @@ async function referralForm({ args, query, values = {} }) {
       [
         field(t("field_facility_id"), select("facility_id", (facilities || []).map((f) => [f.id, f.name]), values.facility_id, { required: true })),
         fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, t(`urgency_${u}`)]), values.urgency || suggested || "routine")),
-        field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || "" })),
+        field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || (followup ? findings(followup) : "") })),
       ],
       async (data) => {
         const record = compact({

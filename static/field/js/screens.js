@@ -116,10 +116,11 @@ async function resident({ args }) {
     ? [person.phone, person.phone_invalid ? h("span", { class: "badge uncontrolled" }, t("phone_invalid")) : null]
     : t("none");
   const consent = person.opted_out ? t("sms_opted_out") : person.sms_consent ? t("yes") : t("no");
+  const today = localDate();
   const enrollmentRow = (e) =>
     h(
       "li",
-      {},
+      { class: e.status !== "closed" && e.next_due_on && e.next_due_on < today ? "late" : "" },
       h("strong", {}, conditionLabel(e.condition)),
       h("span", {}, e.status === "closed" ? t("closed") : t("next_due", { date: e.next_due_on || e.enrolled_on || "" })),
       e._entry ? h("span", { class: "badge pending" }, t("waiting_sync")) : null,

@@ -15,6 +15,8 @@ const listeners = new Set();
 let retryDelay = FIRST_RETRY_MS;
 let retryTimer = null;
 let tiebreak = 0;
+// Set when a sync is asked for while one runs: what was queued meanwhile goes straight after.
+let askedAgain = false;
 
 export function onChange(listener) {
   listeners.add(listener);
@@ -105,7 +107,9 @@ function scheduleRetry() {
 
 // Send what waits (in batches), then pull the area's changes page by page.
 export async function syncNow() {
+  if (status.syncing) askedAgain = true;
   if (status.syncing || status.needsSignIn) return;
+  askedAgain = false;
   status.syncing = true;
   notify();
   try {
@@ -131,6 +135,7 @@ export async function syncNow() {
     status.syncing = false;
     notify();
   }
+  if (askedAgain && !status.error && !status.needsSignIn) syncNow();
 }
 
 export async function start() {
