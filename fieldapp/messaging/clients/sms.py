@@ -17,6 +17,9 @@ from fieldapp.messaging.clients import InvalidNumberError, PermanentDeliveryErro
 from fieldapp.messaging.decisions import INVALID_NUMBER_CODES
 
 log = logging.getLogger(__name__)
+# The twilio library logs every request's headers at INFO (eleven lines a message): warnings only.
+http_log = logging.getLogger(f"{__name__}.http")
+http_log.setLevel(logging.WARNING)
 
 TWILIO_API = "https://api.twilio.com"
 
@@ -60,7 +63,7 @@ class _RebasedHttpClient(TwilioHttpClient):
     """Twilio's HTTP client, pointed at ``TWILIO_API_BASE_URL`` (staging, tests)."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=timeout, logger=http_log)
         self.base_url = base_url.rstrip("/")
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
@@ -86,7 +89,11 @@ class TwilioClient:
     ) -> None:
         if not (sender or messaging_service_sid):
             raise PermanentDeliveryError("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID must be set")
-        http = _RebasedHttpClient(base_url, timeout) if base_url else TwilioHttpClient(timeout=timeout)
+        http = (
+            _RebasedHttpClient(base_url, timeout)
+            if base_url
+            else TwilioHttpClient(timeout=timeout, logger=http_log)
+        )
         self._client = Client(account_sid, auth_token, http_client=http)
         self._sender = (
             {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": sender}
