@@ -54,7 +54,7 @@ function parseHash() {
   return { name: parts[0] || "today", args: parts.slice(1), query: new URLSearchParams(query) };
 }
 
-export async function render() {
+async function render() {
   const ticket = ++rendering;
   const { name, args, query } = parseHash();
   const started = performance.now();

@@ -1,10 +1,10 @@
 // IndexedDB: the doctor's area (read offline), the outbox (records waiting to sync), and small values.
 const DB_NAME = "fieldapp";
 const DB_VERSION = 1;
-export const AREA_STORES = ["residents", "enrollments", "followups", "referrals"];
+const AREA_STORES = ["residents", "enrollments", "followups", "referrals"];
 const INDEXED_BY_RESIDENT = ["enrollments", "followups", "referrals"];
 // How many follow-ups of each resident stay on the phone.
-export const FOLLOWUPS_KEPT = 5;
+const FOLLOWUPS_KEPT = 5;
 
 let opening = null;
 
@@ -23,7 +23,7 @@ function done(tx) {
   });
 }
 
-export function open() {
+function open() {
   if (!opening) {
     const request = indexedDB.open(DB_NAME, DB_VERSION);
     request.onupgradeneeded = () => {

@@ -2,7 +2,7 @@
 import { ApiError, postJson } from "./api.js";
 import * as store from "./store.js";
 
-export const BATCH_SIZE = 200;
+const BATCH_SIZE = 200;
 const FIRST_RETRY_MS = 5000;
 const LONGEST_RETRY_MS = 5 * 60 * 1000;
 const PERIOD_MS = 2 * 60 * 1000;

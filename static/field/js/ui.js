@@ -29,7 +29,7 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-export function uid(prefix) {
+function uid(prefix) {
   serial += 1;
   return `${prefix}-${serial}`;
 }
@@ -86,11 +86,14 @@ export function errorList(errors) {
   return h(
     "ul",
     { class: "errors", role: "alert" },
-    entries.map(([name, messages]) => h("li", {}, `${fieldLabel(name)}: ${[].concat(messages).join("; ")}`)),
+    entries.map(([name, messages]) => {
+      const text = [].concat(messages).join("; ");
+      return h("li", {}, name === "_" ? text : `${fieldLabel(name)}: ${text}`);
+    }),
   );
 }
 
-export function fieldLabel(name) {
+function fieldLabel(name) {
   const key = `field_${name}`;
   return key in strings ? strings[key] : name;
 }
@@ -109,21 +112,4 @@ export function localDateTime(date = new Date()) {
 export function formatInstant(iso) {
   if (!iso) return "";
   return localDateTime(new Date(iso)).replace("T", " ");
-}
-
-export function formData(form) {
-  const data = {};
-  for (const el of form.elements) {
-    if (!el.name || el.disabled) continue;
-    if (el.type === "checkbox") {
-      if (el.value === "on") data[el.name] = el.checked;
-      else if (el.checked) (data[el.name] ||= []).push(el.value);
-      else data[el.name] ||= [];
-    } else if (el.type === "radio") {
-      if (el.checked) data[el.name] = el.value;
-    } else {
-      data[el.name] = el.value.trim();
-    }
-  }
-  return data;
 }
