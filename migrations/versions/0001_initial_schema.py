@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e435c21b4c18
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 13:38:02.296069
+Create Date: 2026-11-22 14:33:42.095554
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import fieldapp.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = 'e435c21b4c18'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('created_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_facilities')),
     sa.UniqueConstraint('code', name=op.f('uq_facilities_code'))
     )
@@ -47,6 +48,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('created_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_townships')),
     sa.UniqueConstraint('code', name=op.f('uq_townships_code'))
     )
@@ -63,6 +65,7 @@ def upgrade():
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('created_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], name=op.f('fk_users_facility_id_facilities')),
     sa.ForeignKeyConstraint(['township_id'], ['townships.id'], name=op.f('fk_users_township_id_townships')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -80,6 +83,7 @@ def upgrade():
     sa.Column('township_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['township_id'], ['townships.id'], name=op.f('fk_villages_township_id_townships')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_villages')),
     sa.UniqueConstraint('code', name=op.f('uq_villages_code'))
@@ -210,6 +214,7 @@ def upgrade():
     op.create_table('enrollments',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('resident_id', sa.Uuid(), nullable=False),
+    sa.Column('village_id', sa.Uuid(), nullable=False),
     sa.Column('condition', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('diagnosed_on', sa.Date(), nullable=True),
@@ -225,10 +230,12 @@ def upgrade():
     sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_enrollments_created_by_users')),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_enrollments_resident_id_residents')),
+    sa.ForeignKeyConstraint(['village_id'], ['villages.id'], name=op.f('fk_enrollments_village_id_villages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrollments'))
     )
     with op.batch_alter_table('enrollments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrollments_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index('ix_enrollments_queue', ['village_id', 'next_due_on'], unique=False, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.create_index(batch_op.f('ix_enrollments_resident_id'), ['resident_id'], unique=False)
         batch_op.create_index('ix_enrollments_status_due', ['status', 'next_due_on'], unique=False)
         batch_op.create_index('uq_enrollments_active_condition', ['resident_id', 'condition'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
@@ -334,14 +341,17 @@ def upgrade():
     sa.Column('decided_note', sa.Text(), nullable=True),
     sa.Column('decline_reason', sa.Text(), nullable=True),
     sa.Column('outcome', sa.Text(), nullable=True),
+    sa.Column('completion_note', sa.Text(), nullable=True),
     sa.Column('completed_at', fieldapp.dbtypes.UTCDateTime(), nullable=True),
     sa.Column('cancel_reason', sa.Text(), nullable=True),
     sa.Column('closed_at', fieldapp.dbtypes.UTCDateTime(), nullable=True),
+    sa.Column('closed_by', sa.Uuid(), nullable=True),
     sa.Column('change_seq', sa.BigInteger(), nullable=False),
     sa.Column('created_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['accepted_by'], ['users.id'], name=op.f('fk_referrals_accepted_by_users')),
+    sa.ForeignKeyConstraint(['closed_by'], ['users.id'], name=op.f('fk_referrals_closed_by_users')),
     sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], name=op.f('fk_referrals_facility_id_facilities')),
     sa.ForeignKeyConstraint(['followup_id'], ['followups.id'], name=op.f('fk_referrals_followup_id_followups')),
     sa.ForeignKeyConstraint(['referred_by'], ['users.id'], name=op.f('fk_referrals_referred_by_users')),
@@ -372,6 +382,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('suppressed_reason', sa.String(length=20), nullable=True),
     sa.Column('send_after', fieldapp.dbtypes.UTCDateTime(), nullable=True),
+    sa.Column('respect_quiet_hours', sa.Boolean(), nullable=False),
     sa.Column('provider_sid', sa.String(length=64), nullable=True),
     sa.Column('error_code', sa.String(length=16), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -404,11 +415,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_escalations')),
     sa.UniqueConstraint('referral_id', 'level', name=op.f('uq_referral_escalations_referral_id_level'))
     )
+    op.create_table('enrollment_notices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('enrollment_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('message_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['enrollment_id'], ['enrollments.id'], name=op.f('fk_enrollment_notices_enrollment_id_enrollments')),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_enrollment_notices_message_id_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrollment_notices')),
+    sa.UniqueConstraint('enrollment_id', 'kind', 'due_on', name=op.f('uq_enrollment_notices_enrollment_id_kind_due_on'))
+    )
+    with op.batch_alter_table('enrollment_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enrollment_notices_message_id'), ['message_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('enrollment_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enrollment_notices_message_id'))
+
+    op.drop_table('enrollment_notices')
     op.drop_table('referral_escalations')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_township_created')
@@ -449,6 +478,7 @@ def downgrade():
         batch_op.drop_index('uq_enrollments_active_condition', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index('ix_enrollments_status_due')
         batch_op.drop_index(batch_op.f('ix_enrollments_resident_id'))
+        batch_op.drop_index('ix_enrollments_queue', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index(batch_op.f('ix_enrollments_change_seq'))
 
     op.drop_table('enrollments')
