@@ -10,7 +10,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from fieldapp import SECURITY_HEADERS
-from fieldapp.auth.models import Role
+from fieldapp.auth.models import Role, User
 from fieldapp.field.strings import JS_STRINGS
 from tests.builders import create_township, create_user, create_village
 from tests.field.helpers import CSRF, sign_in
@@ -20,7 +20,7 @@ JS_DIR = ROOT / "static" / "field" / "js"
 SHELL_BUDGET_BYTES = 200 * 1024
 
 
-def _doctor(role: Role = Role.VILLAGE_DOCTOR):  # type: ignore[no-untyped-def]
+def _doctor(role: Role = Role.VILLAGE_DOCTOR) -> User:
     township = create_township()
     return create_user(role, township=township, villages=[create_village(township)])
 
