@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.request import getproxies
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -59,12 +60,19 @@ class OutboxClient:
         return None
 
 
-class _RebasedHttpClient(TwilioHttpClient):
-    """Twilio's HTTP client, pointed at ``TWILIO_API_BASE_URL`` (staging, tests)."""
+class _TwilioHttp(TwilioHttpClient):
+    """Twilio's HTTP client, optionally pointed at ``TWILIO_API_BASE_URL`` (staging, tests).
 
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(timeout=timeout, logger=http_log)
-        self.base_url = base_url.rstrip("/")
+    Proxies come from the environment once, at start: requests would otherwise scan
+    the whole environment on every message.
+    """
+
+    def __init__(self, base_url: str | None, timeout: float) -> None:
+        proxies = {k: v for k, v in getproxies().items() if k in ("http", "https")}
+        super().__init__(timeout=timeout, logger=http_log, proxy=proxies or None)
+        if self.session is not None:
+            self.session.trust_env = False
+        self.base_url = (base_url or TWILIO_API).rstrip("/")
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         if url.startswith(TWILIO_API):
@@ -89,12 +97,7 @@ class TwilioClient:
     ) -> None:
         if not (sender or messaging_service_sid):
             raise PermanentDeliveryError("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID must be set")
-        http = (
-            _RebasedHttpClient(base_url, timeout)
-            if base_url
-            else TwilioHttpClient(timeout=timeout, logger=http_log)
-        )
-        self._client = Client(account_sid, auth_token, http_client=http)
+        self._client = Client(account_sid, auth_token, http_client=_TwilioHttp(base_url, timeout))
         self._sender = (
             {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": sender}
         )
