@@ -51,6 +51,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Werkzeug's scrypt (N=2**15, r=8, p=1); tests lower the cost to stay fast.
         "PASSWORD_HASH_METHOD": env.get("FIELDAPP_PASSWORD_HASH_METHOD", "scrypt"),
         "TOKEN_TTL_HOURS": int(env.get("FIELDAPP_TOKEN_TTL_HOURS", 12)),
+        # A Redis outage must not stop sign-ins: count in memory until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_FAILURES_PER_ACCOUNT": env.get("FIELDAPP_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": env.get("FIELDAPP_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),
         "SESSION_COOKIE_HTTPONLY": True,

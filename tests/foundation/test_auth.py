@@ -204,3 +204,13 @@ def test_limits_are_kept_in_redis_when_redis_is_configured(make_app: Callable[..
         for _ in range(ACCOUNT_LIMIT):
             assert sign_in(client, username, "wrong", REMOTE_ADDR=address).status_code == 401
         assert sign_in(client, username, REMOTE_ADDR=address).status_code == 429
+
+
+def test_sign_in_works_while_the_limits_redis_is_down(make_app: Callable[..., Flask]) -> None:
+    unreachable = "redis://127.0.0.1:1/0"
+    down = make_app(REDIS_URL=unreachable, without=("RATELIMIT_STORAGE_URI",))
+    with down.app_context():
+        create_user(Role.COUNTY_ADMIN, username="boss")
+        client = down.test_client()
+        assert sign_in(client, "boss", "wrong").status_code == 401
+        assert sign_in(client, "boss").status_code == 200
