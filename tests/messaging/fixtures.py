@@ -94,6 +94,10 @@ def real_redis(app: Flask) -> Iterator[Redis]:
     from workers.queues import QueueNames
 
     url = os.environ.get("TEST_REDIS_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if url and worker.startswith("gw"):
+        # Parallel test processes must not run each other's jobs: one database each.
+        url = f"{url.rsplit('/', 1)[0]}/{1 + int(worker[2:]) % 15}"
     connection = Redis.from_url(url) if url else fakeredis.FakeRedis()
     app.config["REDIS_URL"] = url or "redis://fakeredis/0"
     app.extensions["fieldapp_redis"] = (app.config["REDIS_URL"], connection)

@@ -108,7 +108,7 @@ def test_flask_worker_burst_in_its_own_process(app: Flask, real_redis: Redis, tw
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": os.environ["TEST_REDIS_URL"],
+        "REDIS_URL": app.config["REDIS_URL"],
         "FIELDAPP_INSTANCE_PATH": app.instance_path,
         "SECRET_KEY": "test-secret",
         "SMS_PROVIDER": "twilio",
