@@ -441,6 +441,13 @@ def release_due(now: datetime | None = None) -> int:
             ),
         )
     ).all()
+    # A push left "sending" by a dead worker goes again: a repeated notification is harmless.
+    db.session.execute(
+        update(PushDelivery)
+        .where(PushDelivery.status == "sending", PushDelivery.created_at < now - RULES.stale_sending_after)
+        .values(status="queued")
+        .execution_options(synchronize_session=False)
+    )
     delivery_ids = db.session.scalars(
         select(PushDelivery.id).where(PushDelivery.status == "queued", PushDelivery.created_at < lost_before)
     ).all()

@@ -183,3 +183,28 @@ def test_an_unreachable_push_service_is_retried(app: Flask, push_service: PushLo
     push_service.statuses[endpoint] = 201
     assert send_push_delivery(delivery.id) == "sent"
     assert len(push_service.received) == 1
+
+
+def test_a_push_left_sending_by_a_dead_worker_goes_again(app: Flask, push_service: PushLoopback) -> None:
+    from datetime import timedelta
+
+    from fieldapp.messaging.service import release_due
+
+    user = create_user(Role.TOWNSHIP_MANAGER)
+    keys = browser_keys()
+    db.session.add(
+        PushSubscription(
+            user_id=user.id, endpoint=push_service.endpoint("p", keys), p256dh=keys.p256dh, auth=keys.auth
+        )
+    )
+    db.session.commit()
+    delivery = queue_push(user_id=user.id, title="t", body="b", url="/", dedupe_key="k")
+    assert delivery is not None
+    delivery.status = "sending"
+    db.session.commit()
+    db.session.info.clear()
+    release_due(delivery.created_at + timedelta(minutes=5))
+    assert push_service.received == []
+    release_due(delivery.created_at + timedelta(minutes=11))
+    assert len(push_service.received) == 1
+    assert db.session.get(PushDelivery, delivery.id).status == "sent"
