@@ -20,7 +20,6 @@ M = TypeVar("M")
 T = TypeVar("T")
 
 
-
 @dataclass(frozen=True)
 class _RecordSavepoint:
     """Set while a caller runs one record in a savepoint of its own (see ``in_own_savepoint``)."""
