@@ -1,0 +1,1 @@
+"""Messaging: SMS to residents and staff, Web Push to staff, Twilio webhooks."""
