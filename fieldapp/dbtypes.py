@@ -96,6 +96,25 @@ class Idempotent:
 SYNC_COUNTER = "sync"
 
 
+_RESERVED_SEQ = "fieldapp.change_seq"
+
+
+def reserve_change_seq(session: Session) -> None:
+    """Take one sync sequence value for every write until this transaction ends.
+
+    A sync batch calls this before its per-record savepoints: the counter row is then
+    locked once, outside any savepoint (so no savepoint rollback can undo it), instead
+    of once per record. Readers page by (sequence, type, id), so sharing a value is safe.
+    """
+    session.info[_RESERVED_SEQ] = next_counter_value(session, SYNC_COUNTER)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_change_seq(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_RESERVED_SEQ, None)
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_change_seq(session: Session, flush_context: Any, instances: Any) -> None:
     """Give every new or changed synced record the next sync sequence value."""
@@ -106,6 +125,6 @@ def _stamp_change_seq(session: Session, flush_context: Any, instances: Any) -> N
     ]
     if not touched:
         return
-    seq = next_counter_value(session, SYNC_COUNTER)
+    seq = session.info.get(_RESERVED_SEQ) or next_counter_value(session, SYNC_COUNTER)
     for obj in touched:
         obj.change_seq = seq

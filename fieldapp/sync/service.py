@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
+from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, ValidationError, flatten_messages
 from fieldapp.extensions import db
 from fieldapp.followups import service as followups
@@ -243,6 +244,8 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
     batch = Batch(followups.Area(user))
+    if records:
+        reserve_change_seq(db.session)
     batch.look_up(records)
     results = [batch.push(record) for record in records]
     db.session.commit()
