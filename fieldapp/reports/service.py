@@ -118,6 +118,19 @@ def _in_township(village_column: Any, township_id: uuid.UUID | None) -> ColumnEl
     return village_column.in_(select(Village.id).where(Village.township_id == township_id))
 
 
+def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """Follow-ups of the township's enrollments, as a list of enrollment ids.
+
+    Each id is then an index range of ``(enrollment_id, performed_at)``: a township's
+    report never walks the county's year of follow-ups (SQLite would, given a join).
+    """
+    if township_id is None:
+        return true()
+    return FollowUp.enrollment_id.in_(
+        select(Enrollment.id).where(_in_township(Enrollment.village_id, township_id))
+    )
+
+
 def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
     """Managed residents per condition (and village), with the months of the year they were enrolled.
 
@@ -151,11 +164,7 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
 
 
 def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
-    """Rows of (condition, village_id or None, managed, standardized, controlled, followups, face_to_face).
-
-    A township's follow-ups are reached through its enrollments (an index range of
-    ``(enrollment_id, performed_at)`` each), never by scanning the county's year.
-    """
+    """Rows of (condition, village_id or None, managed, standardized, controlled, followups, face_to_face)."""
     spans = _enrollment_spans(township_id, year)
     face_to_face = case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0)
     controlled_at = case((FollowUp.classification == CONTROLLED, FollowUp.performed_at))
@@ -170,8 +179,7 @@ def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool)
             func.max(FollowUp.performed_at).label("latest_at"),
             func.max(controlled_at).label("controlled_at"),
         )
-        .join(Enrollment, Enrollment.id == FollowUp.enrollment_id)
-        .where(year.contains(FollowUp.performed_at), _in_township(Enrollment.village_id, township_id))
+        .where(year.contains(FollowUp.performed_at), _followups_in_township(township_id))
         .group_by(FollowUp.resident_id, FollowUp.condition)
         .cte("latest")
     )
@@ -318,8 +326,7 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
             func.sum(case((FollowUp.classification == CONTROLLED, 1), else_=0)),
         )
         .select_from(FollowUp)
-        .join(Enrollment, Enrollment.id == FollowUp.enrollment_id)
-        .where(period.contains(FollowUp.performed_at), _in_township(Enrollment.village_id, area))
+        .where(period.contains(FollowUp.performed_at), _followups_in_township(area))
         .group_by(month)
     )
     enrolled_month = cast(extract("month", Enrollment.enrolled_on), Integer).label("month")
