@@ -77,7 +77,9 @@ def create_referral(user: User, data: dict[str, Any], now: datetime | None = Non
     if user.role not in FIELD_ROLES:
         raise ForbiddenError("Only village and township staff refer residents.")
     resident = _check_references(user, data)
-    created_at = now or utcnow()
+    # Whole seconds, as every instant is shown: an escalation check run at the ack_deadline a
+    # client reads escalates, which a hidden fraction of a second would put off.
+    created_at = (now or utcnow()).replace(microsecond=0)
 
     def build(digest: str) -> Referral:
         fields = {k: v for k, v in data.items() if v is not None or k != "id"}

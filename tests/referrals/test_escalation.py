@@ -262,3 +262,19 @@ def test_concurrent_checks_record_each_level_once(app: Any, county: County) -> N
         assert [level for level, _at in escalations(referral)] == [1, 2]
         texts = sms_to(referral)
         assert len(texts) == len(set(texts))
+
+
+def test_the_cli_at_the_shown_deadline_escalates(client: Any, runner: Any, county: County) -> None:
+    """A referral made over HTTP escalates when the check runs at exactly the ack_deadline it shows."""
+    from tests.builders import api
+
+    body = {
+        "resident_id": str(county.resident.id),
+        "facility_id": str(county.facility.id),
+        "urgency": "emergency",
+        "reason": "血压控制不佳",
+    }
+    deadline = api(client, "post", "/api/v1/referrals", county.doctor, json=body).json["ack_deadline"]
+    result = runner.invoke(args=["referrals", "escalate", "--at", deadline])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1"
