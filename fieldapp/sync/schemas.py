@@ -29,6 +29,7 @@ class SyncResultSchema(Schema):
     status = fields.String(metadata={"enum": list(RESULT_STATUSES)})
     code = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    existing_id = fields.String(metadata={"description": "duplicate_resident: the resident already there"})
     record = fields.Dict()
 
 

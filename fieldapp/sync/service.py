@@ -145,7 +145,7 @@ class Batch:
             return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
         except ConflictError as error:
             errors = {"_schema": [error.message]}
-            return _result(raw_id, kind_name, "conflict", code=error.code, errors=errors)
+            return _result(raw_id, kind_name, "conflict", code=error.code, errors=errors, **error.extra)
         except APIError as error:
             errors = error.fields or {"_schema": [error.message]}
             return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)

@@ -376,3 +376,21 @@ def test_unique_keys_broken_inside_a_batch_answer_as_their_endpoints_do(client, 
     assert results[1]["code"] == "duplicate_resident"
     assert misses == [uuid.UUID(visit["id"])]
     assert (db.session.query(Visit).count(), db.session.query(Resident).count()) == (1, 1)
+
+
+def test_a_duplicate_resident_names_the_existing_one_as_its_endpoint_does(client, app):
+    township = create_township()
+    village = create_village(township)
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[village])
+    existing = create_resident(village, id_number=id_number_for(date(1960, 5, 1)))
+    twin = {
+        "name": "李四",
+        "sex": "M",
+        "birth_date": "1960-05-01",
+        "village_id": str(village.id),
+        "sms_consent": False,
+        "id_number": existing.id_number,
+    }
+    [result] = sync(client, doctor, [{"type": "resident", "data": twin}])["results"]
+    assert (result["status"], result["code"]) == ("conflict", "duplicate_resident")
+    assert result["existing_id"] == str(existing.id)
