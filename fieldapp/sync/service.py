@@ -245,7 +245,7 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     position = decode_cursor(since)
     batch = Batch(followups.Area(user))
     if records:
-        reserve_change_seq(db.session)
+        reserve_change_seq(db.session())
     batch.look_up(records)
     results = [batch.push(record) for record in records]
     db.session.commit()
