@@ -132,9 +132,13 @@ def error_body(status: int, code: str, message: str, fields: Any = None, **extra
 
 
 def wants_json() -> bool:
-    """API and webhook paths answer JSON; pages answer HTML."""
+    """API, webhook and health-check paths answer JSON; pages answer HTML."""
     path = request.path
-    return path.startswith(("/api/", "/webhooks/")) or request.accept_mimetypes.best == "application/json"
+    return (
+        path.startswith(("/api/", "/webhooks/"))
+        or path == "/healthz"
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _respond(status: int, code: str, message: str, fields: Any = None, **extra: Any) -> Response:

@@ -38,6 +38,10 @@ def test_a_wrong_method_is_a_405_envelope_with_allow(client: FlaskClient) -> Non
     assert "GET" in response.headers["Allow"]
 
 
+def test_the_health_check_answers_errors_as_envelopes(client: FlaskClient) -> None:
+    assert_envelope(client.post("/healthz"), 405, "method_not_allowed")
+
+
 def test_pages_answer_html_errors(client: FlaskClient) -> None:
     response = client.get("/no-such-page")
     assert response.status_code == 404
