@@ -74,14 +74,17 @@ def insert_once(
         existing = replayed(model, record_id, digest)
         if existing is not None:
             return existing, False
-    record = build(digest)
     if inside is not None:
         # The caller's savepoint isolates this insert; a unique-key error goes back to it.
+        record = build(digest)
         db.session.add(record)
         db.session.flush()
         return record, True
     try:
+        # Built inside the savepoint: what ``build`` changes (an enrollment's due date) is
+        # flushed with the insert, in one flush, and undone with it if the insert loses a race.
         with db.session.begin_nested():
+            record = build(digest)
             db.session.add(record)
     except IntegrityError as error:
         again = replayed(model, record_id, digest)

@@ -9,10 +9,12 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldapp.auth.models import ApiToken, User
 from fieldapp.extensions import db
+from fieldapp.org.models import Village
 from fieldapp.timeutil import utcnow
 
 # Hashes to check against when the username is unknown, so timing does not tell (one per method).
@@ -65,7 +67,19 @@ class TokenProblem(Exception):
 
 def user_for_token(raw: str) -> tuple[User, ApiToken]:
     """The user a live token belongs to; raises TokenProblem otherwise."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    # Every request runs this: the user and their village ids only, not the township and
+    # facility rows their relationships join by default (read on first use where needed).
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(raw))
+        .options(
+            joinedload(ApiToken.user).options(
+                lazyload(User.township),
+                lazyload(User.facility),
+                selectinload(User.villages).lazyload(Village.township),
+            )
+        )
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         raise TokenProblem("unauthenticated")
     if token.expires_at <= utcnow():

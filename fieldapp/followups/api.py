@@ -25,6 +25,11 @@ from fieldapp.openapi import doc
 
 bp = Blueprint("followups_api", __name__, url_prefix="/api/v1")
 
+# Schemas hold no state between calls: one instance each serves every request.
+FOLLOWUP_SCHEMA = FollowUpSchema()
+ENROLLMENT_SCHEMA = EnrollmentSchema()
+VISIT_SCHEMA = VisitSchema()
+
 
 def _query_args() -> dict[str, str]:
     return {key: value for key, value in request.args.items() if value != ""}
@@ -34,8 +39,8 @@ def _query_args() -> dict[str, str]:
 @doc("Enroll a resident", body=EnrollmentSchema, response=EnrollmentSchema, status=201)
 def create_enrollment(resident_id: uuid.UUID) -> ResponseReturnValue:
     """Enroll a resident for hypertension or diabetes; the same id and body again answers 200."""
-    enrollment, created = service.create_enrollment(current_user(), resident_id, load(EnrollmentSchema()))
-    return EnrollmentSchema().dump(enrollment), 201 if created else 200
+    enrollment, created = service.create_enrollment(current_user(), resident_id, load(ENROLLMENT_SCHEMA))
+    return ENROLLMENT_SCHEMA.dump(enrollment), 201 if created else 200
 
 
 @bp.post("/enrollments/<uuid:enrollment_id>/close")
@@ -43,15 +48,15 @@ def create_enrollment(resident_id: uuid.UUID) -> ResponseReturnValue:
 def close_enrollment(enrollment_id: uuid.UUID) -> ResponseReturnValue:
     """Close an enrollment (moved, died, cured, other); it leaves every queue."""
     enrollment = service.close_enrollment(current_user(), enrollment_id, load(EnrollmentCloseSchema()))
-    return EnrollmentSchema().dump(enrollment)
+    return ENROLLMENT_SCHEMA.dump(enrollment)
 
 
 @bp.post("/followups")
 @doc("Record a follow-up", body=FollowUpSchema, response=FollowUpSchema, status=201)
 def record_followup() -> ResponseReturnValue:
     """Record a follow-up; the server classifies it and schedules the next one."""
-    followup, created = service.record_followup(current_user(), load(FollowUpSchema()))
-    return FollowUpSchema().dump(followup), 201 if created else 200
+    followup, created = service.record_followup(current_user(), load(FOLLOWUP_SCHEMA))
+    return FOLLOWUP_SCHEMA.dump(followup), 201 if created else 200
 
 
 @bp.get("/residents/<uuid:resident_id>/followups")
@@ -67,8 +72,8 @@ def list_followups(resident_id: uuid.UUID) -> ResponseReturnValue:
 @doc("Log a visit", body=VisitSchema, response=VisitSchema, status=201)
 def record_visit() -> ResponseReturnValue:
     """Log a visit to a village; the same id and body again answers 200."""
-    visit, created = service.record_visit(current_user(), load(VisitSchema()))
-    return VisitSchema().dump(visit), 201 if created else 200
+    visit, created = service.record_visit(current_user(), load(VISIT_SCHEMA))
+    return VISIT_SCHEMA.dump(visit), 201 if created else 200
 
 
 @bp.get("/queue")

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import aliased, raiseload
+from sqlalchemy.orm import aliased, lazyload, raiseload
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import Role, User, user_villages
@@ -72,8 +72,17 @@ class Area:
 
     def resident(self, resident_id: uuid.UUID) -> Resident:
         """A resident of the caller's area, or 404."""
-        resident = self._residents.get(resident_id) or db.session.get(Resident, resident_id)
-        if resident is None or resident.village_id not in self.village_ids():
+        resident = self._residents.get(resident_id)
+        if resident is None:
+            # One query, the area in SQL, without the village rows the relationship joins.
+            resident = db.session.scalar(
+                select(Resident)
+                .where(Resident.id == resident_id, resident_village_clause(self.user, Resident.village_id))
+                .options(lazyload(Resident.village))
+            )
+        elif resident.village_id not in self.village_ids():
+            resident = None
+        if resident is None:
             raise NotFoundError("No such resident.")
         self.remember(resident)
         return resident

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -23,8 +24,13 @@ from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today
 
 
-def _check_fields(user: User, data: dict[str, Any]) -> dict[str, Any]:
-    """Normalise phone and id number and check the village lies in the user's area."""
+def _check_fields(
+    user: User, data: dict[str, Any], area_village_ids: Collection[uuid.UUID] | None = None
+) -> dict[str, Any]:
+    """Normalise phone and id number and check the village lies in the user's area.
+
+    ``area_village_ids``: the user's villages when the caller has read them already (a sync batch).
+    """
     errors: dict[str, list[str]] = {}
     clean = dict(data)
     if "phone" in data:
@@ -44,10 +50,16 @@ def _check_fields(user: User, data: dict[str, Any]) -> dict[str, Any]:
     if "birth_date" in data and data["birth_date"] < date(1880, 1, 1):
         errors["birth_date"] = ["must be after 1880-01-01"]
     if "village_id" in data:
-        visible = db.session.scalar(
-            select(Village.id).where(Village.id == data["village_id"], village_clause(user))
-        )
-        if visible is None:
+        if area_village_ids is not None:
+            visible = data["village_id"] in area_village_ids
+        else:
+            visible = (
+                db.session.scalar(
+                    select(Village.id).where(Village.id == data["village_id"], village_clause(user))
+                )
+                is not None
+            )
+        if not visible:
             errors["village_id"] = ["no such village in your area"]
     if errors:
         raise ValidationError("Some fields are not valid.", fields=errors)
@@ -70,11 +82,13 @@ def _is_opted_out(phone: str | None) -> bool:
     return phone is not None and db.session.get(SmsOptOut, phone) is not None
 
 
-def add_resident(user: User, data: dict[str, Any]) -> tuple[Resident, bool]:
+def add_resident(
+    user: User, data: dict[str, Any], area_village_ids: Collection[uuid.UUID] | None = None
+) -> tuple[Resident, bool]:
     """Register a resident in the current transaction (idempotent by id); the caller commits."""
     if not can_write_residents(user):
         raise ForbiddenError("Your role may not record residents.")
-    clean = _check_fields(user, data)
+    clean = _check_fields(user, data, area_village_ids)
 
     def build(digest: str) -> Resident:
         _raise_duplicate(clean.get("id_number"))

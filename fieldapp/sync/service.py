@@ -21,6 +21,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
+from fieldapp.audit.service import AuditValues, collected_entries, write_entries
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
 from fieldapp.dbtypes import reserve_change_seq
@@ -47,10 +48,12 @@ class RecordKind:
     load: Schema
     apply: Apply
     dump: Schema
+    # Commits the transaction inside its service function (see below).
+    commits: bool = False
 
 
 def _add_resident(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
-    resident, created = residents.add_resident(area.user, data)
+    resident, created = residents.add_resident(area.user, data, area.village_ids())
     area.remember(resident)
     return resident, created
 
@@ -75,7 +78,9 @@ KINDS: dict[str, RecordKind] = {
     "enrollment": RecordKind(Enrollment, SyncEnrollmentSchema(), _add_enrollment, EnrollmentSchema()),
     "visit": RecordKind(Visit, VisitSchema(), followups.add_visit, VisitSchema()),
     "followup": RecordKind(FollowUp, FollowUpSchema(), followups.add_followup, FollowUpSchema()),
-    "referral": RecordKind(Referral, ReferralCreateSchema(), _create_referral, ReferralSchema()),
+    "referral": RecordKind(
+        Referral, ReferralCreateSchema(), _create_referral, ReferralSchema(), commits=True
+    ),
 }
 
 
@@ -103,6 +108,13 @@ class Batch:
     taken: dict[str, set[uuid.UUID]] = field(default_factory=dict)
     # Rows of ids the batch repeats, held so replays are answered from the identity map.
     held: list[Any] = field(default_factory=list)
+    # Audit entries of the records applied so far, written together (not one INSERT a record).
+    audit: list[AuditValues] = field(default_factory=list)
+
+    def write_audit(self) -> None:
+        """Insert the collected audit entries, outside any record's savepoint."""
+        write_entries(self.audit)
+        self.audit.clear()
 
     def look_up(self, records: list[Any]) -> None:
         """Read the residents the records name and the rows their ids have, one query a type."""
@@ -138,8 +150,17 @@ class Batch:
             return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
         record_id = _as_uuid(raw_id)
         new_id = record_id if record_id not in self.taken[kind_name] else None
+        if kind.commits:  # its commit must not take the entries' INSERTs into its savepoint
+            self.write_audit()
+
+        def attempt() -> tuple[tuple[Any, bool], list[AuditValues]]:
+            if kind.commits:  # its audit entry is committed with it, by its service function
+                return kind.apply(self.area, kind.load.load(raw)), []
+            with collected_entries() as entries:
+                return kind.apply(self.area, kind.load.load(raw)), entries
+
         try:
-            row, created = in_own_savepoint(lambda: kind.apply(self.area, kind.load.load(raw)), new_id)
+            (row, created), entries = in_own_savepoint(attempt, new_id)
         except SchemaValidationError as error:
             errors = flatten_messages(error.messages)
             return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
@@ -150,6 +171,7 @@ class Batch:
             errors = error.fields or {"_schema": [error.message]}
             return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
         self.taken[kind_name].add(row.id)
+        self.audit.extend(entries)
         status = "created" if created else "unchanged"
         return _result(row.id, kind_name, status, record=kind.dump.dump(row))
 
@@ -248,6 +270,7 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
         reserve_change_seq(db.session())
     batch.look_up(records)
     results = [batch.push(record) for record in records]
+    batch.write_audit()
     db.session.commit()
     changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}
