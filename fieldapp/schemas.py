@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from fieldapp.timeutil import as_utc, isoformat_local
 
@@ -34,3 +34,10 @@ class PageSchema(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+class QueryPageSchema(Schema):
+    """``page`` and ``per_page`` of a list."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 10**6))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))

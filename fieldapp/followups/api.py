@@ -14,7 +14,6 @@ from fieldapp.followups.schemas import (
     EnrollmentSchema,
     FollowUpPageSchema,
     FollowUpSchema,
-    QueryPageSchema,
     QueuePageSchema,
     QueueQuerySchema,
     RulesSchema,
@@ -22,6 +21,7 @@ from fieldapp.followups.schemas import (
 )
 from fieldapp.http import load
 from fieldapp.openapi import doc
+from fieldapp.schemas import QueryPageSchema
 
 bp = Blueprint("followups_api", __name__, url_prefix="/api/v1")
 

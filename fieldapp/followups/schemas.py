@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from fieldapp.followups.rules import CLASSIFICATION_ORDER, Condition, QueueState
 from fieldapp.residents.schemas import ResidentSchema
-from fieldapp.schemas import Instant, PageSchema, StrictSchema
+from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema
 
 CONDITIONS = tuple(str(c) for c in Condition)
 CLOSE_REASONS = ("moved", "died", "cured", "other")
@@ -122,13 +122,6 @@ class VisitSchema(StrictSchema):
     notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=4000))
     performed_by = fields.UUID(dump_only=True)
     created_at = Instant(dump_only=True)
-
-
-class QueryPageSchema(Schema):
-    """``page`` and ``per_page`` of a list."""
-
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 10**6))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 class QueueQuerySchema(QueryPageSchema):

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
+from marshmallow import Schema
 
 from fieldapp.auth.context import current_user, require_role
 from fieldapp.auth.models import Role
 from fieldapp.auth.schemas import UserSchema
-from fieldapp.errors import ValidationError
 from fieldapp.http import load
 from fieldapp.openapi import doc
 from fieldapp.org import service
 from fieldapp.org.schemas import (
+    FacilityListSchema,
     FacilitySchema,
+    TownshipListSchema,
     TownshipSchema,
     UserCreateSchema,
+    UserListSchema,
     UserUpdateSchema,
+    VillageListSchema,
+    VillageQuerySchema,
     VillageSchema,
 )
 
@@ -30,8 +37,8 @@ def _status(created: bool) -> int:
     return 201 if created else 200
 
 
-def _items(schema: type, rows: list) -> ResponseReturnValue:  # type: ignore[type-arg]
-    return jsonify({"items": schema(many=True).dump(rows), "total": len(rows)})
+def _items(schema: type[Schema], rows: Sequence[Any]) -> ResponseReturnValue:
+    return schema().dump({"items": rows, "total": len(rows)})
 
 
 @bp.post("/townships")
@@ -44,10 +51,10 @@ def create_township() -> ResponseReturnValue:
 
 
 @bp.get("/townships")
-@doc("Townships the caller may see", response=TownshipSchema(many=True))
+@doc("Townships the caller may see", response=TownshipListSchema)
 def list_townships() -> ResponseReturnValue:
     """Townships in the caller's area."""
-    return _items(TownshipSchema, service.list_townships(current_user()))
+    return _items(TownshipListSchema, service.list_townships(current_user()))
 
 
 @bp.post("/villages")
@@ -60,17 +67,11 @@ def create_village() -> ResponseReturnValue:
 
 
 @bp.get("/villages")
-@doc("Villages the caller may see", response=VillageSchema(many=True))
+@doc("Villages the caller may see", query=VillageQuerySchema, response=VillageListSchema)
 def list_villages() -> ResponseReturnValue:
     """Villages in the caller's area (``?township_id=`` narrows)."""
-    raw = request.args.get("township_id")
-    try:
-        township_id = uuid.UUID(raw) if raw else None
-    except ValueError:
-        raise ValidationError(
-            "Some query parameters are not valid.", fields={"township_id": ["not a UUID"]}
-        ) from None
-    return _items(VillageSchema, service.list_villages(current_user(), township_id))
+    args = load(VillageQuerySchema(), {key: value for key, value in request.args.items() if value != ""})
+    return _items(VillageListSchema, service.list_villages(current_user(), args["township_id"]))
 
 
 @bp.post("/facilities")
@@ -83,10 +84,10 @@ def create_facility() -> ResponseReturnValue:
 
 
 @bp.get("/facilities")
-@doc("County facilities", response=FacilitySchema(many=True))
+@doc("County facilities", response=FacilityListSchema)
 def list_facilities() -> ResponseReturnValue:
     """Every facility a referral can go to."""
-    return _items(FacilitySchema, service.list_facilities())
+    return _items(FacilityListSchema, service.list_facilities())
 
 
 @bp.post("/users")
@@ -99,10 +100,10 @@ def create_user() -> ResponseReturnValue:
 
 
 @bp.get("/users")
-@doc("Users the caller may see", response=UserSchema(many=True))
+@doc("Users the caller may see", response=UserListSchema)
 def list_users() -> ResponseReturnValue:
     """Staff in the caller's area."""
-    return _items(UserSchema, service.list_users(current_user()))
+    return _items(UserListSchema, service.list_users(current_user()))
 
 
 @bp.get("/users/<uuid:user_id>")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from fieldapp.auth.models import Role
+from fieldapp.auth.schemas import UserSchema
 from fieldapp.schemas import StrictSchema
 
 CODE = validate.And(validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$"))
@@ -65,3 +66,42 @@ class UserUpdateSchema(StrictSchema):
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     name = fields.String(allow_none=True, validate=validate.Length(max=120))
     active = fields.Boolean()
+
+
+class ListSchema(Schema):
+    """A whole collection the caller may see: ``{"items": [...], "total"}``."""
+
+    total = fields.Integer()
+
+
+class TownshipListSchema(ListSchema):
+    """``GET /api/v1/townships``."""
+
+    items = fields.List(fields.Nested(TownshipSchema))
+
+
+class VillageListSchema(ListSchema):
+    """``GET /api/v1/villages``."""
+
+    items = fields.List(fields.Nested(VillageSchema))
+
+
+class FacilityListSchema(ListSchema):
+    """``GET /api/v1/facilities``."""
+
+    items = fields.List(fields.Nested(FacilitySchema))
+
+
+class UserListSchema(ListSchema):
+    """``GET /api/v1/users``."""
+
+    items = fields.List(fields.Nested(UserSchema))
+
+
+class VillageQuerySchema(Schema):
+    """``GET /api/v1/villages`` filters."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    township_id = fields.UUID(load_default=None)

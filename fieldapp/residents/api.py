@@ -8,12 +8,17 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from fieldapp.auth.context import current_user
-from fieldapp.errors import ValidationError
 from fieldapp.followups.schemas import EnrollmentSchema
-from fieldapp.http import load, page_args
+from fieldapp.http import load
 from fieldapp.openapi import doc
 from fieldapp.residents import service
-from fieldapp.residents.schemas import ResidentPageSchema, ResidentSchema, ResidentUpdateSchema
+from fieldapp.residents.schemas import (
+    ResidentDetailSchema,
+    ResidentPageSchema,
+    ResidentQuerySchema,
+    ResidentSchema,
+    ResidentUpdateSchema,
+)
 
 bp = Blueprint("residents_api", __name__, url_prefix="/api/v1")
 
@@ -27,25 +32,16 @@ def create_resident() -> ResponseReturnValue:
 
 
 @bp.get("/residents")
-@doc("Find residents", response=ResidentPageSchema)
+@doc("Find residents", query=ResidentQuerySchema, response=ResidentPageSchema)
 def list_residents() -> ResponseReturnValue:
     """Residents in the caller's area; ``q`` matches name, phone or identity number."""
-    page, per_page = page_args()
-    raw_village = request.args.get("village_id")
-    try:
-        village_id = uuid.UUID(raw_village) if raw_village else None
-    except ValueError:
-        raise ValidationError(
-            "Some query parameters are not valid.", fields={"village_id": ["not a UUID"]}
-        ) from None
-    rows, total = service.search_residents(
-        current_user(), village_id=village_id, q=request.args.get("q"), page=page, per_page=per_page
-    )
-    return ResidentPageSchema().dump({"items": rows, "total": total, "page": page, "per_page": per_page})
+    args = load(ResidentQuerySchema(), {key: value for key, value in request.args.items() if value != ""})
+    rows, total = service.search_residents(current_user(), **args)
+    return ResidentPageSchema().dump({"items": rows, "total": total, **args})
 
 
 @bp.get("/residents/<uuid:resident_id>")
-@doc("One resident with enrollments", response=ResidentSchema)
+@doc("One resident with enrollments", response=ResidentDetailSchema)
 def get_resident(resident_id: uuid.UUID) -> ResponseReturnValue:
     """A resident in the caller's area, with their enrollments."""
     resident = service.get_resident(current_user(), resident_id)

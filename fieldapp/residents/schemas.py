@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
-from fieldapp.schemas import Instant, PageSchema, StrictSchema
+from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema
 
 LANGUAGES = ("zh", "en")
 
@@ -28,6 +28,13 @@ class ResidentSchema(StrictSchema):
     updated_at = Instant(dump_only=True)
 
 
+class ResidentDetailSchema(ResidentSchema):
+    """``GET /api/v1/residents/{id}``: a resident with their enrollments, newest first."""
+
+    # By name: the enrollment schema lives in followups, which imports this module.
+    enrollments = fields.List(fields.Nested("EnrollmentSchema"), dump_only=True)
+
+
 class ResidentUpdateSchema(StrictSchema):
     """``PATCH /api/v1/residents/{id}``: any field of a resident."""
 
@@ -46,3 +53,13 @@ class ResidentPageSchema(PageSchema):
     """A page of residents."""
 
     items = fields.List(fields.Nested(ResidentSchema))
+
+
+class ResidentQuerySchema(QueryPageSchema):
+    """``GET /api/v1/residents`` filters; ``q`` matches name, phone or identity number."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    village_id = fields.UUID(load_default=None)
+    q = fields.String(load_default=None)

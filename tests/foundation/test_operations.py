@@ -96,3 +96,20 @@ def test_openapi_marks_which_operations_need_a_token(app: Flask, spec: dict[str,
     assert spec["paths"]["/api/v1/auth/token"]["post"]["security"] == []
     assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}]
     assert "meta.openapi" in PUBLIC_API_ENDPOINTS
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/townships", "/api/v1/villages", "/api/v1/facilities", "/api/v1/users"]
+)
+def test_openapi_shows_collections_as_they_are_answered(spec: dict[str, Any], path: str) -> None:
+    answer = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(schema_of(spec, answer)["properties"]) == {"items", "total"}
+
+
+def test_openapi_documents_the_resident_search_and_the_resident_with_enrollments(
+    spec: dict[str, Any],
+) -> None:
+    search = spec["paths"]["/api/v1/residents"]["get"]
+    assert {"village_id", "q", "page", "per_page"} <= {p["name"] for p in search["parameters"]}
+    one = spec["paths"]["/api/v1/residents/{resident_id}"]["get"]["responses"]["200"]
+    assert "enrollments" in schema_of(spec, one["content"]["application/json"]["schema"])["properties"]
