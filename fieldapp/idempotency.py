@@ -116,3 +116,18 @@ def in_own_savepoint(work: Callable[[], T], new_id: uuid.UUID | None = None) -> 
         _RECORD_SAVEPOINT.reset(token)
     with db.session.begin_nested():
         return work()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the session's objects, for a caller that answers what it just wrote.
+
+    The default expiry would make the answer's dump read every written row back
+    (one SELECT each) although the session holds exactly what was stored.
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

@@ -30,7 +30,7 @@ from fieldapp.extensions import db
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
-from fieldapp.idempotency import in_own_savepoint
+from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
 from fieldapp.residents import service as residents
@@ -271,6 +271,7 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     batch.look_up(records)
     results = [batch.push(record) for record in records]
     batch.write_audit()
-    db.session.commit()
+    # The pull below reads rows this batch wrote: they need no reload.
+    commit_keeping_loaded()
     changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}
