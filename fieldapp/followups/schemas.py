@@ -18,6 +18,13 @@ PURPOSES = ("household", "followup", "patrol", "education")
 QUEUE_STATUSES = ("due", "overdue", "lost", "all")
 
 
+def without_nulls(data: Any, names: tuple[str, ...]) -> Any:
+    """Optional fields sent as ``null`` are taken as not sent (their defaults apply, same body)."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if not (v is None and k in names)}
+    return data
+
+
 class EnrollmentSchema(StrictSchema):
     """An enrollment in chronic-disease management."""
 
@@ -32,6 +39,11 @@ class EnrollmentSchema(StrictSchema):
     close_reason = fields.String(dump_only=True)
     created_at = Instant(dump_only=True)
 
+    @pre_load
+    def drop_null_defaults(self, data: Any, **_kwargs: Any) -> Any:
+        """``enrolled_on: null`` is today, as when it is left out."""
+        return without_nulls(data, ("enrolled_on",))
+
 
 class SyncEnrollmentSchema(EnrollmentSchema):
     """An enrollment in a sync batch, which names its resident in the record."""
@@ -43,7 +55,7 @@ class EnrollmentCloseSchema(StrictSchema):
     """``POST /api/v1/enrollments/{id}/close``."""
 
     reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
-    closed_on = fields.Date()
+    closed_on = fields.Date(allow_none=True)
 
 
 # What the server decides: a client may send these back (e.g. a stored answer); they are ignored.
@@ -90,10 +102,10 @@ class FollowUpSchema(StrictSchema):
 
     @pre_load
     def drop_server_fields(self, data: Any, **_kwargs: Any) -> Any:
-        """Ignore what the server decides, whatever the client says."""
+        """Ignore what the server decides, whatever the client says; a null flag or list is not sent."""
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in SERVER_FIELDS}
-        return data
+            data = {k: v for k, v in data.items() if k not in SERVER_FIELDS}
+        return without_nulls(data, ("danger_signs", "adverse_reaction", "new_complication"))
 
     @post_load
     def normalise_danger_signs(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:

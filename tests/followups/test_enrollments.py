@@ -112,3 +112,20 @@ def test_dates_are_checked(client, place):
     assert enroll(client, place, enrolled_on=tomorrow).status_code == 422
     assert enroll(client, place, enrolled_on="1950-01-01").status_code == 422
     assert enroll(client, place, condition="asthma").status_code == 422
+
+
+def test_optional_dates_sent_as_null_take_their_defaults(client, place):
+    enrollment_id = str(uuid.uuid4())
+    first = enroll(client, place, id=enrollment_id, enrolled_on=None)
+    assert first.status_code == 201, first.json
+    assert first.json["enrolled_on"] == local_today().isoformat()
+    assert enroll(client, place, id=enrollment_id).status_code == 200
+    closed = api(
+        client,
+        "post",
+        f"/api/v1/enrollments/{enrollment_id}/close",
+        place.doctor,
+        json={"reason": "moved", "closed_on": None},
+    )
+    assert closed.status_code == 200, closed.json
+    assert closed.json["closed_on"] == local_today().isoformat()

@@ -334,3 +334,17 @@ def test_concurrent_replays_on_postgresql_make_one_row(app, place):
     assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
     assert {record_id for _, record_id in answers} == {body["id"]}
     assert db.session.query(FollowUp).count() == 1
+
+
+def test_optional_flags_and_signs_sent_as_null_are_not_sent(client, place):
+    create_enrollment(place.resident)
+    body = followup_body(place.resident, id=str(uuid.uuid4()))
+    nulls = {"danger_signs": None, "adverse_reaction": None, "new_complication": None, "heart_rate": None}
+    first = post(client, place.doctor, {**body, **nulls})
+    assert first.status_code == 201, first.json
+    assert (first.json["danger_signs"], first.json["adverse_reaction"], first.json["new_complication"]) == (
+        [],
+        False,
+        False,
+    )
+    assert post(client, place.doctor, body).status_code == 200
