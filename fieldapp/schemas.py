@@ -21,6 +21,13 @@ class Instant(fields.DateTime):
         return isoformat_local(value)
 
 
+def without_nulls(data: Any, names: tuple[str, ...]) -> Any:
+    """Optional fields sent as ``null`` are taken as not sent (their defaults apply, same body)."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if not (v is None and k in names)}
+    return data
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error, so a typo never silently drops data."""
 

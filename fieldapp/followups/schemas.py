@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from fieldapp.followups.rules import CLASSIFICATION_ORDER, Condition, QueueState
 from fieldapp.residents.schemas import ResidentSchema
-from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema
+from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
 
 CONDITIONS = tuple(str(c) for c in Condition)
 CLOSE_REASONS = ("moved", "died", "cured", "other")
@@ -16,13 +16,6 @@ MODES = ("clinic", "home", "phone")
 ADHERENCE = ("regular", "intermittent", "none")
 PURPOSES = ("household", "followup", "patrol", "education")
 QUEUE_STATUSES = ("due", "overdue", "lost", "all")
-
-
-def without_nulls(data: Any, names: tuple[str, ...]) -> Any:
-    """Optional fields sent as ``null`` are taken as not sent (their defaults apply, same body)."""
-    if isinstance(data, dict):
-        return {k: v for k, v in data.items() if not (v is None and k in names)}
-    return data
 
 
 class EnrollmentSchema(StrictSchema):

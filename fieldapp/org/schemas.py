@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from fieldapp.auth.models import Role
 from fieldapp.auth.schemas import UserSchema
-from fieldapp.schemas import StrictSchema
+from fieldapp.schemas import StrictSchema, without_nulls
 
 CODE = validate.And(validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$"))
 NAME = validate.Length(min=1, max=120)
@@ -53,6 +55,11 @@ class UserCreateSchema(StrictSchema):
     facility_id = fields.UUID(allow_none=True, load_default=None)
     phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
     name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
+
+    @pre_load
+    def drop_null_defaults(self, data: Any, **_kwargs: Any) -> Any:
+        """``village_ids: null`` is no villages, as when it is left out."""
+        return without_nulls(data, ("village_ids",))
 
 
 class UserUpdateSchema(StrictSchema):

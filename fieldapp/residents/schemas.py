@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, fields, validate
+from typing import Any
 
-from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema
+from marshmallow import EXCLUDE, fields, pre_load, validate
+
+from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
 
 LANGUAGES = ("zh", "en")
 
@@ -26,6 +28,11 @@ class ResidentSchema(StrictSchema):
     opted_out = fields.Boolean(dump_only=True)
     created_at = Instant(dump_only=True)
     updated_at = Instant(dump_only=True)
+
+    @pre_load
+    def drop_null_defaults(self, data: Any, **_kwargs: Any) -> Any:
+        """``language: null`` is the default language, as when it is left out."""
+        return without_nulls(data, ("language",))
 
 
 class ResidentDetailSchema(ResidentSchema):

@@ -304,3 +304,10 @@ def test_query_parameters_are_checked(client: FlaskClient, place: Place) -> None
 def test_sign_in_password_is_not_echoed(client: FlaskClient, place: Place) -> None:
     response = client.post("/api/v1/auth/token", json={"username": "x", "password": PASSWORD})
     assert PASSWORD not in response.get_data(as_text=True)
+
+
+def test_a_user_with_null_village_ids_has_none(client: FlaskClient, place: Place) -> None:
+    body = {"username": "admin2", "password": "a-long-password", "role": "county_admin", "village_ids": None}
+    response = client.post("/api/v1/users", headers=place.headers, json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["village_ids"] == []

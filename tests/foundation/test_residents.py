@@ -284,3 +284,13 @@ def test_a_township_manager_assigns_villages_to_its_doctors(client: FlaskClient,
     assert set(response.get_json()["village_ids"]) == {str(village.id), str(second.id)}
     renamed = client.patch(f"/api/v1/users/{doctor.id}", json={"name": "x"}, headers=manager)
     assert renamed.status_code == 403
+
+
+def test_a_null_language_is_the_default_and_the_same_body(
+    client: FlaskClient, headers: dict[str, str], village: Village
+) -> None:
+    body = body_for(village, id=str(uuid.uuid4()))
+    first = create(client, headers, {**body, "language": None})
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["language"] == "zh"
+    assert create(client, headers, body).status_code == 200
