@@ -39,6 +39,10 @@ CLOSED = "closed"
 QUEUE_ROLES = (*FIELD_ROLES, Role.COUNTY_ADMIN)
 
 
+# An enrollment's newest follow-up: (performed_at, id, classification).
+Newest = tuple[datetime, uuid.UUID, str]
+
+
 @dataclass
 class Area:
     """The caller and the villages they may write to, read once per request or sync batch."""
@@ -47,6 +51,10 @@ class Area:
     _village_ids: set[uuid.UUID] | None = field(default=None, repr=False)
     # Held strongly: a batch reads the same residents again (the identity map forgets them).
     _residents: dict[uuid.UUID, Resident] = field(default_factory=dict, repr=False)
+    # Active enrollments by (resident, condition), None where there is none, as a batch knows them.
+    _enrollments: dict[tuple[uuid.UUID, str], Enrollment | None] = field(default_factory=dict, repr=False)
+    # The newest follow-up of each enrollment made in this batch (all its follow-ups are the batch's).
+    _newest: dict[uuid.UUID, Newest | None] = field(default_factory=dict, repr=False)
 
     def require_writer(self) -> None:
         """403 unless the caller's role records field data."""
@@ -66,9 +74,54 @@ class Area:
             found = db.session.scalars(select(Resident).where(Resident.id.in_(missing)))
             self._residents.update((resident.id, resident) for resident in found)
 
+    def prefetch_enrollments(self, resident_ids: set[uuid.UUID]) -> None:
+        """Read these residents' active enrollments in one query, for a batch's follow-ups."""
+        if not resident_ids:
+            return
+        for resident_id in resident_ids:
+            for condition in Condition:
+                self._enrollments.setdefault((resident_id, str(condition)), None)
+        found = db.session.scalars(
+            select(Enrollment).where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == ACTIVE)
+        )
+        for enrollment in found:
+            self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
+
     def remember(self, resident: Resident) -> None:
         """Keep a resident the batch has just recorded, for its later records."""
         self._residents[resident.id] = resident
+
+    def recorded(self, row: Any, created: bool) -> None:
+        """Keep what one record of a batch has just stored, for the batch's later records."""
+        if isinstance(row, Resident):
+            self.remember(row)
+        elif isinstance(row, Enrollment) and row.status == ACTIVE:
+            self._enrollments[(row.resident_id, row.condition)] = row
+            if created:
+                self._newest[row.id] = None
+        elif isinstance(row, FollowUp) and created and row.enrollment_id in self._newest:
+            newest = self._newest[row.enrollment_id]
+            if newest is None or newest[:2] < (row.performed_at, row.id):
+                self._newest[row.enrollment_id] = (row.performed_at, row.id, row.classification)
+
+    def active_enrollment(self, resident_id: uuid.UUID, condition: str) -> Enrollment | None:
+        """The resident's active enrollment of ``condition``, if any."""
+        key = (resident_id, condition)
+        if key in self._enrollments:
+            return self._enrollments[key]
+        return _active_enrollment(resident_id, condition)
+
+    def previous_and_newest(
+        self, enrollment_id: uuid.UUID, performed_at: datetime, followup_id: uuid.UUID
+    ) -> tuple[Classification | None, bool]:
+        """As ``_previous_and_newest``, without a query where the batch knows the newest follow-up."""
+        if enrollment_id in self._newest:
+            newest = self._newest[enrollment_id]
+            if newest is None:
+                return None, True
+            if newest[:2] < (performed_at, followup_id):
+                return Classification(newest[2]), True
+        return _previous_and_newest(enrollment_id, performed_at, followup_id)
 
     def resident(self, resident_id: uuid.UUID) -> Resident:
         """A resident of the caller's area, or 404."""
@@ -267,11 +320,11 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
     _check_followup(resident, data)
 
     def build(digest: str) -> FollowUp:
-        enrollment = _active_enrollment(resident.id, data["condition"])
+        enrollment = area.active_enrollment(resident.id, data["condition"])
         if enrollment is None:
             raise _invalid("condition", f"the resident has no active {data['condition']} enrollment")
         followup_id = data.get("id") or uuid.uuid4()
-        previous, newest = _previous_and_newest(enrollment.id, data["performed_at"], followup_id)
+        previous, newest = area.previous_and_newest(enrollment.id, data["performed_at"], followup_id)
         outcome = rules.assess(
             Measurements(
                 condition=Condition(data["condition"]),

@@ -53,9 +53,7 @@ class RecordKind:
 
 
 def _add_resident(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
-    resident, created = residents.add_resident(area.user, data, area.village_ids())
-    area.remember(resident)
-    return resident, created
+    return residents.add_resident(area.user, data, area.village_ids())
 
 
 def _add_enrollment(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
@@ -130,6 +128,7 @@ class Batch:
             if resident_id is not None:
                 residents_named.add(resident_id)
         self.area.prefetch_residents(residents_named)
+        self.area.prefetch_enrollments(residents_named)
         for name, ids in named.items():
             model = KINDS[name].model
             rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
@@ -171,6 +170,7 @@ class Batch:
             errors = error.fields or {"_schema": [error.message]}
             return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
         self.taken[kind_name].add(row.id)
+        self.area.recorded(row, created)
         self.audit.extend(entries)
         status = "created" if created else "unchanged"
         return _result(row.id, kind_name, status, record=kind.dump.dump(row))
