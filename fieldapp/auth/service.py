@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldapp.auth.models import ApiToken, User
@@ -67,18 +67,23 @@ class TokenProblem(Exception):
 
 def user_for_token(raw: str) -> tuple[User, ApiToken]:
     """The user a live token belongs to; raises TokenProblem otherwise."""
-    # Every request runs this: the user and their village ids only, not the township and
-    # facility rows their relationships join by default (read on first use where needed).
-    token = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(raw))
-        .options(
-            joinedload(ApiToken.user).options(
-                lazyload(User.township),
-                lazyload(User.facility),
-                selectinload(User.villages).lazyload(Village.township),
+    # Every request runs this: one query for the token, its user and the user's villages,
+    # without the township and facility rows the relationships join by default (read on
+    # first use where needed).
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_token(raw))
+            .options(
+                joinedload(ApiToken.user).options(
+                    lazyload(User.township),
+                    lazyload(User.facility),
+                    joinedload(User.villages).lazyload(Village.township),
+                )
             )
         )
+        .unique()
+        .first()
     )
     if token is None or token.revoked_at is not None or not token.user.active:
         raise TokenProblem("unauthenticated")

@@ -53,7 +53,8 @@ class Area:
     _residents: dict[uuid.UUID, Resident] = field(default_factory=dict, repr=False)
     # Active enrollments by (resident, condition), None where there is none, as a batch knows them.
     _enrollments: dict[tuple[uuid.UUID, str], Enrollment | None] = field(default_factory=dict, repr=False)
-    # The newest follow-up of each enrollment made in this batch (all its follow-ups are the batch's).
+    # The newest follow-up of enrollments where it is known: read with the enrollment, or, for
+    # an enrollment made in this batch, the newest of the batch's follow-ups (None: none yet).
     _newest: dict[uuid.UUID, Newest | None] = field(default_factory=dict, repr=False)
 
     def require_writer(self) -> None:
@@ -107,9 +108,12 @@ class Area:
     def active_enrollment(self, resident_id: uuid.UUID, condition: str) -> Enrollment | None:
         """The resident's active enrollment of ``condition``, if any."""
         key = (resident_id, condition)
-        if key in self._enrollments:
-            return self._enrollments[key]
-        return _active_enrollment(resident_id, condition)
+        if key not in self._enrollments:
+            enrollment, newest = _active_enrollment_and_newest(resident_id, condition)
+            self._enrollments[key] = enrollment
+            if enrollment is not None:
+                self._newest[enrollment.id] = newest
+        return self._enrollments[key]
 
     def previous_and_newest(
         self, enrollment_id: uuid.UUID, performed_at: datetime, followup_id: uuid.UUID
@@ -156,6 +160,34 @@ def _active_enrollment(resident_id: uuid.UUID, condition: str) -> Enrollment | N
             Enrollment.status == ACTIVE,
         )
     )
+
+
+def _active_enrollment_and_newest(
+    resident_id: uuid.UUID, condition: str
+) -> tuple[Enrollment | None, Newest | None]:
+    """The active enrollment of ``condition`` and its newest follow-up, in one query."""
+    latest = aliased(FollowUp, name="latest")
+    latest_id = (
+        select(FollowUp.id)
+        .where(FollowUp.enrollment_id == Enrollment.id)
+        .order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
+        .limit(1)
+        .correlate(Enrollment)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(Enrollment, latest.performed_at, latest.id, latest.classification)
+        .outerjoin(latest, latest.id == latest_id)
+        .where(
+            Enrollment.resident_id == resident_id,
+            Enrollment.condition == condition,
+            Enrollment.status == ACTIVE,
+        )
+    ).first()
+    if row is None:
+        return None, None
+    enrollment, performed_at, followup_id, classification = row
+    return enrollment, (None if followup_id is None else (performed_at, followup_id, classification))
 
 
 def _raise_already_enrolled(resident_id: uuid.UUID, condition: str) -> None:
