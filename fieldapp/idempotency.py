@@ -74,17 +74,17 @@ def insert_once(
         existing = replayed(model, record_id, digest)
         if existing is not None:
             return existing, False
+    # Built before the savepoint: its reads run before this transaction's first write (on
+    # SQLite a read transaction that then writes fails at once when another writer holds
+    # the lock, where a first write waits its turn).
+    record = build(digest)
     if inside is not None:
         # The caller's savepoint isolates this insert; a unique-key error goes back to it.
-        record = build(digest)
         db.session.add(record)
         db.session.flush()
         return record, True
     try:
-        # Built inside the savepoint: what ``build`` changes (an enrollment's due date) is
-        # flushed with the insert, in one flush, and undone with it if the insert loses a race.
         with db.session.begin_nested():
-            record = build(digest)
             db.session.add(record)
     except IntegrityError as error:
         again = replayed(model, record_id, digest)
