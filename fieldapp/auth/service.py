@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,26 +65,25 @@ class TokenProblem(Exception):
         self.code = code
 
 
+# Every request runs this: one query for the token, its user and the user's villages,
+# without the township and facility rows the relationships join by default (read on first
+# use where needed). Built once: building the statement and its options cost more than running it.
+_TOKEN_WITH_USER = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(
+        joinedload(ApiToken.user).options(
+            lazyload(User.township),
+            lazyload(User.facility),
+            joinedload(User.villages).lazyload(Village.township),
+        )
+    )
+)
+
+
 def user_for_token(raw: str) -> tuple[User, ApiToken]:
     """The user a live token belongs to; raises TokenProblem otherwise."""
-    # Every request runs this: one query for the token, its user and the user's villages,
-    # without the township and facility rows the relationships join by default (read on
-    # first use where needed).
-    token = (
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == hash_token(raw))
-            .options(
-                joinedload(ApiToken.user).options(
-                    lazyload(User.township),
-                    lazyload(User.facility),
-                    joinedload(User.villages).lazyload(Village.township),
-                )
-            )
-        )
-        .unique()
-        .first()
-    )
+    token = db.session.scalars(_TOKEN_WITH_USER, {"token_hash": hash_token(raw)}).unique().first()
     if token is None or token.revoked_at is not None or not token.user.active:
         raise TokenProblem("unauthenticated")
     if token.expires_at <= utcnow():

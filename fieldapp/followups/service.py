@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, lazyload, raiseload
 
 from fieldapp.audit.service import record_access
@@ -38,6 +38,11 @@ ACTIVE = "active"
 CLOSED = "closed"
 QUEUE_ROLES = (*FIELD_ROLES, Role.COUNTY_ADMIN)
 
+
+# One resident, without the village rows the relationship joins (the area is added per caller).
+_RESIDENT_BY_ID = (
+    select(Resident).where(Resident.id == bindparam("resident_id")).options(lazyload(Resident.village))
+)
 
 # An enrollment's newest follow-up: (performed_at, id, classification).
 Newest = tuple[datetime, uuid.UUID, str]
@@ -133,9 +138,8 @@ class Area:
         if resident is None:
             # One query, the area in SQL, without the village rows the relationship joins.
             resident = db.session.scalar(
-                select(Resident)
-                .where(Resident.id == resident_id, resident_village_clause(self.user, Resident.village_id))
-                .options(lazyload(Resident.village))
+                _RESIDENT_BY_ID.where(resident_village_clause(self.user, Resident.village_id)),
+                {"resident_id": resident_id},
             )
         elif resident.village_id not in self.village_ids():
             resident = None
@@ -162,27 +166,33 @@ def _active_enrollment(resident_id: uuid.UUID, condition: str) -> Enrollment | N
     )
 
 
+# Built once, with bind parameters: the alias and the statement cost more to build than to run.
+_LATEST = aliased(FollowUp, name="latest")
+_LATEST_ID = (
+    select(FollowUp.id)
+    .where(FollowUp.enrollment_id == Enrollment.id)
+    .order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
+    .limit(1)
+    .correlate(Enrollment)
+    .scalar_subquery()
+)
+_ACTIVE_WITH_NEWEST = (
+    select(Enrollment, _LATEST.performed_at, _LATEST.id, _LATEST.classification)
+    .outerjoin(_LATEST, _LATEST.id == _LATEST_ID)
+    .where(
+        Enrollment.resident_id == bindparam("resident_id"),
+        Enrollment.condition == bindparam("condition"),
+        Enrollment.status == ACTIVE,
+    )
+)
+
+
 def _active_enrollment_and_newest(
     resident_id: uuid.UUID, condition: str
 ) -> tuple[Enrollment | None, Newest | None]:
     """The active enrollment of ``condition`` and its newest follow-up, in one query."""
-    latest = aliased(FollowUp, name="latest")
-    latest_id = (
-        select(FollowUp.id)
-        .where(FollowUp.enrollment_id == Enrollment.id)
-        .order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
-        .limit(1)
-        .correlate(Enrollment)
-        .scalar_subquery()
-    )
     row = db.session.execute(
-        select(Enrollment, latest.performed_at, latest.id, latest.classification)
-        .outerjoin(latest, latest.id == latest_id)
-        .where(
-            Enrollment.resident_id == resident_id,
-            Enrollment.condition == condition,
-            Enrollment.status == ACTIVE,
-        )
+        _ACTIVE_WITH_NEWEST, {"resident_id": resident_id, "condition": condition}
     ).first()
     if row is None:
         return None, None
