@@ -52,4 +52,4 @@ def collected_entries() -> Iterator[list[AuditValues]]:
 def write_entries(entries: list[AuditValues]) -> None:
     """Insert collected entries in the current transaction: one executemany, no ids read back."""
     if entries:
-        db.session.execute(insert(AuditEntry), entries)
+        db.session.execute(insert(AuditEntry.__table__), entries)
