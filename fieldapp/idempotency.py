@@ -25,6 +25,9 @@ class _RecordSavepoint:
     """Set while a caller runs one record in a savepoint of its own (see ``in_own_savepoint``)."""
 
     new_id: uuid.UUID | None
+    # Where new rows go when the caller adds and flushes a whole batch at once (see
+    # ``in_shared_savepoint``); None: each is added and flushed at once.
+    pending: list[Any] | None = None
 
 
 _RECORD_SAVEPOINT: ContextVar[_RecordSavepoint | None] = ContextVar("record_savepoint", default=None)
@@ -80,6 +83,9 @@ def insert_once(
     record = build(digest)
     if inside is not None:
         # The caller's savepoint isolates this insert; a unique-key error goes back to it.
+        if inside.pending is not None:
+            inside.pending.append(record)
+            return record, True
         db.session.add(record)
         db.session.flush()
         return record, True
@@ -116,6 +122,21 @@ def in_own_savepoint(work: Callable[[], T], new_id: uuid.UUID | None = None) -> 
         _RECORD_SAVEPOINT.reset(token)
     with db.session.begin_nested():
         return work()
+
+
+def in_shared_savepoint(work: Callable[[], T], new_id: uuid.UUID | None, pending: list[Any]) -> T:
+    """Run ``work`` (one record of a batch) inside the savepoint the caller holds for the batch.
+
+    As ``in_own_savepoint``, but without a savepoint of its own and without a flush:
+    ``insert_once`` appends the new row to ``pending``; the caller adds and flushes the
+    whole batch at once and, on any failure, rolls the batch's savepoint back (and runs
+    its records one by one).
+    """
+    token = _RECORD_SAVEPOINT.set(_RecordSavepoint(new_id, pending))
+    try:
+        return work()
+    finally:
+        _RECORD_SAVEPOINT.reset(token)
 
 
 def commit_keeping_loaded() -> None:

@@ -93,6 +93,10 @@ class Area:
         for enrollment in found:
             self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
 
+    def known_resident(self, resident_id: uuid.UUID) -> Resident | None:
+        """A resident the batch holds (perhaps not flushed yet), else read; no area check."""
+        return self._residents.get(resident_id) or db.session.get(Resident, resident_id)
+
     def remember(self, resident: Resident) -> None:
         """Keep a resident the batch has just recorded, for its later records."""
         self._residents[resident.id] = resident
@@ -435,7 +439,7 @@ def add_visit(area: Area, data: dict[str, Any]) -> tuple[Visit, bool]:
         # As for residents and patrols: a village in the body outside the area is a field error.
         raise _invalid("village_id", "no such village in your area")
     if data.get("resident_id") is not None:
-        resident = db.session.get(Resident, data["resident_id"])
+        resident = area.known_resident(data["resident_id"])
         if resident is None or resident.village_id != data["village_id"]:
             raise _invalid("resident_id", "no such resident in this village")
     tolerance = timedelta(minutes=rules.RULES["future_tolerance_minutes"].value)
