@@ -28,6 +28,8 @@ class _RecordSavepoint:
     # Where new rows go when the caller adds and flushes a whole batch at once (see
     # ``in_shared_savepoint``); None: each is added and flushed at once.
     pending: list[Any] | None = None
+    # False: added only, flushed with the commit (see ``commit_once``).
+    flush: bool = True
 
 
 _RECORD_SAVEPOINT: ContextVar[_RecordSavepoint | None] = ContextVar("record_savepoint", default=None)
@@ -87,7 +89,8 @@ def insert_once(
             inside.pending.append(record)
             return record, True
         db.session.add(record)
-        db.session.flush()
+        if inside.flush:
+            db.session.flush()
         return record, True
     try:
         with db.session.begin_nested():
@@ -152,3 +155,27 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
+
+
+def commit_once(work: Callable[[], T]) -> T:
+    """Run ``work`` (a request's one ``insert_once`` and what goes with it) and commit it.
+
+    ``insert_once`` inside still reads first for a replay, but adds its row without a
+    savepoint or flush of its own: everything is flushed once, by the commit. Should
+    the commit break a unique key (a concurrent replay won the race, a duplicate), the
+    transaction is rolled back and ``work`` runs once more the usual way, where
+    ``insert_once`` turns the race into a replay and a duplicate into its 409. Only for
+    a request whose transaction holds nothing else.
+    """
+    token = _RECORD_SAVEPOINT.set(_RecordSavepoint(None, flush=False))
+    try:
+        result = work()
+        commit_keeping_loaded()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+    finally:
+        _RECORD_SAVEPOINT.reset(token)
+    result = work()
+    commit_keeping_loaded()
+    return result

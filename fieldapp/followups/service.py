@@ -29,7 +29,7 @@ from fieldapp.extensions import db
 from fieldapp.followups import rules
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.rules import Classification, Condition, Measurements, QueueState
-from fieldapp.idempotency import commit_keeping_loaded, insert_once
+from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_date, local_today, utcnow
@@ -253,9 +253,7 @@ def add_enrollment(area: Area, resident_id: uuid.UUID, data: dict[str, Any]) -> 
 
 def create_enrollment(user: User, resident_id: uuid.UUID, data: dict[str, Any]) -> tuple[Enrollment, bool]:
     """``POST /residents/{id}/enrollments``; returns ``(enrollment, created)``."""
-    result = add_enrollment(Area(user), resident_id, data)
-    commit_keeping_loaded()
-    return result
+    return commit_once(lambda: add_enrollment(Area(user), resident_id, data))
 
 
 def _visible_enrollment(user: User, enrollment_id: uuid.UUID) -> Enrollment:
@@ -407,9 +405,7 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
 
 def record_followup(user: User, data: dict[str, Any]) -> tuple[FollowUp, bool]:
     """``POST /followups``; returns ``(followup, created)``."""
-    result = add_followup(Area(user), data)
-    commit_keeping_loaded()
-    return result
+    return commit_once(lambda: add_followup(Area(user), data))
 
 
 def list_followups(
@@ -455,9 +451,7 @@ def add_visit(area: Area, data: dict[str, Any]) -> tuple[Visit, bool]:
 
 def record_visit(user: User, data: dict[str, Any]) -> tuple[Visit, bool]:
     """``POST /visits``; returns ``(visit, created)``."""
-    result = add_visit(Area(user), data)
-    commit_keeping_loaded()
-    return result
+    return commit_once(lambda: add_visit(Area(user), data))
 
 
 # --- queues ------------------------------------------------------------------------------------
