@@ -39,6 +39,10 @@ CLOSED = "closed"
 QUEUE_ROLES = (*FIELD_ROLES, Role.COUNTY_ADMIN)
 
 
+class Unflushed(Exception):
+    """The answer needs rows of the batch that are not flushed yet (the batch goes one record at a time)."""
+
+
 # One resident, without the village rows the relationship joins (the area is added per caller).
 _RESIDENT_BY_ID = (
     select(Resident).where(Resident.id == bindparam("resident_id")).options(lazyload(Resident.village))
@@ -61,6 +65,10 @@ class Area:
     # The newest follow-up of enrollments where it is known: read with the enrollment, or, for
     # an enrollment made in this batch, the newest of the batch's follow-ups (None: none yet).
     _newest: dict[uuid.UUID, Newest | None] = field(default_factory=dict, repr=False)
+    # Set while a batch's new rows are not flushed yet: queries cannot see them.
+    unflushed: bool = False
+    # Enrollments the batch has recorded follow-ups of.
+    _followed_up: set[uuid.UUID] = field(default_factory=set, repr=False)
 
     def require_writer(self) -> None:
         """403 unless the caller's role records field data."""
@@ -109,10 +117,12 @@ class Area:
             self._enrollments[(row.resident_id, row.condition)] = row
             if created:
                 self._newest[row.id] = None
-        elif isinstance(row, FollowUp) and created and row.enrollment_id in self._newest:
-            newest = self._newest[row.enrollment_id]
-            if newest is None or newest[:2] < (row.performed_at, row.id):
-                self._newest[row.enrollment_id] = (row.performed_at, row.id, row.classification)
+        elif isinstance(row, FollowUp) and created:
+            self._followed_up.add(row.enrollment_id)
+            if row.enrollment_id in self._newest:
+                newest = self._newest[row.enrollment_id]
+                if newest is None or newest[:2] < (row.performed_at, row.id):
+                    self._newest[row.enrollment_id] = (row.performed_at, row.id, row.classification)
 
     def active_enrollment(self, resident_id: uuid.UUID, condition: str) -> Enrollment | None:
         """The resident's active enrollment of ``condition``, if any."""
@@ -134,6 +144,8 @@ class Area:
                 return None, True
             if newest[:2] < (performed_at, followup_id):
                 return Classification(newest[2]), True
+        if self.unflushed and enrollment_id in self._followed_up:
+            raise Unflushed
         return _previous_and_newest(enrollment_id, performed_at, followup_id)
 
     def resident(self, resident_id: uuid.UUID) -> Resident:

@@ -202,7 +202,7 @@ class Batch:
 
         try:
             (row, created), entries = in_shared_savepoint(attempt, new_id, pending)
-        except (SchemaValidationError, APIError):
+        except (SchemaValidationError, APIError, followups.Unflushed):
             raise _OneByOne from None
         self._applied(kind_name, row, created, entries)
         return kind_name, row, created
@@ -227,7 +227,7 @@ def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | Non
     flush) the savepoint is rolled back and None returned: the caller then applies the
     records one by one, each in its own savepoint, answering each as before.
     """
-    batch = Batch(followups.Area(user))
+    batch = Batch(followups.Area(user, unflushed=True))
     pending: list[Any] = []
     savepoint = db.session.begin_nested()
     try:
