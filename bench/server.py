@@ -200,15 +200,18 @@ def http_throughput(
     finally:
         server.terminate()
         server.wait(timeout=30)
-    for name, tally in (("GET /api/v1/me", trivial), ("POST /api/v1/followups", write)):
-        if set(tally["statuses"]) - {200, 201}:
-            raise RuntimeError(f"{name} failed under load: {dict(tally['statuses'])}")
     trivial_rps = len(trivial["latencies"]) / trivial["wall"]
     write_rps = len(write["latencies"]) / write["wall"]
     server_note = f"gunicorn {WORKERS} workers, {THREADS} client threads"
     return [
         _row("GET /api/v1/me (trivial JSON)", database, trivial["wall"], trivial["latencies"],
-             f"{server_note}; statuses {dict(trivial['statuses'])}"),
+             f"{server_note}; {_statuses(trivial['statuses'])}"),
         _row("POST /api/v1/followups", database, write["wall"], write["latencies"],
-             f"{write_rps / trivial_rps:.0%} of GET /me rps; statuses {dict(write['statuses'])}"),
+             f"{write_rps / trivial_rps:.0%} of GET /me rps; {_statuses(write['statuses'])}"),
     ]  # fmt: skip
+
+
+def _statuses(statuses: Counter[int]) -> str:
+    """The answers' statuses, flagged when some request failed (the rate then counts failures too)."""
+    failed = set(statuses) - {200, 201}
+    return f"{'ERRORS, ' if failed else ''}statuses {dict(statuses)}"
