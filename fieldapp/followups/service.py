@@ -62,8 +62,8 @@ class Area:
     _residents: dict[uuid.UUID, Resident] = field(default_factory=dict, repr=False)
     # Active enrollments by (resident, condition), None where there is none, as a batch knows them.
     _enrollments: dict[tuple[uuid.UUID, str], Enrollment | None] = field(default_factory=dict, repr=False)
-    # The newest follow-up of enrollments where it is known: read with the enrollment, or, for
-    # an enrollment made in this batch, the newest of the batch's follow-ups (None: none yet).
+    # The newest follow-up of enrollments where it is known: read with the enrollment, then
+    # the newest of the batch's follow-ups (None: none yet).
     _newest: dict[uuid.UUID, Newest | None] = field(default_factory=dict, repr=False)
     # Set while a batch's new rows are not flushed yet: queries cannot see them.
     unflushed: bool = False
@@ -89,17 +89,18 @@ class Area:
             self._residents.update((resident.id, resident) for resident in found)
 
     def prefetch_enrollments(self, resident_ids: set[uuid.UUID]) -> None:
-        """Read these residents' active enrollments in one query, for a batch's follow-ups."""
+        """Read these residents' active enrollments and their newest follow-ups in one query."""
         if not resident_ids:
             return
         for resident_id in resident_ids:
             for condition in Condition:
                 self._enrollments.setdefault((resident_id, str(condition)), None)
-        found = db.session.scalars(
-            select(Enrollment).where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == ACTIVE)
+        found = db.session.execute(
+            _WITH_NEWEST.where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == ACTIVE)
         )
-        for enrollment in found:
+        for enrollment, performed_at, followup_id, classification in found:
             self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
+            self._newest[enrollment.id] = _newest_of(performed_at, followup_id, classification)
 
     def known_resident(self, resident_id: uuid.UUID) -> Resident | None:
         """A resident the batch holds (perhaps not flushed yet), else read; no area check."""
@@ -192,15 +193,22 @@ _LATEST_ID = (
     .correlate(Enrollment)
     .scalar_subquery()
 )
-_ACTIVE_WITH_NEWEST = (
-    select(Enrollment, _LATEST.performed_at, _LATEST.id, _LATEST.classification)
-    .outerjoin(_LATEST, _LATEST.id == _LATEST_ID)
-    .where(
-        Enrollment.resident_id == bindparam("resident_id"),
-        Enrollment.condition == bindparam("condition"),
-        Enrollment.status == ACTIVE,
-    )
+_WITH_NEWEST = select(Enrollment, _LATEST.performed_at, _LATEST.id, _LATEST.classification).outerjoin(
+    _LATEST, _LATEST.id == _LATEST_ID
 )
+_ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
+    Enrollment.resident_id == bindparam("resident_id"),
+    Enrollment.condition == bindparam("condition"),
+    Enrollment.status == ACTIVE,
+)
+
+
+def _newest_of(
+    performed_at: datetime | None, followup_id: uuid.UUID | None, classification: str | None
+) -> Newest | None:
+    if performed_at is None or followup_id is None or classification is None:
+        return None
+    return performed_at, followup_id, classification
 
 
 def _active_enrollment_and_newest(
@@ -213,7 +221,7 @@ def _active_enrollment_and_newest(
     if row is None:
         return None, None
     enrollment, performed_at, followup_id, classification = row
-    return enrollment, (None if followup_id is None else (performed_at, followup_id, classification))
+    return enrollment, _newest_of(performed_at, followup_id, classification)
 
 
 def _raise_already_enrolled(resident_id: uuid.UUID, condition: str) -> None:
