@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from fieldapp.auth.context import current_user
+from fieldapp.auth.context import current_user, require_role
+from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.http import load
 from fieldapp.openapi import doc
 from fieldapp.patrols import service
@@ -18,7 +19,8 @@ bp = Blueprint("patrols_api", __name__, url_prefix="/api/v1")
 @doc("Plan a patrol", body=PatrolSchema, response=PatrolSchema, status=201)
 def create_patrol() -> ResponseReturnValue:
     """Township staff plan a patrol; the same id and body again answers 200."""
-    patrol, created = service.create_patrol(current_user(), load(PatrolSchema()))
+    user = require_role(*TOWNSHIP_ROLES)  # the role before the body: a doctor's bad body is still 403
+    patrol, created = service.create_patrol(user, load(PatrolSchema()))
     return PatrolSchema().dump(patrol), 201 if created else 200
 
 

@@ -53,6 +53,8 @@ def test_who_may_plan(client, app):
         == 403
     )
     assert api(client, "post", "/api/v1/patrols", admin, json=_body(village, [doctor])).status_code == 403
+    # The role is checked before the body: a village doctor's malformed plan is still 403.
+    assert api(client, "post", "/api/v1/patrols", village_doctor, json={"team": []}).status_code == 403
     outside = api(client, "post", "/api/v1/patrols", other_manager, json=_body(village, [other_manager]))
     assert outside.status_code == 422
     assert "village_id" in outside.json["error"]["fields"]
