@@ -15,11 +15,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import shutil
-import socket
-import statistics
-import subprocess
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -36,11 +31,13 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import delete, event, insert
 
 from bench.county import bench_app
+from bench.results import result_row
 from fieldapp.extensions import db
 from fieldapp.messaging.clock import frozen_at
 from fieldapp.messaging.models import EnrollmentNotice, Message
 from fieldapp.messaging.reminders import scan
 from fieldapp.timeutil import local_today, local_zone
+from tests.run import start_private_redis
 from workers.queues import QueueNames
 
 SCAN_RUNS = 3
@@ -48,60 +45,16 @@ SMS_MESSAGES = 2000
 BENCH_KEY_PREFIX = "bench-sms:"
 
 
-def _row(
-    operation: str, database: str, times: list[float], records: int | None, peak_mb: float | None
-) -> dict[str, Any]:
-    median = statistics.median(times)
-    p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
-    return {
-        "operation": operation,
-        "database": database,
-        "median_ms": round(median * 1000, 1),
-        "p95_ms": round(p95 * 1000, 1),
-        "records_per_s": round(records / median, 1) if records else None,
-        "peak_mem_mb": peak_mb,
-        "runs": len(times),
-    }
-
-
 @contextmanager
 def _redis() -> Iterator[tuple[str, Redis]]:
     """A private redis-server on a free port, else fakeredis."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    started = start_private_redis()
+    if started is None:
         yield "redis://fakeredis/0", fakeredis.FakeRedis()
         return
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    workdir = tempfile.mkdtemp(prefix="fieldapp-bench-redis-")
-    server = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    connection = Redis.from_url(url)
+    server, url = started
     try:
-        for _ in range(200):
-            try:
-                connection.ping()
-                break
-            except Exception:
-                time.sleep(0.05)
-        yield url, connection
+        yield url, Redis.from_url(url)
     finally:
         server.terminate()
         server.wait(10)
@@ -160,9 +113,9 @@ def _bench_scan(app: Flask, database: str, connection: Redis) -> list[dict[str, 
         if again.reminder + again.overdue + again.patrol:
             raise RuntimeError("a re-scan found messages to send again")
     sms.empty()
-    first = _row("reminder scan, 300k county (jobs to Redis)", database, times, created, peak)
+    first = result_row("reminder scan, 300k county (jobs to Redis)", database, times, created, peak)
     first["note"] = f"{created} messages, {statements} SQL statements"
-    repeat = _row("reminder scan again, nothing new", database, rescans, None, None)
+    repeat = result_row("reminder scan again, nothing new", database, rescans, None, None)
     return [first, repeat]
 
 
@@ -225,7 +178,7 @@ def _bench_sms(app: Flask, database: str, connection: Redis) -> dict[str, Any]:
     finally:
         stop.set()
         server.join(10)
-    row = _row("SMS jobs, one worker, loopback Twilio", database, [elapsed], sent, None)
+    row = result_row("SMS jobs, one worker, loopback Twilio", database, [elapsed], sent, None)
     row["note"] = (
         f"{sent}/{SMS_MESSAGES} sent, {sent / elapsed:.0f} msg/s, worker CPU {cpu / SMS_MESSAGES * 1000:.2f} ms/msg"
     )
@@ -239,7 +192,7 @@ def _bench_rq_ceiling(database: str, connection: Redis) -> dict[str, Any]:
     started, cpu_started = time.perf_counter(), time.process_time()
     SimpleWorker([queue], connection=connection).work(burst=True)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    row = _row("RQ no-op jobs, same worker (ceiling)", database, [elapsed], SMS_MESSAGES, None)
+    row = result_row("RQ no-op jobs, same worker (ceiling)", database, [elapsed], SMS_MESSAGES, None)
     row["note"] = f"{SMS_MESSAGES / elapsed:.0f} jobs/s, worker CPU {cpu / SMS_MESSAGES * 1000:.2f} ms/job"
     return row
 

@@ -10,7 +10,6 @@ import importlib
 import importlib.util
 import json
 import os
-import statistics
 import time
 import tracemalloc
 import uuid
@@ -23,6 +22,7 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 from bench.county import BENCH_DIR, bench_app, ensure_county, sqlite_url
+from bench.results import result_row
 from bench.server import http_throughput
 from fieldapp.auth.models import User
 from fieldapp.auth.service import issue_token
@@ -41,22 +41,6 @@ TARGETS = {
 }
 
 
-def _row(
-    operation: str, database: str, times: list[float], records: int | None, peak_mb: float | None
-) -> dict[str, Any]:
-    median = statistics.median(times)
-    p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
-    return {
-        "operation": operation,
-        "database": database,
-        "median_ms": round(median * 1000, 1),
-        "p95_ms": round(p95 * 1000, 1),
-        "records_per_s": round(records / median, 1) if records else None,
-        "peak_mem_mb": peak_mb,
-        "runs": len(times),
-    }
-
-
 def measure(
     operation: str, database: str, action: Callable[[], object], runs: int, records: int | None = None
 ) -> dict[str, Any]:
@@ -71,7 +55,7 @@ def measure(
     action()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return _row(operation, database, times, records, round(peak / 2**20, 1))
+    return result_row(operation, database, times, records, round(peak / 2**20, 1))
 
 
 def _user(username: str) -> User:

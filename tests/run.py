@@ -21,7 +21,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_redis() -> subprocess.Popen[bytes] | None:
+def start_private_redis() -> tuple[subprocess.Popen[bytes], str] | None:
+    """A throwaway redis-server on a free loopback port and its URL, or None if none is installed."""
     binary = shutil.which("redis-server")
     if binary is None:
         return None
@@ -47,8 +48,7 @@ def _start_redis() -> subprocess.Popen[bytes] | None:
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            os.environ["TEST_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-            return process
+            return process, f"redis://127.0.0.1:{port}/0"
         except OSError:
             time.sleep(0.05)
     process.terminate()
@@ -57,7 +57,10 @@ def _start_redis() -> subprocess.Popen[bytes] | None:
 
 def main() -> int:
     """Run the whole suite and return pytest's exit code."""
-    redis = None if os.environ.get("TEST_REDIS_URL") else _start_redis()
+    started = None if os.environ.get("TEST_REDIS_URL") else start_private_redis()
+    redis = None
+    if started is not None:
+        redis, os.environ["TEST_REDIS_URL"] = started
     try:
         return subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]])
     finally:
