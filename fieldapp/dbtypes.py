@@ -6,7 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator, event, insert, update
+from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator, event, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -60,15 +62,19 @@ def next_counter_value(session: Session, name: str) -> int:
     # bulk-update machinery costs more than the round trip.
     counters = Counter.__table__
     connection = session.connection()
-    result = connection.execute(
+    increment = (
         update(counters)
         .where(counters.c.name == name)
         .values(value=counters.c.value + 1)
         .returning(counters.c.value)
-    ).scalar()
+    )
+    result = connection.execute(increment).scalar()
     if result is None:
-        connection.execute(insert(counters).values(name=name, value=1))
-        return 1
+        # First use: two writers may both find no row. Creating it with ON CONFLICT DO
+        # NOTHING lets the loser wait for the winner's row and increment it, not fail.
+        dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(dialect_insert(counters).values(name=name, value=0).on_conflict_do_nothing())
+        result = connection.execute(increment).scalar_one()
     return int(result)
 
 
