@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -117,10 +118,9 @@ def in_own_savepoint(work: Callable[[], T], new_id: uuid.UUID | None = None) -> 
     """
     token = _RECORD_SAVEPOINT.set(_RecordSavepoint(new_id))
     try:
-        with db.session.begin_nested():
+        # A broken unique key rolls the savepoint back and falls through to the usual way.
+        with suppress(IntegrityError), db.session.begin_nested():
             return work()
-    except IntegrityError:
-        pass
     finally:
         _RECORD_SAVEPOINT.reset(token)
     with db.session.begin_nested():
