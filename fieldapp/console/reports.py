@@ -60,15 +60,6 @@ def indicators() -> ResponseReturnValue:
     by_village = reports.indicators_by_village(user, township.id, year)
     by_month = reports.indicators_by_month(user, township.id, year)
     totals = reports.indicators(user, township.id, year)
-    month_names = [str(m["month"]) for m in by_month]
-    month_chart = rate_chart(
-        _("Share of follow-ups controlled, by month"),
-        month_names,
-        {
-            _("Controlled"): [reports.rate(m["controlled"], m["followups"]) for m in by_month],
-            _("Face to face"): [reports.rate(m["face_to_face"], m["followups"]) for m in by_month],
-        },
-    )
     return render_template(
         "console/indicators.html",
         township=township,
@@ -79,7 +70,7 @@ def indicators() -> ResponseReturnValue:
         village_charts=_condition_charts(
             [row["village"].name for row in by_village], by_village, _("by village")
         ),
-        month_chart=month_chart,
+        month_charts=_condition_charts([str(m["month"]) for m in by_month], by_month, _("by month")),
     )
 
 

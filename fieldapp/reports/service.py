@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 
 from fieldapp.auth.models import Role, User, user_villages
@@ -131,11 +132,18 @@ def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]
     )
 
 
-def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
+def _month_numbers() -> Any:
+    """The months 1-12 as a one-column table ``month`` (a UNION of literals: SQLite and PostgreSQL)."""
+    return union_all(*(select(literal(m, Integer).label("month")) for m in range(1, 13))).cte("months")
+
+
+def _enrollment_spans(township_id: uuid.UUID | None, year: Year, months: Any = None) -> Any:
     """Managed residents per condition (and village), with the months of the year they were enrolled.
 
     A resident enrolled twice in one year for a condition (closed, then enrolled
-    again) counts once, from the first enrolled month to the last.
+    again) counts once, from the first enrolled month to the last. Given ``months``
+    (see ``_month_numbers``), each is evaluated as of that month's end: one row per
+    resident and month they were managed by then, the last month capped at it.
     """
     first_month = case(
         (Enrollment.enrolled_on < year.first_day, 1),
@@ -145,11 +153,15 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
         (or_(Enrollment.closed_on.is_(None), Enrollment.closed_on > year.last_day), 12),
         else_=cast(extract("month", Enrollment.closed_on), Integer),
     )
+    monthly = [] if months is None else [months.c.month]
+    for through in monthly:
+        last_month = case((last_month > through, through), else_=last_month)
     return (
         select(
             Enrollment.resident_id,
             Enrollment.condition,
             Enrollment.village_id,
+            *monthly,
             func.min(first_month).label("first_month"),
             func.max(last_month).label("last_month"),
         )
@@ -157,40 +169,57 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year) -> Any:
             Enrollment.enrolled_on <= year.last_day,
             or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= year.first_day),
             _in_township(Enrollment.village_id, township_id),
+            *(first_month <= through for through in monthly),
         )
-        .group_by(Enrollment.resident_id, Enrollment.condition, Enrollment.village_id)
+        .group_by(Enrollment.resident_id, Enrollment.condition, Enrollment.village_id, *monthly)
         .cte("spans")
     )
 
 
-def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
-    """Rows of (condition, village_id or None, managed, standardized, controlled, followups, face_to_face)."""
-    spans = _enrollment_spans(township_id, year)
+def _condition_rows(
+    township_id: uuid.UUID | None, year: Year, by_village: bool, by_month: bool = False
+) -> list[Any]:
+    """Rows of (condition, village_id, month, managed, standardized, controlled, followups, face_to_face).
+
+    ``village_id`` and ``month`` are None unless asked for; ``by_month`` gives each
+    month's figures as of its end, counted from January (December's are the year's).
+    """
+    months = _month_numbers() if by_month else None
+    spans = _enrollment_spans(township_id, year, months)
     face_to_face = case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0)
     controlled_at = case((FollowUp.classification == CONTROLLED, FollowUp.performed_at))
+    monthly = [] if months is None else [months.c.month]
     # One hash aggregate, no sort: the newest follow-up is controlled exactly when the newest
     # controlled one is as new (follow-ups sharing the newest instant count if one is controlled).
     latest = (
         select(
             FollowUp.resident_id,
             FollowUp.condition,
+            *monthly,
             func.count().label("total"),
             func.sum(face_to_face).label("face_to_face"),
             func.max(FollowUp.performed_at).label("latest_at"),
             func.max(controlled_at).label("controlled_at"),
         )
-        .where(year.contains(FollowUp.performed_at), _followups_in_township(township_id))
-        .group_by(FollowUp.resident_id, FollowUp.condition)
+        .where(
+            year.contains(FollowUp.performed_at),
+            _followups_in_township(township_id),
+            *(year.month_of(FollowUp.performed_at) <= through for through in monthly),
+        )
+        .group_by(FollowUp.resident_id, FollowUp.condition, *monthly)
         .cte("latest")
     )
-    months = spans.c.last_month - spans.c.first_month + 1
+    spans_months = spans.c.last_month - spans.c.first_month + 1
     # n >= ceil(4m/12) holds exactly when 12n >= 4m, for whole n: no division in SQL.
-    standardized = 12 * func.coalesce(latest.c.face_to_face, 0) >= FOLLOWUPS_PER_YEAR * months
+    standardized = 12 * func.coalesce(latest.c.face_to_face, 0) >= FOLLOWUPS_PER_YEAR * spans_months
     village = spans.c.village_id if by_village else literal(None)
+    month = spans.c.month if by_month else literal(None)
+    same_month = [] if months is None else [latest.c.month == spans.c.month]
     query = (
         select(
             spans.c.condition,
             village.label("village_id"),
+            month.label("month"),
             func.count().label("managed"),
             func.sum(case((standardized, 1), else_=0)).label("standardized"),
             func.sum(case((latest.c.controlled_at == latest.c.latest_at, 1), else_=0)).label("controlled"),
@@ -200,9 +229,17 @@ def _condition_rows(township_id: uuid.UUID | None, year: Year, by_village: bool)
         .select_from(spans)
         .outerjoin(
             latest,
-            and_(latest.c.resident_id == spans.c.resident_id, latest.c.condition == spans.c.condition),
+            and_(
+                latest.c.resident_id == spans.c.resident_id,
+                latest.c.condition == spans.c.condition,
+                *same_month,
+            ),
         )
-        .group_by(spans.c.condition, *([spans.c.village_id] if by_village else []))
+        .group_by(
+            spans.c.condition,
+            *([spans.c.village_id] if by_village else []),
+            *([spans.c.month] if by_month else []),
+        )
     )
     return list(db.session.execute(query))
 
@@ -314,7 +351,10 @@ def indicators_by_village(
 
 
 def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | None) -> list[dict[str, Any]]:
-    """Work of each local month: follow-ups (all, face-to-face, controlled) and new enrollments."""
+    """Each local month: its work (follow-ups, face-to-face, controlled, new enrollments) and the indicators as of its end.
+
+    The indicators count from January to the month's end, as DOMAIN.md's yearly ones do.
+    """
     area = report_township(user, township_id)
     period = _year_or_current(year)
     month = period.month_of(FollowUp.performed_at).label("month")
@@ -340,10 +380,15 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
             .group_by(enrolled_month)
         ).all()
     )
-    months = {
+    months: dict[int, dict[str, Any]] = {
         m: {"month": m, "followups": 0, "face_to_face": 0, "controlled": 0, "enrolled": enrollments.get(m, 0)}
         for m in range(1, 13)
     }
+    as_of_month: dict[int, list[Any]] = {}
+    for row in _condition_rows(area, period, by_village=False, by_month=True):
+        as_of_month.setdefault(int(row.month), []).append(row)
+    for m, entry in months.items():
+        entry.update(_blocks(as_of_month.get(m, [])))
     for m, total, f2f, controlled in followups:
         months[m].update(followups=int(total), face_to_face=int(f2f or 0), controlled=int(controlled or 0))
     return list(months.values())
