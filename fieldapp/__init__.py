@@ -91,6 +91,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             response.headers.setdefault(header, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.path.startswith("/api/"):
+            # Residents' records must not linger in shared or proxy caches.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     return app

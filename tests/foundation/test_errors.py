@@ -93,6 +93,11 @@ def test_every_response_carries_security_headers(client: FlaskClient, path: str)
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
+def test_api_answers_are_not_stored_by_caches(client: FlaskClient) -> None:
+    assert client.get("/api/v1/openapi.json").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/me").headers["Cache-Control"] == "no-store"
+
+
 def test_https_responses_ask_for_https_from_then_on(client: FlaskClient) -> None:
     response = client.get("/login", base_url="https://fieldapp.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
