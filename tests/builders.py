@@ -101,3 +101,14 @@ def api(client: FlaskClient, method: str, path: str, user: User | None = None, *
     if user is not None:
         headers.update(auth_headers(user))
     return client.open(path, method=method.upper(), headers=headers, **kwargs)
+
+
+def post_emergency_referral(client: FlaskClient, doctor: User, resident: Resident, facility: Facility) -> Any:
+    """``POST /api/v1/referrals``: an emergency referral of ``resident`` to ``facility`` by ``doctor``."""
+    body = {
+        "resident_id": str(resident.id),
+        "facility_id": str(facility.id),
+        "urgency": "emergency",
+        "reason": "x",
+    }
+    return api(client, "POST", "/api/v1/referrals", doctor, json=body)

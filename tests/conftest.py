@@ -172,3 +172,21 @@ def chromium() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def open_context(
+    chromium: Any, base_url: str, viewport: dict[str, int], **options: Any
+) -> tuple[Any, list[str]]:
+    """A fresh Chinese browser profile on ``base_url``, and the list its CSP refusals are collected in."""
+    context = chromium.new_context(
+        base_url=base_url,
+        viewport=viewport,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        service_workers="allow",
+        **options,
+    )
+    context.set_default_timeout(10_000)
+    refused: list[str] = []
+    context.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
+    return context, refused

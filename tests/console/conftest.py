@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import open_context
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "console"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -16,16 +18,7 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def browser_context(chromium: Any, live_server: str) -> Iterator[Any]:
     """A fresh desktop browser profile in Chinese; fails the test on any CSP refusal or page error."""
-    context = chromium.new_context(
-        base_url=live_server,
-        viewport=DESKTOP,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        service_workers="allow",
-    )
-    context.set_default_timeout(10_000)
-    problems: list[str] = []
-    context.on("console", lambda m: "Content Security Policy" in m.text and problems.append(m.text))
+    context, problems = open_context(chromium, live_server, DESKTOP)
     context.on("weberror", lambda e: problems.append(str(e.error)))
     yield context
     context.close()

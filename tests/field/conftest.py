@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import open_context
+
 PHONE = {"width": 360, "height": 640}
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -15,19 +17,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 @pytest.fixture
 def phone(chromium: Any, live_server: str) -> Iterator[Any]:
     """A fresh browser profile the size of a cheap phone, in Chinese."""
-    context = chromium.new_context(
-        base_url=live_server,
-        viewport=PHONE,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        service_workers="allow",
-        device_scale_factor=1,
-    )
-    context.set_default_timeout(10_000)
-    refused: list[str] = []
-    context.on(
-        "console", lambda message: "Content Security Policy" in message.text and refused.append(message.text)
-    )
+    context, refused = open_context(chromium, live_server, PHONE, device_scale_factor=1)
     yield context
     context.close()
     assert refused == [], "the page broke its Content-Security-Policy"

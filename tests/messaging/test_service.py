@@ -16,7 +16,13 @@ from fieldapp.messaging.clock import frozen_at
 from fieldapp.messaging.models import Message, SmsOptOut
 from fieldapp.messaging.service import dispatch_pending, queue_sms, release_due, send_message
 from fieldapp.timeutil import utcnow
-from tests.builders import api, create_facility, create_resident, create_user, create_village
+from tests.builders import (
+    create_facility,
+    create_resident,
+    create_user,
+    create_village,
+    post_emergency_referral,
+)
 from tests.messaging.fixtures import local
 from workers.queues import QueueNames
 
@@ -160,18 +166,7 @@ def test_redis_down_at_enqueue_time_loses_nothing(app: Flask, client: FlaskClien
     doctor = create_user(Role.TOWNSHIP_DOCTOR, township=township_village.township)
     resident = create_resident(township_village)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
-    response = api(
-        client,
-        "POST",
-        "/api/v1/referrals",
-        doctor,
-        json={
-            "resident_id": str(resident.id),
-            "facility_id": str(facility.id),
-            "urgency": "emergency",
-            "reason": "x",
-        },
-    )
+    response = post_emergency_referral(client, doctor, resident, facility)
     assert response.status_code == 201, response.get_json()
     waiting = db.session.scalars(select(Message).where(Message.to == "+8613800000001")).all()
     assert [m.status for m in waiting] == ["queued"]

@@ -12,7 +12,14 @@ from fieldapp.auth.models import Role
 from fieldapp.extensions import db
 from fieldapp.messaging.models import Message
 from fieldapp.residents.models import Resident
-from tests.builders import api, create_facility, create_resident, create_township, create_user, create_village
+from tests.builders import (
+    create_facility,
+    create_resident,
+    create_township,
+    create_user,
+    create_village,
+    post_emergency_referral,
+)
 from tests.messaging.builders import create_enrollment
 from tests.messaging.test_webhooks import reply
 
@@ -56,18 +63,7 @@ def test_an_unanswered_emergency_climbs_to_the_manager_then_the_county_once_each
     create_user(Role.COUNTY_ADMIN, phone=ADMIN_PHONE)
     doctor = create_user(Role.TOWNSHIP_DOCTOR, township=township)
     resident = create_resident(village)
-    created = api(
-        client,
-        "POST",
-        "/api/v1/referrals",
-        doctor,
-        json={
-            "resident_id": str(resident.id),
-            "facility_id": str(facility.id),
-            "urgency": "emergency",
-            "reason": "x",
-        },
-    )
+    created = post_emergency_referral(client, doctor, resident, facility)
     assert created.status_code == 201, created.get_json()
     start = datetime.fromisoformat(created.get_json()["created_at"])
 
