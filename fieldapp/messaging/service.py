@@ -112,12 +112,12 @@ def dispatch_pending() -> None:
 
 def dispatch(message_ids: Iterable[uuid.UUID], delivery_ids: Iterable[int]) -> None:
     """Enqueue send jobs; when Redis is unreachable the rows stay queued for the release job."""
-    from workers.jobs import send_push_job, send_sms_job
     from workers.queues import QueueNames, enqueue_each, send_retry
 
+    # By dotted name: workers.jobs imports this module, never the other way round.
     batches = (
-        (send_sms_job, [str(i) for i in message_ids], QueueNames.SMS, send_retry()),
-        (send_push_job, [int(i) for i in delivery_ids], QueueNames.PUSH, send_retry()),
+        ("workers.jobs.send_sms_job", [str(i) for i in message_ids], QueueNames.SMS, send_retry()),
+        ("workers.jobs.send_push_job", [int(i) for i in delivery_ids], QueueNames.PUSH, send_retry()),
     )
     for job, args, queue, retry in batches:
         if not args:

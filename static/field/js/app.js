@@ -1,11 +1,11 @@
 // The field app: start-up, navigation and the parts every screen shares.
 import { ApiError, getJson, OfflineError } from "./api.js";
+import { currentLanguage, LANGUAGE_EVENT, REDRAW_EVENT, takeNotice } from "./nav.js";
 import { routes } from "./screens.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
 import { h, setStrings, t } from "./ui.js";
 
-const LANG_KEY = "fieldapp.lang";
 const TABS = [
   ["today", "nav_today"],
   ["residents", "nav_residents"],
@@ -21,10 +21,6 @@ const banner = document.getElementById("banner");
 const nav = document.getElementById("tabs");
 let rendering = 0;
 
-export function currentLanguage() {
-  return localStorage.getItem(LANG_KEY) || (document.documentElement.lang === "en" ? "en" : "zh");
-}
-
 async function loadStrings(lang) {
   const response = await fetch(`/field/i18n.json?lang=${lang}`, { credentials: "same-origin" });
   setStrings(await response.json());
@@ -33,19 +29,13 @@ async function loadStrings(lang) {
 }
 
 // Switch language: the server remembers it when reachable; offline the cached strings serve.
-export async function switchLanguage(lang) {
-  localStorage.setItem(LANG_KEY, lang);
+async function switchLanguage(lang) {
   if (navigator.onLine) {
     fetch(`/lang/${lang}?next=/field/`, { credentials: "same-origin", redirect: "manual" }).catch(() => null);
   }
   await loadStrings(lang);
   drawTabs();
   render();
-}
-
-export function go(hash) {
-  if (location.hash === hash) render();
-  else location.hash = hash;
 }
 
 function parseHash() {
@@ -146,6 +136,8 @@ async function start() {
   if (!user) return;
   if (navigator.onLine) await refreshReference();
   window.addEventListener("hashchange", render);
+  window.addEventListener(REDRAW_EVENT, render);
+  window.addEventListener(LANGUAGE_EVENT, (event) => switchLanguage(event.detail));
   window.addEventListener("online", drawStatus);
   window.addEventListener("offline", drawStatus);
   sync.onChange((status) => {

@@ -1,6 +1,6 @@
 // The screens that write: each saves a record with a client-chosen UUID to the outbox.
 import * as area from "./area.js";
-import { go } from "./app.js";
+import { go } from "./nav.js";
 import { assess, dangerSigns, limits, suggestUrgency } from "./rules.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";

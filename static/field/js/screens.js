@@ -1,7 +1,7 @@
 // The screens that read: today, residents, a resident's profile, the outbox, and more (language, sign out).
 import { ApiError, getJson, OfflineError, postJson } from "./api.js";
 import * as area from "./area.js";
-import { currentLanguage, go, switchLanguage } from "./app.js";
+import { currentLanguage, go, switchLanguage } from "./nav.js";
 import { formRoutes, forms } from "./forms.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";

@@ -8,7 +8,16 @@ const LONGEST_RETRY_MS = 5 * 60 * 1000;
 const PERIOD_MS = 2 * 60 * 1000;
 // A whole batch refused for its body: split it until the one record at fault is found.
 const SPLIT_STATUSES = [400, 413, 422];
-const STORE_OF_TYPE = { resident: "residents", enrollment: "enrollments", followup: "followups", referral: "referrals" };
+const STORE_OF_TYPE = {
+  resident: "residents",
+  enrollment: "enrollments",
+  followup: "followups",
+  referral: "referrals",
+  screening: "screenings",
+  health_check: "health_checks",
+  contract: "contracts",
+  contact_attempt: "contact_attempts",
+};
 
 export const status = { syncing: false, needsSignIn: false, error: null, lastSyncAt: null, retryAt: null };
 const listeners = new Set();
