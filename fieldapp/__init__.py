@@ -39,6 +39,7 @@ INIT_MODULES = (
     "fieldapp.i18n",
     "fieldapp.cli",
     "workers.cli",
+    "fieldapp.compression",
 )
 
 SECURITY_HEADERS = {

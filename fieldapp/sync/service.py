@@ -351,8 +351,17 @@ def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, lis
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
         ordered = sorted(rows, key=lambda row: (row.change_seq, row.id))
-        changes[feed.name] = feed.dump(many=True).dump(ordered)
+        changes[feed.name] = [_for_phone(row) for row in feed.dump(many=True).dump(ordered)]
     return changes, (page[-1] if page else since), more
+
+
+# What the phone never reads: left out of the pull, which crosses 2G networks.
+NOT_FOR_PHONE = frozenset({"updated_at", "request_hash"})
+
+
+def _for_phone(row: dict[str, Any]) -> dict[str, Any]:
+    """A pulled row without what the phone never reads: empty values and bookkeeping."""
+    return {key: value for key, value in row.items() if value is not None and key not in NOT_FOR_PHONE}
 
 
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
