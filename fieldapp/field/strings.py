@@ -1,6 +1,8 @@
 """Every string the field app's JavaScript shows, through the ``messages`` catalogs.
 
 Keys are what the JavaScript asks for (``t("key")``); ``{name}`` placeholders are filled in the browser.
+Coded values (conditions, classifications, urgencies...) are not here: the app takes them from
+the one glossary (``GET /api/v1/glossary``), as the console and SMS do.
 The ``field`` context keeps them apart from the same English words in other catalogs: Flask-Babel
 merges the domains, and the console's translation of a shared word would otherwise win.
 """
@@ -91,7 +93,7 @@ JS_STRINGS = {
     "located": _p("field", "Location added."),
     "location_failed": _p("field", "The location could not be found."),
     "add_location": _p("field", "Add my location"),
-    "urgency_suggested": _p("field", "Suggested urgency: {urgency}"),
+    "suggested_urgency": _p("field", "Suggested urgency: {urgency}"),
     "send_referral": _p("field", "Save referral"),
     "field_name": _p("field", "Name"),
     "field_sex": _p("field", "Sex"),
@@ -129,26 +131,6 @@ JS_STRINGS = {
     "field_followup_id": _p("field", "Follow-up record"),
     "field_enrollment_id": _p("field", "Enrollment record"),
     "field_id": _p("field", "Record"),
-    "sex_M": _p("field", "Male"),
-    "sex_F": _p("field", "Female"),
-    "condition_hypertension": _p("field", "Hypertension"),
-    "condition_diabetes": _p("field", "Diabetes"),
-    "class_controlled": _p("field", "Controlled"),
-    "class_uncontrolled": _p("field", "Uncontrolled"),
-    "class_adverse_reaction": _p("field", "Adverse reaction"),
-    "class_complication": _p("field", "Complication"),
-    "mode_home": _p("field", "At home"),
-    "mode_clinic": _p("field", "Clinic"),
-    "mode_phone": _p("field", "Phone"),
-    "adherence_regular": _p("field", "Regularly"),
-    "adherence_intermittent": _p("field", "Intermittently"),
-    "adherence_none": _p("field", "Not at all"),
-    "purpose_household": _p("field", "Household visit"),
-    "purpose_patrol": _p("field", "Patrol"),
-    "purpose_education": _p("field", "Health education"),
-    "urgency_emergency": _p("field", "Emergency"),
-    "urgency_urgent": _p("field", "Urgent"),
-    "urgency_routine": _p("field", "Routine"),
     "state_pending": _p("field", "Waiting"),
     "state_invalid": _p("field", "Refused: fix it"),
     "state_conflict": _p("field", "Conflict: already stored differently"),

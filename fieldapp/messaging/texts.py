@@ -13,8 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
-from flask_babel import Domain, force_locale
+from flask_babel import Domain, force_locale, get_locale
 
+from fieldapp import glossary
 from fieldapp.timeutil import to_local
 
 TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
@@ -56,8 +57,8 @@ def _resident_sms(centre_name: str, line: str) -> str:
 
 
 def _urgency(urgency: str) -> str:
-    labels = {"emergency": _("emergency"), "urgent": _("urgent"), "routine": _("routine")}
-    return labels.get(urgency, urgency)
+    # The glossary's word (DOMAIN.md: one set of words on every surface), in the text's language.
+    return glossary.label("urgency", urgency, "en" if str(get_locale()) == "en" else "zh")
 
 
 def _reference(number: str | int) -> str:

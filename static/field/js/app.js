@@ -4,7 +4,7 @@ import { currentLanguage, LANGUAGE_EVENT, REDRAW_EVENT, takeNotice } from "./nav
 import { routes } from "./screens.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
-import { h, setStrings, t } from "./ui.js";
+import { h, setGlossary, setStrings, t } from "./ui.js";
 
 const TABS = [
   ["today", "nav_today"],
@@ -21,9 +21,23 @@ const banner = document.getElementById("banner");
 const nav = document.getElementById("tabs");
 let rendering = 0;
 
+// The glossary from the server when reachable, else as last kept on this phone.
+async function loadGlossary(lang) {
+  const key = `glossary.${lang}`;
+  try {
+    const body = await getJson(`/api/v1/glossary?lang=${lang}`);
+    await store.setValue(key, body.groups);
+    setGlossary(body.groups);
+  } catch (error) {
+    if (!(error instanceof OfflineError || error instanceof ApiError)) throw error;
+    setGlossary(await store.getValue(key));
+  }
+}
+
 async function loadStrings(lang) {
   const response = await fetch(`/field/i18n.json?lang=${lang}`, { credentials: "same-origin" });
   setStrings(await response.json());
+  await loadGlossary(lang);
   document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
   document.querySelector("header.bar .title").textContent = t("app_name");
 }
@@ -134,7 +148,7 @@ async function start() {
   drawTabs();
   const user = await loadUser();
   if (!user) return;
-  if (navigator.onLine) await refreshReference();
+  if (navigator.onLine) await Promise.all([refreshReference(), loadGlossary(currentLanguage())]);
   window.addEventListener("hashchange", render);
   window.addEventListener(REDRAW_EVENT, render);
   window.addEventListener(LANGUAGE_EVENT, (event) => switchLanguage(event.detail));

@@ -4,7 +4,7 @@ import { go } from "./nav.js";
 import { assess, dangerSigns, limits, suggestUrgency } from "./rules.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
-import { button, checkbox, field, fieldset, h, input, localDate, localDateTime, radios, select, t } from "./ui.js";
+import { button, checkbox, field, fieldset, h, input, localDate, localDateTime, radios, select, t, term, urgencyLabel } from "./ui.js";
 
 const CONDITIONS = ["hypertension", "diabetes"];
 const VISIT_PURPOSES = ["household", "patrol", "education"];
@@ -54,7 +54,7 @@ async function residentForm({ query, values = {} }) {
     form(
       [
         field(t("field_name"), input("name", { required: true, maxlength: 120, value: values.name || "", autocomplete: "off" })),
-        fieldset(t("field_sex"), radios("sex", [["M", t("sex_M")], ["F", t("sex_F")]], values.sex, true)),
+        fieldset(t("field_sex"), radios("sex", [["M", term("sex", "M")], ["F", term("sex", "F")]], values.sex, true)),
         field(t("field_birth_date"), input("birth_date", { type: "date", required: true, max: localDate(), value: values.birth_date || "" })),
         field(t("field_village_id"), select("village_id", villages.map((v) => [v.id, v.name]), village, { required: true })),
         field(t("field_id_number"), input("id_number", { value: values.id_number || "", maxlength: 18, autocomplete: "off" }), t("id_number_hint")),
@@ -91,7 +91,7 @@ async function enrollmentForm({ args, values = {} }) {
     `${t("enroll")} · ${person.name}`,
     form(
       [
-        fieldset(t("field_condition"), radios("condition", CONDITIONS.map((c) => [c, t(`condition_${c}`)]), values.condition || "hypertension")),
+        fieldset(t("field_condition"), radios("condition", CONDITIONS.map((c) => [c, term("condition", c)]), values.condition || "hypertension")),
         field(t("field_diagnosed_on"), input("diagnosed_on", { type: "date", required: true, max: localDate(), value: values.diagnosed_on || "" })),
         field(t("field_enrolled_on"), input("enrolled_on", { type: "date", required: true, max: localDate(), value: values.enrolled_on || localDate() })),
       ],
@@ -103,7 +103,7 @@ async function enrollmentForm({ args, values = {} }) {
           diagnosed_on: data.get("diagnosed_on"),
           enrolled_on: data.get("enrolled_on"),
         };
-        await enqueue("enrollment", record, `${person.name} · ${t(`condition_${record.condition}`)}`);
+        await enqueue("enrollment", record, `${person.name} · ${term("condition", record.condition)}`);
         go(`#/resident/${person.id}`);
       },
     ),
@@ -131,14 +131,15 @@ function followupRecord(data, values, person, condition) {
   });
 }
 
+// The assessment panel's lines; only those that apply (replaceChildren would print a null as "null").
 function assessmentView(result) {
   if (!result) return [h("p", { class: "muted" }, t("assessment_waiting"))];
   return [
-    h("p", {}, t("assessment_label"), " ", h("span", { class: `badge ${result.classification}` }, t(`class_${result.classification}`))),
+    h("p", {}, t("assessment_label"), " ", h("span", { class: `badge ${result.classification}` }, term("classification", result.classification))),
     result.urgent_referral ? h("p", { class: "alert" }, t("urgent_referral")) : null,
     !result.urgent_referral && result.referral_recommended ? h("p", { class: "warn" }, t("referral_recommended")) : null,
     h("p", { class: "small" }, t("next_due", { date: result.next_due_on })),
-  ];
+  ].filter(Boolean);
 }
 
 async function followupForm({ args, values = {} }) {
@@ -156,7 +157,7 @@ async function followupForm({ args, values = {} }) {
   const el = form(
     [
       field(t("field_performed_at"), input("performed_at", { type: "datetime-local", required: true, value: values.performed_at ? localDateTime(new Date(values.performed_at)) : localDateTime() })),
-      fieldset(t("field_mode"), radios("mode", MODES.map((m) => [m, t(`mode_${m}`)]), values.mode || "home")),
+      fieldset(t("field_mode"), radios("mode", MODES.map((m) => [m, term("mode", m)]), values.mode || "home")),
       h(
         "div",
         { class: "pair" },
@@ -174,14 +175,14 @@ async function followupForm({ args, values = {} }) {
       fieldset(t("field_danger_signs"), signs.map((code) => checkbox("danger_signs", t(`sign_${code}`), (values.danger_signs || []).includes(code), code))),
       checkbox("adverse_reaction", t("field_adverse_reaction"), values.adverse_reaction),
       checkbox("new_complication", t("field_new_complication"), values.new_complication),
-      field(t("field_medication_adherence"), select("medication_adherence", [["", "—"], ...ADHERENCE.map((a) => [a, t(`adherence_${a}`)])], values.medication_adherence || "")),
+      field(t("field_medication_adherence"), select("medication_adherence", [["", "—"], ...ADHERENCE.map((a) => [a, term("medication_adherence", a)])], values.medication_adherence || "")),
       field(t("field_notes"), h("textarea", { name: "notes", rows: 2, value: values.notes || "" })),
       panel,
     ],
     async (data) => {
       const record = followupRecord(data, values, person, condition);
       const result = assess(rules, record, person.birth_date, history);
-      await enqueue("followup", record, `${person.name} · ${t(`condition_${condition}`)}`, result);
+      await enqueue("followup", record, `${person.name} · ${term("condition", condition)}`, result);
       if (result && (result.urgent_referral || result.referral_recommended)) {
         go(`#/referral/${person.id}?followup=${record.id}&urgency=${suggestUrgency(record, result)}`);
       } else {
@@ -197,7 +198,7 @@ async function followupForm({ args, values = {} }) {
   el.addEventListener("input", update);
   el.addEventListener("change", update);
   update();
-  return screen(`${t("record_followup")} · ${person.name} · ${t(`condition_${condition}`)}`, el);
+  return screen(`${t("record_followup")} · ${person.name} · ${term("condition", condition)}`, el);
 }
 
 function locate(lat, lng, note) {
@@ -226,7 +227,7 @@ async function visitForm({ query, values = {} }) {
     person ? `${t("log_visit")} · ${person.name}` : t("log_visit"),
     form(
       [
-        fieldset(t("field_purpose"), radios("purpose", VISIT_PURPOSES.map((p) => [p, t(`purpose_${p}`)]), values.purpose || "household")),
+        fieldset(t("field_purpose"), radios("purpose", VISIT_PURPOSES.map((p) => [p, term("visit_purpose", p)]), values.purpose || "household")),
         field(t("field_village_id"), select("village_id", villages.map((v) => [v.id, v.name]), values.village_id || person?.village_id || villages[0]?.id, { required: true })),
         field(t("field_visited_at"), input("visited_at", { type: "datetime-local", required: true, value: values.visited_at ? localDateTime(new Date(values.visited_at)) : localDateTime() })),
         field(t("field_notes"), h("textarea", { name: "notes", rows: 3, value: values.notes || "" })),
@@ -247,7 +248,7 @@ async function visitForm({ query, values = {} }) {
           notes: text(data, "notes"),
         });
         const village = villages.find((v) => v.id === record.village_id);
-        await enqueue("visit", record, `${t(`purpose_${record.purpose}`)} · ${person?.name || village?.name || ""}`);
+        await enqueue("visit", record, `${term("visit_purpose", record.purpose)} · ${person?.name || village?.name || ""}`);
         go(person ? `#/resident/${person.id}` : "#/today");
       },
     ),
@@ -273,11 +274,11 @@ async function referralForm({ args, query, values = {} }) {
   const followup = followupId ? (await area.followupsOf(person.id)).find((f) => f.id === followupId) : null;
   return screen(
     `${t("refer")} · ${person.name}`,
-    suggested ? h("p", { class: "warn" }, t("urgency_suggested", { urgency: t(`urgency_${suggested}`) })) : null,
+    suggested ? h("p", { class: "warn" }, t("suggested_urgency", { urgency: urgencyLabel(suggested) })) : null,
     form(
       [
         field(t("field_facility_id"), select("facility_id", (facilities || []).map((f) => [f.id, f.name]), values.facility_id, { required: true })),
-        fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, t(`urgency_${u}`)]), values.urgency || suggested || "routine")),
+        fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, urgencyLabel(u)]), values.urgency || suggested || "routine")),
         field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || (followup ? findings(followup) : "") })),
       ],
       async (data) => {
@@ -289,7 +290,7 @@ async function referralForm({ args, query, values = {} }) {
           reason: text(data, "reason"),
           followup_id: followupId,
         });
-        await enqueue("referral", record, `${person.name} · ${t(`urgency_${record.urgency}`)}`);
+        await enqueue("referral", record, `${person.name} · ${urgencyLabel(record.urgency)}`);
         go(`#/resident/${person.id}`);
       },
       t("send_referral"),

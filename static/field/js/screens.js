@@ -5,7 +5,7 @@ import { currentLanguage, go, switchLanguage } from "./nav.js";
 import { formRoutes, forms } from "./forms.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
-import { button, errorList, field, formatInstant, h, input, link, localDate, t } from "./ui.js";
+import { button, errorList, field, formatInstant, h, input, link, localDate, t, term, urgencyLabel } from "./ui.js";
 
 const QUEUE_PAGE = 200;
 const SEARCH_SHOWN = 50;
@@ -15,13 +15,13 @@ function screen(title, ...children) {
 }
 
 function conditionLabel(condition) {
-  return t(`condition_${condition}`);
+  return term("condition", condition);
 }
 
 function classificationBadge(row) {
   const estimated = row._entry ? ` (${t("estimate")})` : "";
   if (!row.classification) return null;
-  return h("span", { class: `badge ${row.classification}` }, t(`class_${row.classification}`) + estimated);
+  return h("span", { class: `badge ${row.classification}` }, term("classification", row.classification) + estimated);
 }
 
 // Today's queue from the server, kept on the phone for when there is no signal.
@@ -91,7 +91,7 @@ async function residents({ query }) {
             "a",
             { href: `#/resident/${r.id}`, class: "row" },
             h("strong", {}, r.name),
-            h("span", {}, `${t(`sex_${r.sex}`)} · ${r.birth_date}`),
+            h("span", {}, `${term("sex", r.sex)} · ${r.birth_date}`),
             r._entry ? h("span", { class: "badge pending" }, t("waiting_sync")) : null,
           ),
         ),
@@ -140,7 +140,7 @@ async function resident({ args }) {
     h(
       "dl",
       { class: "facts" },
-      detail(t("field_sex"), t(`sex_${person.sex}`)),
+      detail(t("field_sex"), term("sex", person.sex)),
       detail(t("field_birth_date"), `${person.birth_date} (${t("age_years", { n: area.ageOn(person.birth_date, localDate()) })})`),
       detail(t("field_village_id"), area.villageName(villages, person.village_id)),
       detail(t("field_phone"), phone),
