@@ -29,6 +29,8 @@ BLUEPRINTS = (
     "fieldapp.messaging.api",
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
+    "fieldapp.replies.api",
+    "fieldapp.contacts.api",
     "fieldapp.field.views",
     "fieldapp.console.views",
 )

@@ -126,6 +126,15 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         logout=("退出", "Signed out"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "contact_channel": _terms(phone=("电话", "Phone"), visit=("上门", "Visit"), sms=("短信", "SMS")),
+    "contact_result": _terms(
+        will_come=("答应来", "Will come"),
+        unreachable=("联系不上", "Unreachable"),
+        wrong_number=("号码错误", "Wrong number"),
+        moved=("已迁出", "Moved away"),
+        died=("已死亡", "Died"),
+        refused=("拒绝", "Refused"),
+    ),
 }
 
 

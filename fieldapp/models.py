@@ -2,17 +2,20 @@
 
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, User, user_villages
+from fieldapp.contacts.models import ContactAttempt
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
+from fieldapp.replies.models import Reply, ReplyResident
 from fieldapp.residents.models import Resident
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "ContactAttempt",
     "Counter",
     "Enrollment",
     "Facility",
@@ -24,6 +27,8 @@ __all__ = [
     "PushSubscription",
     "Referral",
     "ReferralEscalation",
+    "Reply",
+    "ReplyResident",
     "Resident",
     "SmsOptOut",
     "Township",

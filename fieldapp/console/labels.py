@@ -40,3 +40,8 @@ def word(value: str | None) -> str:
         if glossary.term(group, value) is not None:
             return glossary.label(group, value, _language())
     return value
+
+
+def term(group: str, code: str | None) -> str:
+    """A code of one glossary group, in the reader's language (for codes ``word`` cannot tell apart)."""
+    return glossary.label(group, code, _language())

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.auth.models import Role
-from fieldapp.console.labels import role_name, word
+from fieldapp.console.labels import role_name, term, word
 from fieldapp.console.web import bp, me
 from fieldapp.timeutil import to_local
 
@@ -57,6 +57,7 @@ def console_helpers() -> dict[str, Any]:
     return {
         "role_name": role_name,
         "word": word,
+        "term": term,
         "menu_for": menu_for,
     }
 

@@ -26,6 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.audit.service import AuditValues, collected_entries, write_entries
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
+from fieldapp.contacts import service as contacts
+from fieldapp.contacts.models import ContactAttempt
+from fieldapp.contacts.schemas import ContactAttemptSchema
 from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, ValidationError, flatten_messages
 from fieldapp.extensions import db
@@ -35,6 +38,9 @@ from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnr
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
+from fieldapp.replies import service as replies
+from fieldapp.replies.models import Reply
+from fieldapp.replies.schemas import ReplySchema
 from fieldapp.residents import service as residents
 from fieldapp.residents.models import Resident
 from fieldapp.residents.schemas import ResidentSchema
@@ -52,6 +58,8 @@ class RecordKind:
     dump: Schema
     # Commits the transaction inside its service function (see below).
     commits: bool = False
+    # Changes other rows (closes enrollments, moves due dates): applied on its own, flushed.
+    alone: bool = False
 
 
 def _add_resident(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
@@ -80,6 +88,13 @@ KINDS: dict[str, RecordKind] = {
     "followup": RecordKind(FollowUp, FollowUpSchema(), followups.add_followup, FollowUpSchema()),
     "referral": RecordKind(
         Referral, ReferralCreateSchema(), _create_referral, ReferralSchema(), commits=True
+    ),
+    "contact_attempt": RecordKind(
+        ContactAttempt,
+        ContactAttemptSchema(),
+        contacts.add_contact_attempt,
+        ContactAttemptSchema(),
+        alone=True,
     ),
 }
 
@@ -192,7 +207,7 @@ class Batch:
     def apply_together(self, record: Any, pending: list[Any]) -> tuple[str, Any, bool]:
         """Apply one record, its new row left in ``pending``; raises ``_OneByOne`` on any fault."""
         parsed = self._parse(record)
-        if isinstance(parsed, dict) or parsed[1].commits:
+        if isinstance(parsed, dict) or parsed[1].commits or parsed[1].alone:
             raise _OneByOne
         kind_name, kind, raw, new_id = parsed
 
@@ -282,6 +297,8 @@ class Feed:
     model: Any
     dump: type[Schema]
     visible: Callable[[User, Select[Any]], Select[Any]]
+    # Readies a page's rows for the caller before they are dumped (e.g. whose names to show).
+    prepare: Callable[[User, list[Any]], None] | None = None
 
 
 def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
@@ -296,6 +313,21 @@ FEEDS: tuple[Feed, ...] = (
     Feed("enrollments", 1, Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
     Feed("followups", 2, FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
     Feed("referrals", 3, Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
+    Feed(
+        "replies",
+        5,
+        Reply,
+        ReplySchema,
+        lambda user, q: q.where(replies.visible_clause(user)),
+        prepare=replies.name_visible_residents,
+    ),
+    Feed(
+        "contact_attempts",
+        10,
+        ContactAttempt,
+        ContactAttemptSchema,
+        lambda user, q: _via_resident(user, q, ContactAttempt),
+    ),
 )
 # Before everything: every row's sequence is at least 0. Its rank is what the first edition
 # wrote (one past its four feeds), so cursors phones hold from it stay valid.
@@ -351,6 +383,8 @@ def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, lis
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
         ordered = sorted(rows, key=lambda row: (row.change_seq, row.id))
+        if feed.prepare is not None:
+            feed.prepare(user, ordered)
         changes[feed.name] = [_for_phone(row) for row in feed.dump(many=True).dump(ordered)]
     return changes, (page[-1] if page else since), more
 
