@@ -106,7 +106,11 @@ def add_resident(page: Any, name: str, id_number: str = "") -> None:
     page.get_by_label("身份证号").fill(id_number)
     page.get_by_label("同意接收短信提醒").check()
     page.get_by_role("button", name="保存").click()
-    page.get_by_role("heading", name=name).wait_for()
+    heading, warning = page.get_by_role("heading", name=name), page.locator("#id-number-note:not(:empty)")
+    heading.or_(warning).first.wait_for()
+    if warning.count():  # a wrong check digit, kept on purpose: the phone asks once more
+        page.get_by_role("button", name="保存").click()
+    heading.wait_for()
 
 
 def test_a_morning_round_offline_loses_nothing(app: Flask, phone: Any, round_: Round) -> None:
@@ -132,7 +136,7 @@ def test_a_morning_round_offline_loses_nothing(app: Flask, phone: Any, round_: R
     assert entries.count() == 2
     assert "随访 · 王芳 · 高血压" in entries.nth(0).inner_text()
     assert "居民 · 李明" in entries.nth(1).inner_text()
-    assert page.locator("#tabs .count").inner_text() == "2"
+    assert page.locator("#outbox-count").inner_text() == "2"
     sent = [{"type": entry["type"], "data": entry["data"]} for entry in outbox(page)]
     assert count(FollowUp) == 0 and count(Resident, Resident.name == "李明") == 0
 

@@ -1,7 +1,7 @@
 // The field app: start-up, navigation and the parts every screen shares.
 import { ApiError, getJson, OfflineError } from "./api.js";
-import { currentLanguage, LANGUAGE_EVENT, REDRAW_EVENT, takeNotice } from "./nav.js";
-import { routes } from "./screens.js";
+import { currentLanguage, currentNotice, LANGUAGE_EVENT, REDRAW_EVENT } from "./nav.js";
+import { drawUnread, routes } from "./screens.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
 import { h, setGlossary, setStrings, t } from "./ui.js";
@@ -14,7 +14,9 @@ const TABS = [
   ["more", "nav_more"],
 ];
 
-const LIVE_SCREENS = ["today", "outbox", "resident"];
+const LIVE_SCREENS = ["today", "outbox", "resident", "referrals", "more"];
+// Tabs that carry a count: what waits in the outbox, residents' unread replies.
+const COUNTS = { outbox: "outbox-count", residents: "replies-count" };
 
 const main = document.getElementById("main");
 const banner = document.getElementById("banner");
@@ -67,7 +69,8 @@ async function render() {
   highlightTab(name);
   const node = await screen({ args, query });
   if (ticket !== rendering) return;
-  main.replaceChildren(node);
+  const notice = currentNotice();
+  main.replaceChildren(...(notice ? [h("p", { class: "notice", id: "notice", role: "status" }, notice)] : []), node);
   // How long each screen takes to become usable (read by the browser tests, visible in DevTools).
   performance.measure(`screen:${name}`, { start: started });
   const heading = main.querySelector("h1");
@@ -78,7 +81,7 @@ async function render() {
 function drawTabs() {
   nav.replaceChildren(
     ...TABS.map(([name, key]) =>
-      h("a", { href: `#/${name}`, "data-tab": name }, h("span", {}, t(key)), name === "outbox" ? h("span", { class: "count", id: "outbox-count" }) : null),
+      h("a", { href: `#/${name}`, "data-tab": name }, h("span", {}, t(key)), COUNTS[name] ? h("span", { class: "count", id: COUNTS[name] }) : null),
     ),
   );
   highlightTab(parseHash().name);
@@ -96,6 +99,7 @@ async function drawStatus() {
   const waiting = (await store.outbox()).length;
   const count = document.getElementById("outbox-count");
   if (count) count.textContent = waiting ? String(waiting) : "";
+  await drawUnread();
   const parts = [];
   if (!navigator.onLine) parts.push(h("p", { class: "offline" }, t("offline_banner")));
   if (sync.status.needsSignIn) {

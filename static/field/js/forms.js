@@ -1,6 +1,7 @@
 // The screens that write: each saves a record with a client-chosen UUID to the outbox.
 import * as area from "./area.js";
 import { go } from "./nav.js";
+import { idNumberProblem, normalizeIdNumber } from "./identity.js";
 import { assess, dangerSigns, limits, suggestUrgency } from "./rules.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
@@ -45,8 +46,38 @@ function missing(title, message, href, label) {
   return screen(title, h("p", { class: "muted" }, message), h("a", { href, class: "button secondary" }, label));
 }
 
+// An ID number already on this phone for another resident, or the doctor's reading of a wrong
+// check digit: said at the field before saving. A check digit may be overridden by saving again
+// (the card itself may be misprinted); the server then decides.
+async function idNumberCheck(idInput, note, residentId) {
+  const value = normalizeIdNumber(idInput.value);
+  note.replaceChildren();
+  if (!value) return true;
+  const same = (await area.residents()).find((r) => r.id !== residentId && normalizeIdNumber(r.id_number) === value);
+  if (same) {
+    note.replaceChildren(t("id_number_taken", { name: same.name }), " ", h("a", { href: `#/resident/${same.id}` }, t("open_resident")));
+    idInput.focus();
+    return false;
+  }
+  const problem = idNumberProblem(value);
+  if (problem === "length") {
+    note.textContent = t("id_number_length");
+    idInput.focus();
+    return false;
+  }
+  if (problem === "check_digit" && idInput.dataset.confirmed !== value) {
+    idInput.dataset.confirmed = value;
+    note.textContent = t("id_number_check_digit");
+    idInput.focus();
+    return false;
+  }
+  return true;
+}
+
 async function residentForm({ query, values = {} }) {
   const villages = await area.villages();
+  const idInput = input("id_number", { value: values.id_number || "", maxlength: 18, autocomplete: "off", "aria-describedby": "id-number-note" });
+  const idNote = h("p", { class: "errors", id: "id-number-note", role: "alert" });
   const household = values.household_id || query.get("household") || crypto.randomUUID();
   const village = values.village_id || query.get("village") || villages[0]?.id;
   return screen(
@@ -57,13 +88,15 @@ async function residentForm({ query, values = {} }) {
         fieldset(t("field_sex"), radios("sex", [["M", term("sex", "M")], ["F", term("sex", "F")]], values.sex, true)),
         field(t("field_birth_date"), input("birth_date", { type: "date", required: true, max: localDate(), value: values.birth_date || "" })),
         field(t("field_village_id"), select("village_id", villages.map((v) => [v.id, v.name]), village, { required: true })),
-        field(t("field_id_number"), input("id_number", { value: values.id_number || "", maxlength: 18, autocomplete: "off" }), t("id_number_hint")),
+        field(t("field_id_number"), idInput, t("id_number_hint")),
+        idNote,
         field(t("field_phone"), input("phone", { type: "tel", value: values.phone || "", autocomplete: "off" })),
         checkbox("sms_consent", t("field_sms_consent"), values.sms_consent ?? false),
         field(t("field_language"), select("language", [["zh", "中文"], ["en", "English"]], values.language || "zh")),
         h("p", { class: "muted small" }, query.get("household") ? t("household_joined") : t("household_new")),
       ],
       async (data) => {
+        if (!(await idNumberCheck(idInput, idNote, values.id))) return;
         const record = compact({
           id: values.id || crypto.randomUUID(),
           name: text(data, "name"),
@@ -77,7 +110,7 @@ async function residentForm({ query, values = {} }) {
           language: data.get("language"),
         });
         await enqueue("resident", record, record.name);
-        go(`#/resident/${record.id}`);
+        go(`#/resident/${record.id}`, t("saved_notice"));
       },
     ),
   );
@@ -104,7 +137,7 @@ async function enrollmentForm({ args, values = {} }) {
           enrolled_on: data.get("enrolled_on"),
         };
         await enqueue("enrollment", record, `${person.name} · ${term("condition", record.condition)}`);
-        go(`#/resident/${person.id}`);
+        go(`#/resident/${person.id}`, t("saved_notice"));
       },
     ),
   );
@@ -132,6 +165,16 @@ function followupRecord(data, values, person, condition) {
 }
 
 // The assessment panel's lines; only those that apply (replaceChildren would print a null as "null").
+// "Not now": the reason goes in `referral_declined_reason` where the server's form has that item,
+// else at the head of the notes (a server without it would refuse an unknown field).
+function declineReferral(record, reason, rules) {
+  if ((rules?.items || []).some((item) => item.name === "referral_declined_reason")) {
+    record.referral_declined_reason = reason;
+  } else {
+    record.notes = [`${t("field_referral_declined_reason")}：${reason}`, record.notes].filter(Boolean).join("\n");
+  }
+}
+
 function assessmentView(result) {
   if (!result) return [h("p", { class: "muted" }, t("assessment_waiting"))];
   return [
@@ -153,6 +196,15 @@ async function followupForm({ args, values = {} }) {
   const bounds = limits(rules);
   const diabetes = condition === "diabetes";
   const panel = h("div", { class: "assessment", id: "assessment", "aria-live": "polite" });
+  // Refer now, or not now with a reason kept on the follow-up (shown when the rules recommend referral).
+  const reason = h("textarea", { name: "referral_declined_reason", rows: 2, maxlength: 500, value: values.referral_declined_reason || "" });
+  const reasonField = field(t("field_referral_declined_reason"), reason);
+  const decision = fieldset(
+    t("referral_decision"),
+    radios("referral_choice", [["refer", t("refer_now")], ["not_now", t("not_now")]], values.referral_declined_reason ? "not_now" : "refer"),
+    reasonField,
+  );
+  decision.hidden = true;
   const signs = dangerSigns(rules, condition);
   const el = form(
     [
@@ -178,22 +230,31 @@ async function followupForm({ args, values = {} }) {
       field(t("field_medication_adherence"), select("medication_adherence", [["", "—"], ...ADHERENCE.map((a) => [a, term("medication_adherence", a)])], values.medication_adherence || "")),
       field(t("field_notes"), h("textarea", { name: "notes", rows: 2, value: values.notes || "" })),
       panel,
+      decision,
     ],
     async (data) => {
       const record = followupRecord(data, values, person, condition);
       const result = assess(rules, record, person.birth_date, history);
+      const recommended = result && (result.urgent_referral || result.referral_recommended);
+      const notNow = recommended && data.get("referral_choice") === "not_now";
+      if (notNow) declineReferral(record, text(data, "referral_declined_reason"), rules);
       await enqueue("followup", record, `${person.name} · ${term("condition", condition)}`, result);
-      if (result && (result.urgent_referral || result.referral_recommended)) {
-        go(`#/referral/${person.id}?followup=${record.id}&urgency=${suggestUrgency(record, result)}`);
+      if (recommended && !notNow) {
+        go(`#/referral/${person.id}?followup=${record.id}&urgency=${suggestUrgency(record, result)}`, t("followup_saved_refer"));
       } else {
-        go("#/today");
+        go("#/today", t("saved_notice"));
       }
     },
   );
   const update = () => {
     const data = new FormData(el);
     const ready = data.get("sbp") && data.get("dbp") && (!diabetes || data.get("fasting_glucose")) && data.get("performed_at");
-    panel.replaceChildren(...assessmentView(ready ? assess(rules, followupRecord(data, values, person, condition), person.birth_date, history) : null));
+    const result = ready ? assess(rules, followupRecord(data, values, person, condition), person.birth_date, history) : null;
+    panel.replaceChildren(...assessmentView(result));
+    const recommended = Boolean(result && (result.urgent_referral || result.referral_recommended));
+    decision.hidden = !recommended;
+    reason.required = recommended && data.get("referral_choice") === "not_now";
+    reasonField.hidden = !reason.required;
   };
   el.addEventListener("input", update);
   el.addEventListener("change", update);
@@ -249,7 +310,7 @@ async function visitForm({ query, values = {} }) {
         });
         const village = villages.find((v) => v.id === record.village_id);
         await enqueue("visit", record, `${term("visit_purpose", record.purpose)} · ${person?.name || village?.name || ""}`);
-        go(person ? `#/resident/${person.id}` : "#/today");
+        go(person ? `#/resident/${person.id}` : "#/today", t("saved_notice"));
       },
     ),
   );
@@ -279,7 +340,9 @@ async function referralForm({ args, query, values = {} }) {
       [
         field(t("field_facility_id"), select("facility_id", (facilities || []).map((f) => [f.id, f.name]), values.facility_id, { required: true })),
         fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, urgencyLabel(u)]), values.urgency || suggested || "routine")),
+        field(t("field_impression"), h("textarea", { name: "impression", rows: 2, maxlength: 2000, value: values.impression || "" })),
         field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || (followup ? findings(followup) : "") })),
+        field(t("field_treatment_given"), h("textarea", { name: "treatment_given", rows: 2, maxlength: 2000, value: values.treatment_given || "" })),
       ],
       async (data) => {
         const record = compact({
@@ -288,10 +351,12 @@ async function referralForm({ args, query, values = {} }) {
           facility_id: data.get("facility_id"),
           urgency: data.get("urgency"),
           reason: text(data, "reason"),
+          impression: text(data, "impression"),
+          treatment_given: text(data, "treatment_given"),
           followup_id: followupId,
         });
         await enqueue("referral", record, `${person.name} · ${urgencyLabel(record.urgency)}`);
-        go(`#/resident/${person.id}`);
+        go(`#/referrals/${person.id}?referral=${record.id}`, t("saved_notice"));
       },
       t("send_referral"),
     ),

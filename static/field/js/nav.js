@@ -4,20 +4,20 @@ const LANG_KEY = "fieldapp.lang";
 export const REDRAW_EVENT = "fieldapp:redraw";
 export const LANGUAGE_EVENT = "fieldapp:language";
 
+// How long a confirmation stays, across the redraws a sync causes.
+const NOTICE_MS = 6000;
 let flashed = null;
 
-// Show `hash`; `notice` (e.g. "已保存") is shown once on the screen that comes next.
+// Show `hash`; `notice` (e.g. "已保存") is shown on the screens drawn in the next few seconds.
 export function go(hash, notice = null) {
-  flashed = notice;
+  flashed = notice ? { text: notice, until: Date.now() + NOTICE_MS } : null;
   if (location.hash === hash) window.dispatchEvent(new Event(REDRAW_EVENT));
   else location.hash = hash;
 }
 
-// The notice left for the screen being drawn, once.
-export function takeNotice() {
-  const notice = flashed;
-  flashed = null;
-  return notice;
+// The confirmation to show on the screen being drawn, if it is still fresh.
+export function currentNotice() {
+  return flashed && Date.now() < flashed.until ? flashed.text : null;
 }
 
 export function currentLanguage() {
