@@ -23,6 +23,7 @@ from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from fieldapp.api_messages import say
 from fieldapp.audit.service import AuditValues, collected_entries, write_entries
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
@@ -159,12 +160,12 @@ class Batch:
         raw = _data_of(record)
         if raw is None:
             return _result(
-                None, None, "invalid", code="validation_error", errors={"_schema": ["not a record"]}
+                None, None, "invalid", code="validation_error", errors={"_schema": [say("not a record")]}
             )
         kind_name, raw_id = record.get("type"), raw.get("id")
         kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
-            errors = {"type": [f"must be one of {', '.join(KINDS)}"]}
+            errors = {"type": [say(f"must be one of {', '.join(KINDS)}")]}
             return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
         record_id = _as_uuid(raw_id)
         return kind_name, kind, raw, (record_id if record_id not in self.taken[kind_name] else None)
@@ -196,10 +197,10 @@ class Batch:
             errors = flatten_messages(error.messages)
             return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
         except ConflictError as error:
-            errors = {"_schema": [error.message]}
+            errors = {"_schema": [say(error.message)]}
             return _result(raw_id, kind_name, "conflict", code=error.code, errors=errors, **error.extra)
         except APIError as error:
-            errors = error.fields or {"_schema": [error.message]}
+            errors = error.fields or {"_schema": [say(error.message)]}
             return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
         self._applied(kind_name, row, created, entries)
         return _answer(kind_name, row, created)
