@@ -37,6 +37,7 @@ TARGETS = {
     "indicators, one township-year": "p95 <= 300 ms",
     "indicators, whole county": "<= 2 s",
     "sync push, 1,000 records": "<= 2 s and <= 5x bulk",
+    "sync push, realistic offline day": "<= 1 s and <= 5x bulk",
     "POST /api/v1/followups": ">= 50% of GET /me rps",
 }
 
@@ -297,6 +298,7 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         results += http_throughput(app, database, url, writer_username="doctor")
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)
+    results += importlib.import_module("bench.bench_offline_day").run(url, database)
     return results
 
 

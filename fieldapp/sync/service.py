@@ -367,8 +367,14 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
     return or_(model.change_seq > since.seq, and_(model.change_seq == since.seq, model.id > since.id))
 
 
-def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
-    """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``."""
+def pull_changes(
+    user: User, since: Position, limit: int, answered: frozenset[uuid.UUID] = frozenset()
+) -> tuple[dict[str, list[Any]], Position, bool]:
+    """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``.
+
+    Rows in ``answered`` (the answer's ``results`` carry them as they are now) keep their
+    place in the page and the cursor, but are not sent twice.
+    """
     keys: list[Position] = []
     for feed in FEEDS:
         model = feed.model
@@ -379,7 +385,7 @@ def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, lis
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
     for feed in FEEDS:
-        ids = [key.id for key in page if key.rank == feed.rank]
+        ids = [key.id for key in page if key.rank == feed.rank and key.id not in answered]
         rows: list[Any] = (
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
@@ -406,10 +412,15 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
     results: list[dict[str, Any]] = []
+    answered: frozenset[uuid.UUID] = frozenset()
     if records:
         reserve_change_seq(db.session())
-        results = _push_together(user, records) or _push_one_by_one(user, records)
+        together = _push_together(user, records)
+        if together is not None:
+            # Answered after the batch's last write: each record is as the pull would send it.
+            answered = frozenset(uuid.UUID(r["id"]) for r in together if r["status"] == "created")
+        results = together if together is not None else _push_one_by_one(user, records)
     # The pull below reads rows this batch wrote: they need no reload.
     commit_keeping_loaded()
-    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
+    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}
