@@ -38,6 +38,8 @@ TARGETS = {
     "indicators, whole county": "<= 2 s",
     "sync push, 1,000 records": "<= 2 s and <= 5x bulk",
     "sync push, realistic offline day": "<= 1 s and <= 5x bulk",
+    "field app over 2G: first sync": "<= 30 s",
+    "field app over 2G: daily sync": "<= 5 s",
     "POST /api/v1/followups": ">= 50% of GET /me rps",
 }
 
@@ -299,6 +301,7 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)
     results += importlib.import_module("bench.bench_offline_day").run(url, database)
+    results += importlib.import_module("bench.bench_field_2g").run(url, database)
     return results
 
 

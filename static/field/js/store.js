@@ -53,18 +53,19 @@ function createAreaStore(db, name) {
 }
 
 // Each version's steps, from the phone's version up: a phone in use keeps its outbox and area.
+// A store is made only where missing, so a database someone opened without a version (empty,
+// at version 1) still gets every store.
 function upgrade(event, request) {
   const db = request.result;
-  if (event.oldVersion < 1) {
-    for (const name of ["residents", "enrollments", "followups", "referrals"]) createAreaStore(db, name);
-    db.createObjectStore("outbox", { keyPath: "id" }).createIndex("queued_at", "queued_at");
-    db.createObjectStore("kv");
-  }
+  const missing = (name) => !db.objectStoreNames.contains(name);
+  for (const name of ["residents", "enrollments", "followups", "referrals"].filter(missing)) createAreaStore(db, name);
+  if (missing("outbox")) db.createObjectStore("outbox", { keyPath: "id" }).createIndex("queued_at", "queued_at");
+  if (missing("kv")) db.createObjectStore("kv");
   if (event.oldVersion < 2) {
-    for (const name of ["replies", "patrols", "screenings", "health_checks", "contracts", "contact_attempts"]) {
+    for (const name of ["replies", "patrols", "screenings", "health_checks", "contracts", "contact_attempts"].filter(missing)) {
       createAreaStore(db, name);
     }
-    db.createObjectStore(EXTRA, { keyPath: "key" }).createIndex("feed", "feed");
+    if (missing(EXTRA)) db.createObjectStore(EXTRA, { keyPath: "key" }).createIndex("feed", "feed");
     // The new feeds hold rows older than the cursor a version-1 phone saved: pull everything once.
     if (event.oldVersion >= 1) request.transaction.objectStore("kv").delete("cursor");
   }
