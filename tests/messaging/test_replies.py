@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fieldapp.auth.models import Role
+from fieldapp.console.replies import mark_replies_read, unread_replies
 from fieldapp.extensions import db
 from fieldapp.messaging.models import InboundMessage
 from fieldapp.replies.models import Reply
@@ -105,3 +106,17 @@ def test_replies_and_changed_opt_outs_come_in_the_pull(client, app):
     api(client, "post", f"/api/v1/replies/{later['changes']['replies'][0]['id']}/read", doctor, json={})
     read = pull(client, doctor, quiet["cursor"])
     assert read["changes"]["replies"][0]["read_at"]
+
+
+def test_a_reply_read_in_the_console_is_read_on_the_phones_too(client, app):
+    h = household(app)
+    reply(client, PHONE, "药吃完了")
+    doctor = h["east_doctor"]
+    cursor = pull(client, doctor)["cursor"]
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=doctor.township)
+    inbound = db.session.scalars(select(InboundMessage)).one()
+    assert [r.id for r, _resident in unread_replies(manager, doctor.township_id)] == [inbound.id, inbound.id]
+    assert mark_replies_read(manager, doctor.township_id, [inbound.id]) == 1
+    changed = pull(client, doctor, cursor)["changes"]["replies"]
+    assert changed[0]["read_at"] is not None
+    assert unread_replies(manager, doctor.township_id) == []
