@@ -1,14 +1,16 @@
-"""Recording who read or changed a resident's record."""
+"""Recording who read or changed a resident's record, and who read lists of them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import insert
 
 from fieldapp.audit.models import AuditEntry
@@ -53,3 +55,50 @@ def write_entries(entries: list[AuditValues]) -> None:
     """Insert collected entries in the current transaction: one executemany, no ids read back."""
     if entries:
         db.session.execute(insert(AuditEntry.__table__), entries)
+
+
+def _filter_value(value: Any) -> Any:
+    if isinstance(value, (uuid.UUID, date, datetime)):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return [_filter_value(v) for v in value]
+    return value
+
+
+def record_bulk_read(
+    user: User | None, entity: str, filters: dict[str, Any], row_count: int, *, action: str = "list"
+) -> None:
+    """Note one list, search, export or sync pull of residents' data: who, what, filters, rows.
+
+    In a request the notes are written when the answer is ready, all in one INSERT, so a
+    bulk read costs one statement whatever its size; elsewhere at once, in the transaction.
+    """
+    given = {key: _filter_value(value) for key, value in filters.items() if value not in (None, "", [])}
+    values = {
+        "at": utcnow(),
+        "user_id": user.id if user else None,
+        "action": action,
+        "entity": entity,
+        "entity_id": None,
+        "address": request.remote_addr if has_request_context() else None,
+        "filters": json.dumps(given, ensure_ascii=False, sort_keys=True),
+        "row_count": row_count,
+    }
+    if has_request_context():
+        g.setdefault("bulk_reads", []).append(values)
+    else:
+        db.session.execute(insert(AuditEntry.__table__), [values])
+
+
+def _write_bulk_reads(response: Response) -> Response:
+    """Write the request's bulk-read notes (one INSERT) once it has answered successfully."""
+    notes = g.pop("bulk_reads", None)
+    if notes and response.status_code < 400:
+        db.session.execute(insert(AuditEntry.__table__), notes)
+        db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Write bulk-read audit entries after each request."""
+    app.after_request(_write_bulk_reads)

@@ -38,6 +38,7 @@ def sign_in_session(user: User) -> None:
     """Start a cookie session for ``user``."""
     session.clear()
     session["user_id"] = str(user.id)
+    session["sv"] = user.session_version or 0
     session.permanent = True
     csrf_token()
 
@@ -63,7 +64,7 @@ def _load_user() -> None:
             user = db.session.get(User, uuid.UUID(user_id))
         except ValueError:
             user = None
-        if user is not None and user.active:
+        if user is not None and user.active and session.get("sv", 0) == user.session_version:
             g.user = user
             g.auth_via = "session"
         else:

@@ -116,7 +116,7 @@ def queue_export(fmt: str) -> ResponseReturnValue:
     user = me()
     township = chosen_township(user)
     filters = _queue_filters(user, township, _doctors(user, township))
-    items, _total = queue_page(user, filters, 1, EXPORT_LIMIT)
+    items, _total = queue_page(user, filters, 1, EXPORT_LIMIT, audit_action="export")
     villages = {v.id: v.name for v in org.list_villages(user, township.id)}
     name = f"queue-{township.code}-{filters['status']}-{local_today().isoformat()}"
     return table_download(fmt, name, QUEUE_HEADER, queue_rows(items, villages))

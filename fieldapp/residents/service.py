@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.audit.service import record_access
+from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import can_write_residents, resident_clause, village_clause
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
@@ -171,10 +171,14 @@ def search_residents(
     if term:
         query = query.where(_matches(term))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
+    rows = list(
+        db.session.scalars(
+            query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
+        )
     )
-    return list(rows), total
+    filters = {"village_id": village_id, "q": term, "page": page, "per_page": per_page}
+    record_bulk_read(user, "residents", filters, len(rows))
+    return rows, total
 
 
 def enrollments_of(resident_id: uuid.UUID) -> list[Any]:
