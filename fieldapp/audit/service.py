@@ -84,21 +84,52 @@ def record_bulk_read(
         "filters": json.dumps(given, ensure_ascii=False, sort_keys=True),
         "row_count": row_count,
     }
+    _note(values, even_if_refused=False)
+
+
+def record_refused_attempt(user: User | None, action: str, entity: str, entity_id: uuid.UUID) -> None:
+    """Audit an attempt the request refuses (its transaction is rolled back, this entry is kept)."""
+    values = {
+        "at": utcnow(),
+        "user_id": user.id if user else None,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "address": request.remote_addr if has_request_context() else None,
+    }
+    _note(values, even_if_refused=True)
+
+
+def _note(values: AuditValues, *, even_if_refused: bool) -> None:
     if has_request_context():
-        g.setdefault("bulk_reads", []).append(values)
+        g.setdefault("audit_notes", []).append((values, even_if_refused))
     else:
         db.session.execute(insert(AuditEntry.__table__), [values])
 
 
-def _write_bulk_reads(response: Response) -> Response:
-    """Write the request's bulk-read notes (one INSERT) once it has answered successfully."""
-    notes = g.pop("bulk_reads", None)
-    if notes and response.status_code < 400:
-        db.session.execute(insert(AuditEntry.__table__), notes)
+def _write_notes(response: Response) -> Response:
+    """Write the request's noted entries in one INSERT once it has answered.
+
+    Bulk reads only when the answer went out; refused attempts whatever the answer,
+    after the refused request's own work is rolled back.
+    """
+    notes = g.pop("audit_notes", None)
+    if not notes:
+        return response
+    refused = response.status_code >= 400
+    rows = [
+        {"filters": None, "row_count": None, **values}
+        for values, even_if_refused in notes
+        if even_if_refused or not refused
+    ]
+    if rows:
+        if refused:
+            db.session.rollback()
+        db.session.execute(insert(AuditEntry.__table__), rows)
         db.session.commit()
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Write bulk-read audit entries after each request."""
-    app.after_request(_write_bulk_reads)
+    """Write the audit entries noted during a request after it."""
+    app.after_request(_write_notes)

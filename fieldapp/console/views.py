@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import current_app, redirect, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from fieldapp import glossary
 from fieldapp.auth.models import Role
 from fieldapp.console.labels import role_name, word
 from fieldapp.console.web import bp, me
@@ -57,6 +59,7 @@ def console_helpers() -> dict[str, Any]:
     return {
         "role_name": role_name,
         "word": word,
+        "gloss": lambda group, code: glossary.label(group, code, str(get_locale())),
         "menu_for": menu_for,
     }
 
