@@ -70,9 +70,12 @@ def record_bulk_read(
 ) -> None:
     """Note one list, search, export or sync pull of residents' data: who, what, filters, rows.
 
-    In a request the notes are written when the answer is ready, all in one INSERT, so a
-    bulk read costs one statement whatever its size; elsewhere at once, in the transaction.
+    The notes are written when the answer is ready, all in one INSERT, so a bulk read
+    costs one statement whatever its size. People read through requests: outside one
+    (a job, a command) nothing is noted.
     """
+    if not has_request_context():
+        return
     given = {key: _filter_value(value) for key, value in filters.items() if value not in (None, "", [])}
     values = {
         "at": utcnow(),
@@ -80,7 +83,7 @@ def record_bulk_read(
         "action": action,
         "entity": entity,
         "entity_id": None,
-        "address": request.remote_addr if has_request_context() else None,
+        "address": request.remote_addr,
         "filters": json.dumps(given, ensure_ascii=False, sort_keys=True),
         "row_count": row_count,
     }

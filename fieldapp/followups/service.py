@@ -442,11 +442,7 @@ def list_followups(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    found = list(rows)
-    record_bulk_read(
-        user, "followups", {"resident_id": resident.id, "page": page, "per_page": per_page}, len(found)
-    )
-    return found, total
+    return list(rows), total
 
 
 # --- visits ------------------------------------------------------------------------------------
