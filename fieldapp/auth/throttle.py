@@ -23,6 +23,7 @@ from sqlalchemy import and_, delete, func, select
 from fieldapp.auth.models import SignInFailure
 from fieldapp.errors import APIError, UnauthenticatedError
 from fieldapp.extensions import db
+from fieldapp.http import storable
 from fieldapp.timeutil import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,6 +116,8 @@ def limit_sign_in(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         account, address = _account_of(), _address_of()
+        if not storable(account):  # the view refuses it (422) before checking any password
+            return view(*args, **kwargs)
         check_sign_in_allowed(account, address)
         try:
             response = view(*args, **kwargs)
