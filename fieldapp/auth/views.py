@@ -25,8 +25,12 @@ def _home_for(role: str) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so /login cannot redirect elsewhere."""
-    if not target:
+    """Only same-site paths, so /login cannot redirect elsewhere.
+
+    Browsers read a backslash as a slash (``/\\evil.example`` is ``//evil.example``, another
+    site) and drop tabs and newlines: a path holding either is refused.
+    """
+    if not target or "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return None
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
