@@ -118,7 +118,7 @@ def resident_history(user: User, resident_id: uuid.UUID, *, with_messages: bool)
     )
     if not with_messages:
         return ResidentHistory(followups, [], [], referrals)
-    messages, _total = list_messages(user, {"resident_id": resident_id}, 1, HISTORY_LIMIT)
+    messages, _total = list_messages(user, {"resident_id": resident_id}, 1, HISTORY_LIMIT, audit=False)
     replies = list(
         db.session.scalars(
             select(InboundMessage)

@@ -706,8 +706,11 @@ def _message_clause(user: User) -> ColumnElement[bool]:
     return or_(own, residents)
 
 
-def list_messages(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Message], int]:
-    """A page of the messages the user may read, newest first."""
+def list_messages(
+    user: User, filters: dict[str, Any], page: int, per_page: int, *, audit: bool = True
+) -> tuple[list[Message], int]:
+    """A page of the messages the user may read, newest first (a bulk read, audited unless
+    ``audit`` is off: a page about one resident whose read is audited already)."""
     query = select(Message).where(_message_clause(user))
     for name in ("resident_id", "status", "kind"):
         if filters.get(name) is not None:
@@ -720,5 +723,6 @@ def list_messages(user: User, filters: dict[str, Any], page: int, per_page: int)
             .offset((page - 1) * per_page)
         )
     )
-    record_bulk_read(user, "messages", {**filters, "page": page, "per_page": per_page}, len(rows))
+    if audit:
+        record_bulk_read(user, "messages", {**filters, "page": page, "per_page": per_page}, len(rows))
     return rows, total
