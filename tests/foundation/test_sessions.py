@@ -105,7 +105,9 @@ def test_login_redirects_only_within_the_site(client: FlaskClient) -> None:
     for target in ("/\\evil.example/", "/\\/evil.example/", "/\t/evil.example/", "https://evil.example/"):
         browser = client.application.test_client()
         data["csrf_token"] = form_token(browser)
-        assert browser.post("/login", data={**data, "next": target}).headers["Location"] == "/console/", target
+        assert browser.post("/login", data={**data, "next": target}).headers["Location"] == "/console/", (
+            target
+        )
 
 
 def test_cookie_writes_need_the_csrf_token(client: FlaskClient) -> None:

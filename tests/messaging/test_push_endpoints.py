@@ -185,3 +185,35 @@ def test_another_users_endpoint_is_a_conflict_and_stays_with_its_owner(
     assert _subscribe(client, owner, endpoint).status_code == 201
     api(client, "DELETE", "/api/v1/push/subscriptions", other, json={"endpoint": endpoint})
     assert db.session.scalars(select(PushSubscription.user_id)).all() == [owner.id]
+
+
+def test_a_name_that_resolves_inside_the_network_after_the_check_is_not_connected_to(
+    app: Flask, internal: Listener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DNS rebinding: the push service's name answers a public address when checked, then loopback.
+    app.config["FIELDAPP_PUSH_HOSTS"] = f"http://*.push.fieldapp.test:{internal.port}"
+    real = socket.getaddrinfo
+    answers = iter(["93.184.215.14"])
+
+    def rebinding(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(".push.fieldapp.test"):
+            return real(next(answers, "127.0.0.1"), *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    manager = create_user(Role.TOWNSHIP_MANAGER)
+    keys = browser_keys()
+    endpoint = f"http://a.push.fieldapp.test:{internal.port}/push/1"
+    db.session.add(
+        PushSubscription(user_id=manager.id, endpoint=endpoint, p256dh=keys.p256dh, auth=keys.auth)
+    )
+    db.session.commit()
+    delivery = queue_push(user_id=manager.id, title="t", body="b", url="/", dedupe_key="rebind")
+    assert delivery is not None
+    db.session.commit()
+    from fieldapp.messaging.clients import RetryableDeliveryError
+    from fieldapp.messaging.service import send_push_delivery
+
+    with pytest.raises(RetryableDeliveryError):
+        send_push_delivery(delivery.id)
+    assert internal.requests == []

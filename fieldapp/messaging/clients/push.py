@@ -17,6 +17,10 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from fieldapp.messaging.clients import GoneSubscriptionError, PermanentDeliveryError, RetryableDeliveryError
 
@@ -187,11 +191,50 @@ class _NoRedirects(requests.Session):
         return super().request(*args, **kwargs)
 
 
+def _refuse_private_peer(connection: HTTPConnection, sock: socket.socket, trusted: frozenset[str]) -> None:
+    """Close a connection that reached a non-public address, whatever the name said when checked
+    (a name may resolve to a public address for the check and to an internal one a moment later)."""
+    if connection.host.lower() in trusted:
+        return
+    peer = str(sock.getpeername()[0])
+    if not ipaddress.ip_address(peer.split("%")[0]).is_global:
+        sock.close()
+        raise NewConnectionError(connection, f"{connection.host} connected to a private address ({peer})")
+
+
+def _peer_checking_adapter(hosts: tuple[PushHost, ...]) -> HTTPAdapter:
+    """An adapter whose every new connection is checked for where it actually went."""
+    trusted = frozenset(h.host for h in hosts if h.trusted)
+
+    class CheckedHTTP(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            _refuse_private_peer(self, sock, trusted)
+            return sock
+
+    class CheckedHTTPS(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            _refuse_private_peer(self, sock, trusted)
+            return sock
+
+    class CheckedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = CheckedHTTP
+
+    class CheckedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = CheckedHTTPS
+
+    adapter = HTTPAdapter()
+    adapter.poolmanager.pool_classes_by_scheme = {"http": CheckedHTTPPool, "https": CheckedHTTPSPool}
+    return adapter
+
+
 class WebPushClient:
     """Sends encrypted Web Push messages (RFC 8291, aes128gcm) with VAPID (RFC 8292).
 
     Only to endpoints at the configured push services, re-checked at every send (a name
-    may come to resolve elsewhere, the setting may change), and never following a redirect.
+    may come to resolve elsewhere, the setting may change), over connections refused when
+    they reach an internal address after all, and never following a redirect.
     """
 
     def __init__(self, keys: VapidKeys, hosts: tuple[PushHost, ...], timeout: float = 10.0) -> None:
@@ -199,6 +242,9 @@ class WebPushClient:
         self._hosts = hosts
         self._timeout = timeout
         self._session = _NoRedirects()
+        adapter = _peer_checking_adapter(hosts)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
 
     def send(self, subscription: Subscription, payload: dict[str, str], *, ttl: int, urgency: str) -> None:
         """Push ``payload`` (JSON) to one subscription; raises our delivery errors."""
