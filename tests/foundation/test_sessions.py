@@ -263,3 +263,15 @@ def test_a_cross_site_sign_in_with_an_empty_token_is_refused(client: FlaskClient
     )
     assert cross_site.status_code == 403
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_session_ends_12_hours_after_sign_in_however_busy(client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    create_user(Role.COUNTY_ADMIN, username="boss")
+    signed_in_client(client, "boss")
+    start = time.time()
+    monkeypatch.setattr(time, "time", lambda: start + 11 * 3600)
+    assert client.get("/api/v1/me").status_code == 200
+    monkeypatch.setattr(time, "time", lambda: start + 12 * 3600 + 1)
+    assert client.get("/api/v1/me").status_code == 401
