@@ -195,10 +195,16 @@ class Batch:
         self._applied(kind_name, row, created, entries)
         return _answer(kind_name, row, created)
 
-    def apply_together(self, record: Any, pending: list[Any]) -> tuple[str, Any, bool]:
-        """Apply one record, its new row left in ``pending``; raises ``_OneByOne`` on any fault."""
+    def apply_together(self, record: Any, pending: list[Any]) -> tuple[str, Any, bool] | dict[str, Any]:
+        """Apply one record, its new row left in ``pending``; raises ``_OneByOne`` on any fault.
+
+        A record refused before it is read (not a record, an unknown type, text that cannot
+        be stored) writes nothing: its ``invalid`` result is answered without going one by one.
+        """
         parsed = self._parse(record)
-        if isinstance(parsed, dict) or parsed[1].commits:
+        if isinstance(parsed, dict):
+            return parsed
+        if parsed[1].commits:
             raise _OneByOne
         kind_name, kind, raw, new_id = parsed
 
@@ -246,7 +252,7 @@ def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | Non
         return None
     savepoint.commit()
     # Dumped after the flush: created_at and the other column defaults are set by it.
-    return [_answer(kind_name, row, created) for kind_name, row, created in applied]
+    return [item if isinstance(item, dict) else _answer(*item) for item in applied]
 
 
 def _insert(rows: list[Any]) -> None:
