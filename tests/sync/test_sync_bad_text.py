@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
@@ -41,9 +42,18 @@ def test_one_nul_record_in_a_batch_of_1200_refuses_that_record_only(client: Flas
     records[middle + 1]["data"]["note_to_self"] = "\ud800"  # type: ignore[index]  # a lone surrogate, and unknown
     body = json.dumps({"records": records, "since": None})  # \u escapes: how a phone's JSON carries them
 
-    response = client.post(
-        "/api/v1/sync", data=body, content_type="application/json", headers=auth_headers(doctor)
-    )
+    headers = auth_headers(doctor)
+    savepoints: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("SAVEPOINT"):
+            savepoints.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.post("/api/v1/sync", data=body, content_type="application/json", headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     results = response.get_json()["results"]
@@ -57,6 +67,8 @@ def test_one_nul_record_in_a_batch_of_1200_refuses_that_record_only(client: Flas
         BATCH - 2
     )
     assert db.session.scalar(select(func.count()).select_from(Resident)) == BATCH - 2
+    # The refused records wrote nothing: the rest still went in together, not a savepoint each.
+    assert len(savepoints) <= 2
 
 
 def test_a_malformed_or_out_of_range_cursor_is_a_bad_request(client: FlaskClient) -> None:
