@@ -37,6 +37,7 @@ BLUEPRINTS = (
 # Modules with an ``init_app(app)`` of their own (CLI commands, hooks).
 INIT_MODULES = (
     "fieldapp.auth.context",
+    "fieldapp.auth.throttle",
     "fieldapp.audit.service",
     "fieldapp.http",
     "fieldapp.i18n",

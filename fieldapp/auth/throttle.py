@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from sqlalchemy import and_, delete, func, select
 
 from fieldapp.auth.models import SignInFailure
+from fieldapp.config import ConfigError
 from fieldapp.errors import APIError, UnauthenticatedError
 from fieldapp.extensions import db
 from fieldapp.http import storable
@@ -130,3 +131,12 @@ def limit_sign_in(view: F) -> F:
         return response
 
     return wrapper  # type: ignore[return-value]
+
+
+def init_app(app: Flask) -> None:
+    """Refuse to start with a limit that cannot be read (rather than fail at the first sign-in)."""
+    for setting in ("LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_ADDRESS"):
+        try:
+            parse_limit(app.config[setting])
+        except ValueError as error:
+            raise ConfigError(f"{setting}: {error}") from None

@@ -205,3 +205,13 @@ def test_sign_in_needs_no_redis(make_app: Callable[..., Flask]) -> None:
         client = down.test_client()
         assert sign_in(client, "boss", "wrong").status_code == 401
         assert sign_in(client, "boss").status_code == 200
+
+
+def test_limits_are_read_at_start(make_app: Callable[..., Flask]) -> None:
+    from fieldapp.auth.throttle import parse_limit
+    from fieldapp.config import ConfigError
+
+    assert parse_limit("5 per 15 minutes") == parse_limit("5/15 minute")
+    assert parse_limit("20 per hour").window == timedelta(hours=1)
+    with pytest.raises(ConfigError):
+        make_app(LOGIN_FAILURES_PER_ACCOUNT="five a day")
