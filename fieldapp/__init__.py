@@ -38,6 +38,7 @@ BLUEPRINTS = (
 INIT_MODULES = (
     "fieldapp.auth.context",
     "fieldapp.auth.throttle",
+    "fieldapp.messaging.clients.push",
     "fieldapp.audit.service",
     "fieldapp.http",
     "fieldapp.i18n",

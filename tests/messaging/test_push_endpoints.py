@@ -217,3 +217,20 @@ def test_a_name_that_resolves_inside_the_network_after_the_check_is_not_connecte
     with pytest.raises(RetryableDeliveryError):
         send_push_delivery(delivery.id)
     assert internal.requests == []
+
+
+def test_push_hosts_are_read_at_start(make_app: Any) -> None:
+    from fieldapp.config import ConfigError
+
+    hosts = push_client.push_hosts(
+        "push.example.org:8443, http://10.1.2.3:8080 ,*.notify.windows.com,https://push.example.net"
+    )
+    assert [(h.host, h.port, h.plain_http, h.trusted) for h in hosts] == [
+        ("push.example.org", 8443, False, True),
+        ("10.1.2.3", 8080, True, True),
+        ("*.notify.windows.com", 443, False, False),
+        ("push.example.net", 443, False, True),
+    ]
+    assert all(not h.trusted for h in push_client.push_hosts(None))
+    with pytest.raises(ConfigError):
+        make_app(FIELDAPP_PUSH_HOSTS="push.example.org/path")

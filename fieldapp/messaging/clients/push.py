@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives import serialization
+from flask import Flask
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 from requests.adapters import HTTPAdapter
@@ -22,6 +23,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+from fieldapp.config import ConfigError
 from fieldapp.messaging.clients import GoneSubscriptionError, PermanentDeliveryError, RetryableDeliveryError
 
 VAPID_KEY_FILE = "vapid_private.pem"
@@ -117,8 +119,8 @@ def push_hosts(configured: str | None) -> tuple[PushHost, ...]:
     hosts = []
     for entry in entries or DEFAULT_PUSH_HOSTS:
         plain_http = entry.lower().startswith("http://")
-        parsed = urlsplit(entry if plain_http else f"https://{entry}")
-        if parsed.hostname is None or parsed.path not in ("", "/"):
+        parsed = urlsplit(entry if "://" in entry else f"https://{entry}")
+        if parsed.scheme not in ("http", "https") or parsed.hostname is None or parsed.path not in ("", "/"):
             raise ValueError(f"FIELDAPP_PUSH_HOSTS: not host[:port] or http://host[:port]: {entry!r}")
         port = parsed.port or (80 if plain_http else 443)
         wildcard = parsed.hostname.startswith("*.")
@@ -275,3 +277,11 @@ class WebPushClient:
             raise PermanentDeliveryError(f"push service refused: {status}", code=str(status)) from error
         except requests.RequestException as error:
             raise RetryableDeliveryError(f"push service unreachable: {error}") from error
+
+
+def init_app(app: Flask) -> None:
+    """Refuse to start with a ``FIELDAPP_PUSH_HOSTS`` that cannot be read."""
+    try:
+        push_hosts(app.config.get("FIELDAPP_PUSH_HOSTS"))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
