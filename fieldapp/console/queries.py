@@ -45,10 +45,20 @@ def audit_page(
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == entity_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # The resident a record belongs to, so the log names a person rather than an id.
+    owner = func.coalesce(
+        case((AuditEntry.entity == "resident", AuditEntry.entity_id)),
+        Referral.resident_id,
+        Enrollment.resident_id,
+        FollowUp.resident_id,
+    )
     listed = (
         query.add_columns(User.username, Resident.name)
         .outerjoin(User, User.id == AuditEntry.user_id)
-        .outerjoin(Resident, (AuditEntry.entity == "resident") & (Resident.id == AuditEntry.entity_id))
+        .outerjoin(Referral, (AuditEntry.entity == "referral") & (Referral.id == AuditEntry.entity_id))
+        .outerjoin(Enrollment, (AuditEntry.entity == "enrollment") & (Enrollment.id == AuditEntry.entity_id))
+        .outerjoin(FollowUp, (AuditEntry.entity == "followup") & (FollowUp.id == AuditEntry.entity_id))
+        .outerjoin(Resident, Resident.id == owner)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

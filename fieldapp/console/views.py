@@ -10,8 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.auth.models import Role
-from fieldapp.console.labels import role_name, word
-from fieldapp.console.web import bp, me
+from fieldapp.console.web import bp, me, role_name, word
 from fieldapp.timeutil import to_local
 
 # Each role's menu, as (endpoint, label); the first entry is the role's home page.

@@ -7,12 +7,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask import Blueprint, Response, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaValidationError
 
+from fieldapp import glossary
 from fieldapp.auth.models import Role, User
 from fieldapp.errors import APIError, ForbiddenError, NotFoundError, flatten_messages
 
@@ -39,6 +41,29 @@ def guard_console() -> ResponseReturnValue | None:
         if not expected or not hmac.compare_digest(str(sent), str(expected)):
             raise ForbiddenError(_("The form has expired; reload the page."), code="csrf_failed")
     return None
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    """Console pages and exports hold residents' records: no cache may keep them."""
+    if request.endpoint not in OPEN_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def language() -> str:
+    """The reader's language: ``zh`` or ``en``."""
+    return "en" if str(get_locale() or "").startswith("en") else "zh"
+
+
+def word(group: str, code: str | None) -> str:
+    """A coded value as the reader calls it, from the glossary."""
+    return glossary.label(group, code, language())
+
+
+def role_name(role: str) -> str:
+    """A role as people call it."""
+    return word("role", role)
 
 
 def me() -> User:
