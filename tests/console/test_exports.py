@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -34,7 +35,7 @@ def hostile_world(app: object) -> dict[str, object]:
     return {"township": township, "manager": create_user(Role.TOWNSHIP_MANAGER, township=township)}
 
 
-def _book(data: bytes):  # noqa: ANN202
+def _book(data: bytes) -> Any:
     return load_workbook(io.BytesIO(data)).active
 
 
