@@ -108,6 +108,60 @@ def patrol_text(patrol_date: date, village_name: str, centre_name: str, lang: st
     )
 
 
+def stationing_text(first: date, until: date, village_name: str, centre_name: str, lang: str) -> str:
+    """The township's staff are stationed in the village from tomorrow."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "Health centre staff are stationed in %(village)s from %(first)s to %(until)s. "
+                "You are welcome to come.",
+                village=village_name,
+                first=_day(first),
+                until=_day(until),
+            ),
+        ),
+    )
+
+
+def patrol_moved_text(first: date, until: date | None, village_name: str, centre_name: str, lang: str) -> str:
+    """Correction: the patrol (or stationing) the resident was told of has new dates."""
+
+    def build() -> str:
+        if until is None or until == first:
+            line = _(
+                "Correction: the health centre team now visits %(village)s on %(date)s.",
+                village=village_name,
+                date=_day(first),
+            )
+        else:
+            line = _(
+                "Correction: health centre staff are now stationed in %(village)s from %(first)s to %(until)s.",
+                village=village_name,
+                first=_day(first),
+                until=_day(until),
+            )
+        return _resident_sms(centre_name, line)
+
+    return _in(lang, build)
+
+
+def patrol_cancelled_text(first: date, village_name: str, centre_name: str, lang: str) -> str:
+    """Correction: the patrol (or stationing) the resident was told of will not take place."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "Correction: the health centre visit to %(village)s on %(date)s is cancelled.",
+                village=village_name,
+                date=_day(first),
+            ),
+        ),
+    )
+
+
 def referral_accepted_resident_text(
     facility_name: str, appointment_at: datetime | None, centre_name: str, lang: str
 ) -> str:
