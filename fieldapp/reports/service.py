@@ -470,7 +470,7 @@ def _patrol_visit(area: uuid.UUID | None, since: datetime) -> ColumnElement[bool
     during = [
         (Visit.village_id == village_id)
         & (Visit.visited_at >= datetime.combine(first, time.min, zone))
-        & (Visit.visited_at < datetime.combine(last + timedelta(days=1), time.min, zone))
+        & (Visit.visited_at < datetime.combine((last or first) + timedelta(days=1), time.min, zone))
         for village_id, first, last in stationings
     ]
     return or_(Visit.purpose == "patrol", *during)
