@@ -137,6 +137,8 @@ GLOSSARY: dict[str, dict[str, Term]] = {
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
     "patrol_kind": _terms(patrol=("巡诊", "Patrol"), stationing=("驻村服务", "Stationed service")),
+    # One character for a month calendar's cell.
+    "patrol_mark": _terms(patrol=("巡", "P"), stationing=("驻", "S")),
     "patrol_status": _terms(planned=("已计划", "Planned"), cancelled=("已取消", "Cancelled")),
     # What an export's title row calls the sheet, and its words.
     "export": _terms(

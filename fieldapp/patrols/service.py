@@ -96,15 +96,27 @@ def create_patrol(user: User, data: dict[str, Any]) -> tuple[Patrol, bool]:
     return patrol, created
 
 
-def _changeable(user: User, patrol_id: uuid.UUID, today: date) -> Patrol:
-    """The patrol, locked, if the user may change it and it has neither started nor been cancelled."""
-    _require_staff(user)
+def get_patrol(user: User, patrol_id: uuid.UUID) -> Patrol:
+    """A patrol of a village the user may see, or 404."""
     query = select(Patrol).where(
         Patrol.id == patrol_id, Patrol.village_id.in_(select(Village.id).where(village_clause(user)))
     )
-    patrol = db.session.scalar(query.with_for_update(of=Patrol))
+    patrol = db.session.scalar(query)
     if patrol is None:
         raise NotFoundError("No such patrol.")
+    return patrol
+
+
+def _changeable(user: User, patrol_id: uuid.UUID, today: date) -> Patrol:
+    """The patrol, locked, if the user may change it and it has neither started nor been cancelled."""
+    _require_staff(user)
+    get_patrol(user, patrol_id)
+    patrol = db.session.scalars(
+        select(Patrol)
+        .where(Patrol.id == patrol_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if patrol.status == PatrolStatus.CANCELLED:
         raise ConflictError(
             "This patrol is cancelled.", code="invalid_transition", extra={"current_status": patrol.status}
