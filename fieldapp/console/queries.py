@@ -143,6 +143,14 @@ def names_by_id(model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     return {row_id: name for row_id, name in rows}
 
 
+def users_by_id(ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
+    """Staff by id (a referral's referring doctor: name and phone for the desk)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
 def queue_counts_by_village(
     user: User, township_id: uuid.UUID, condition: str | None, today: date
 ) -> dict[uuid.UUID, dict[str, int]]:

@@ -9,8 +9,9 @@ from flask import current_app, redirect, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
+from fieldapp import glossary
 from fieldapp.auth.models import Role
-from fieldapp.console.web import bp, me, role_name, word
+from fieldapp.console.web import bp, language, me, role_name, word
 from fieldapp.timeutil import to_local
 
 # Each role's menu, as (endpoint, label); the first entry is the role's home page.
@@ -56,6 +57,7 @@ def console_helpers() -> dict[str, Any]:
     return {
         "role_name": role_name,
         "word": word,
+        "urgency": lambda code: glossary.urgency_with_window(code, language()),
         "menu_for": menu_for,
     }
 

@@ -13,8 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
-from flask_babel import Domain, force_locale
+from flask_babel import Domain, force_locale, get_locale
 
+from fieldapp import glossary
 from fieldapp.timeutil import to_local
 
 TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
@@ -55,9 +56,14 @@ def _resident_sms(centre_name: str, line: str) -> str:
     return _("[%(centre)s] %(line)s Reply TD to opt out", centre=centre_name, line=line)
 
 
+def _lang() -> str:
+    return "en" if str(get_locale() or "").startswith("en") else "zh"
+
+
 def _urgency(urgency: str) -> str:
-    labels = {"emergency": _("emergency"), "urgent": _("urgent"), "routine": _("routine")}
-    return labels.get(urgency, urgency)
+    """The glossary's word for an urgency, as every surface uses it (lower case inside English text)."""
+    word = glossary.label("urgency", urgency, _lang())
+    return word.lower() if _lang() == "en" else word
 
 
 def _reference(number: str | int) -> str:
@@ -252,7 +258,8 @@ def _completed_line(number: str | int, facility_name: str) -> str:
 
 
 def _staff_sms(line: str) -> str:
-    return _("[fieldapp] %(line)s", line=line)
+    product = glossary.PRODUCT.en if _lang() == "en" else glossary.PRODUCT.zh
+    return _("[%(product)s] %(line)s", product=product, line=line)
 
 
 def referral_created_text(

@@ -64,7 +64,8 @@ def test_staff_texts_name_the_referral_not_the_resident(app: Flask, lang: str) -
     for body in (created, escalated, completed):
         assert "R-000123" in body
         assert "县人民医院" in body
-    assert "紧急" in created if lang == "zh" else "emergency" in created
+    assert ("【村医随访】" in created and "急诊" in created) if lang == "zh" else "emergency" in created
+    assert "紧急" not in created + escalated and "fieldapp" not in created
     assert "2" in escalated
 
 
