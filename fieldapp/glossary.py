@@ -140,6 +140,31 @@ GLOSSARY: dict[str, dict[str, Term]] = {
     # One character for a month calendar's cell.
     "patrol_mark": _terms(patrol=("巡", "P"), stationing=("驻", "S")),
     "patrol_status": _terms(planned=("已计划", "Planned"), cancelled=("已取消", "Cancelled")),
+    # Form fields, as an error message names them.
+    "field": _terms(
+        code=("编码", "Code"),
+        name=("名称", "Name"),
+        division_code=("区划代码", "Division code"),
+        township_id=("乡镇", "Township"),
+        village_id=("村", "Village"),
+        village_ids=("负责的村", "Villages"),
+        facility_id=("医院", "Facility"),
+        phone=("电话", "Phone"),
+        username=("用户名", "Username"),
+        password=("密码", "Password"),
+        role=("角色", "Role"),
+        active=("可以登录", "May sign in"),
+        kind=("类型", "Kind"),
+        date=("日期", "Date"),
+        until=("最后一天", "Last day"),
+        team=("人员", "Team"),
+        note=("备注", "Note"),
+        reason=("原因", "Reason"),
+        appointment_at=("就诊时间", "Appointment"),
+        outcome=("结果", "Outcome"),
+        expected=("应管理人数", "Expected"),
+        _schema=("表单", "Form"),
+    ),
     # What an export's title row calls the sheet, and its words.
     "export": _terms(
         queue=("随访队列", "Follow-up queue"),

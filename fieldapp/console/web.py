@@ -16,6 +16,7 @@ from marshmallow import ValidationError as SchemaValidationError
 
 from fieldapp import glossary
 from fieldapp.auth.models import Role, User
+from fieldapp.console import wording
 from fieldapp.errors import APIError, ForbiddenError, NotFoundError, flatten_messages
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -98,21 +99,23 @@ def form_data(schema: Schema, *, lists: tuple[str, ...] = (), partial: bool = Fa
 
 
 def submit(action: Callable[[], Any], done: str, back: str) -> ResponseReturnValue:
-    """Run a form's service call; flash ``done`` and go back, or flash what was wrong."""
+    """Run a form's service call; flash ``done`` and go back, or flash what was wrong (in the reader's words)."""
+    lang = language()
     try:
         action()
     except SchemaValidationError as error:
-        _flash_fields(flatten_messages(error.messages))
+        flash(wording.say("Some fields are not valid.", "validation_error", lang), "error")
+        _flash_lines(wording.field_lines(flatten_messages(error.messages), lang))
     except APIError as error:
         if error.status == 404:
             raise
-        flash(error.message, "error")
-        _flash_fields(error.fields or {})
+        flash(wording.say(error.message, error.code, lang), "error")
+        _flash_lines(wording.field_lines(error.fields or {}, lang))
     else:
         flash(done, "ok")
     return redirect(back)
 
 
-def _flash_fields(fields: dict[str, list[str]]) -> None:
-    for name, problems in fields.items():
-        flash(f"{name}: {'; '.join(problems)}", "error")
+def _flash_lines(lines: list[str]) -> None:
+    for line in lines:
+        flash(line, "error")
