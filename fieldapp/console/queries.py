@@ -152,9 +152,16 @@ def users_by_id(ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
 
 
 def queue_counts_by_village(
-    user: User, township_id: uuid.UUID, condition: str | None, today: date
+    user: User,
+    township_id: uuid.UUID,
+    condition: str | None,
+    today: date,
+    village_ids: list[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, dict[str, int]]:
-    """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY)."""
+    """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY).
+
+    ``village_ids`` narrows it to those villages (a doctor's, when the queue is filtered by doctor).
+    """
     due_end = today + timedelta(days=int(rules.RULES["due_window_days"].value))
     lost_before = today - timedelta(days=int(rules.RULES["lost_after_days"].value))
     due = Enrollment.next_due_on
@@ -176,6 +183,8 @@ def queue_counts_by_village(
     )
     if condition:
         query = query.where(Enrollment.condition == condition)
+    if village_ids is not None:
+        query = query.where(Resident.village_id.in_(village_ids))
     return {
         village_id: {"due": int(d or 0), "overdue": int(o or 0), "lost": int(lost or 0)}
         for village_id, d, o, lost in db.session.execute(query)

@@ -63,7 +63,9 @@ def queue() -> ResponseReturnValue:
     page, per_page = page_args(default_per_page=50)
     items, total = queue_page(user, filters, page, per_page)
     villages = org.list_villages(user, township.id)
-    counts = queue_counts_by_village(user, township.id, filters["condition"], local_today())
+    counts = queue_counts_by_village(
+        user, township.id, filters["condition"], local_today(), filters.get("village_ids")
+    )
     return render_template(
         "console/queue.html",
         township=township,
@@ -73,6 +75,9 @@ def queue() -> ResponseReturnValue:
         villages=villages,
         village_names={v.id: v.name for v in villages},
         counts=counts,
+        count_villages=[
+            v for v in villages if filters.get("village_ids") is None or v.id in filters["village_ids"]
+        ],
         doctors=doctors,
         states=STATES,
         conditions=CONDITIONS,

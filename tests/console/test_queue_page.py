@@ -76,6 +76,13 @@ def test_queue_sorts_and_counts_per_village(client: FlaskClient, queue_world: di
     assert [cell.split("<")[0] for cell in east_row.split('class="num">')[1:]] == ["0", "2", "1"]
 
 
+def test_the_counts_per_village_follow_the_doctor_filter(client: FlaskClient, queue_world: dict) -> None:
+    sign_in(client, queue_world["manager"])
+    page = client.get(f"/console/queue?doctor_id={queue_world['doctor'].id}").get_data(as_text=True)
+    counts = page[page.index('id="village-counts"') : page.index('id="queue"')]
+    assert "东村" in counts and "西村" not in counts  # the doctor serves 东村 only
+
+
 def test_a_doctor_of_another_township_is_a_404(client: FlaskClient, queue_world: dict) -> None:
     stranger = create_user(Role.VILLAGE_DOCTOR, township=create_township())
     sign_in(client, queue_world["manager"])

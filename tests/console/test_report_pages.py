@@ -71,6 +71,13 @@ def test_manager_sees_the_townships_indicators_by_village_with_charts(
     assert "50.0%" in page  # control rate of 东村 and of the township: 1 of 2
 
 
+def test_a_rate_over_nobody_is_a_dash(client: FlaskClient, county: dict) -> None:
+    sign_in(client, county["manager"])
+    page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
+    west = page[page.index("西村", page.index('class="indicators"')) :].split("</tr>")[0]  # nobody enrolled
+    assert "0.0%" not in west and west.count(">—<") == 4
+
+
 def test_manager_may_not_see_another_townships_indicators(client: FlaskClient, county: dict) -> None:
     sign_in(client, county["manager"])
     other = county["other"]
