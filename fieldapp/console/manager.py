@@ -210,10 +210,12 @@ def patrol_township(user: User, patrol: Patrol) -> Township:
 def change_patrol(patrol_id: uuid.UUID) -> ResponseReturnValue:
     """Change a patrol's dates, team or note (residents already told get a correction)."""
 
+    patrol = patrols_service.get_patrol(me(), patrol_id)  # another township's patrol is a 404
+
     def change() -> object:
         data = form_data(PatrolChangeSchema(), lists=("team",))
         data.setdefault("note", None)
-        if patrols_service.get_patrol(me(), patrol_id).kind != PatrolKind.STATIONING:
+        if patrol.kind != PatrolKind.STATIONING:
             data.pop("until", None)
         return patrols_service.update_patrol(me(), patrol_id, data)
 

@@ -180,6 +180,23 @@ def test_manager_stations_staff_changes_and_cancels_and_sees_the_month(
     assert "道路中断" in detail and 'id="cancel-patrol"' not in detail
 
 
+def test_another_townships_patrol_is_a_404(client: FlaskClient, area: dict) -> None:
+    theirs = Patrol(
+        village_id=area["far"].id,
+        township_id=area["other"].id,
+        date=local_today() + timedelta(days=5),
+        team=[],
+    )
+    db.session.add(theirs)
+    db.session.commit()
+    sign_in(client, area["manager"])
+    assert client.get(f"/console/patrols/{theirs.id}").status_code == 404
+    assert post_form(client, f"/console/patrols/{theirs.id}/cancel", {"reason": "x"}).status_code == 404
+    assert post_form(client, f"/console/patrols/{theirs.id}", {"note": "x"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Patrol, theirs.id).status == "planned"
+
+
 def test_a_patrol_to_another_townships_village_is_refused(client: FlaskClient, area: dict) -> None:
     sign_in(client, area["manager"])
     response = post_form(
