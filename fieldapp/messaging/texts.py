@@ -106,7 +106,9 @@ def overdue_text(centre_name: str, lang: str, names: tuple[str, ...] = ()) -> st
             centre_name,
             _addressed(
                 names,
-                _("Your health check-up is overdue: please visit your village clinic or the health centre soon."),
+                _(
+                    "Your health check-up is overdue: please visit your village clinic or the health centre soon."
+                ),
             ),
         ),
     )
@@ -270,9 +272,17 @@ def _completed_line(number: str | int, facility_name: str) -> str:
     )
 
 
+def _product() -> str:
+    return glossary.PRODUCT.en if _lang() == "en" else glossary.PRODUCT.zh
+
+
 def _staff_sms(line: str) -> str:
-    product = glossary.PRODUCT.en if _lang() == "en" else glossary.PRODUCT.zh
-    return _("[%(product)s] %(line)s", product=product, line=line)
+    return _("[%(product)s] %(line)s", product=_product(), line=line)
+
+
+def _signed(title: str) -> str:
+    """A push title signed with the product's name, as staff SMS are."""
+    return f"{_product()} · {title}"
 
 
 def referral_created_text(
@@ -316,7 +326,7 @@ def referral_push(
             "accepted": lambda: _accepted_line(number, facility_name),
             "completed": lambda: _completed_line(number, facility_name),
         }
-        title = _("Referral %(number)s", number=_reference(number))
+        title = _signed(_("Referral %(number)s", number=_reference(number)))
         return PushPayload(title=title, body=lines[event](), url=url)
 
     return _in(lang, build)
@@ -327,7 +337,7 @@ def overdue_digest_push(count: int, url: str, lang: str) -> PushPayload:
     return _in(
         lang,
         lambda: PushPayload(
-            title=_("Overdue follow-ups"),
+            title=_signed(_("Overdue follow-ups")),
             body=_("%(count)d follow-ups fell overdue today.", count=count),
             url=url,
         ),

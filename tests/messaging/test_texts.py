@@ -80,12 +80,12 @@ def test_push_payloads_have_title_body_and_link(app: Flask) -> None:
         lang="zh",
         level=1,
     )
-    assert payload["title"] == "转诊R-000123"
+    assert payload["title"] == "村医随访 · 转诊R-000123"
     assert "第1级" in payload["body"]
     assert payload["url"] == "/console/referrals/x"
     digest = texts.overdue_digest_push(3, "/field/#/queue?status=overdue", "en")
     assert digest == {
-        "title": "Overdue follow-ups",
+        "title": "Village Doctor Follow-up · Overdue follow-ups",
         "body": "3 follow-ups fell overdue today.",
         "url": "/field/#/queue?status=overdue",
     }
