@@ -184,3 +184,26 @@ def download(fmt: str, filename: str, table: Table) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _kind_of(values: Sequence[Any]) -> Kind:
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, datetime):
+        return Kind.DATETIME
+    if isinstance(first, date):
+        return Kind.DATE
+    if isinstance(first, int) and not isinstance(first, bool):
+        return Kind.INT
+    return Kind.TEXT
+
+
+def table_download(fmt: str, filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
+    """A table given as plain headers and rows, through the same export (title: ``filename``).
+
+    For exports whose columns are not glossary codes; kinds follow the values (dates stay dates).
+    """
+    columns = [
+        Column(str(title), _kind_of([row[n] for row in rows]), header=str(title))
+        for n, title in enumerate(header)
+    ]
+    return download(fmt, filename, Table(filename, columns, rows))

@@ -12,8 +12,9 @@ from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role
 from fieldapp.console.charts import rate_chart
 from fieldapp.console.exports import EXPORT_LANGUAGE, Column, Kind, Table, download, title_line
+from fieldapp.console.labels import term
 from fieldapp.console.manager import chosen_township, township_pages
-from fieldapp.console.web import bp, me, word
+from fieldapp.console.web import bp, me
 from fieldapp.errors import NotFoundError
 from fieldapp.glossary import label
 from fieldapp.org import service as org
@@ -37,7 +38,7 @@ def _condition_charts(categories: list[str], groups: list[dict[str, Any]], what:
     """One chart per condition: control rate and standardized management rate for each group."""
     return [
         rate_chart(
-            f"{word('condition', condition)} · {what}",
+            f"{term('condition', condition)} · {what}",
             categories,
             {
                 _("Control rate"): [g[condition]["control_rate"] for g in groups],

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from fieldapp import glossary
 from fieldapp.auth.models import Role
-from fieldapp.console.web import bp, language, me, role_name, word
+from fieldapp.console.labels import role_name, term, word
+from fieldapp.console.web import bp, language, me
 from fieldapp.timeutil import to_local
 
 # Each role's menu, as (endpoint, label); the first entry is the role's home page.
@@ -57,6 +58,7 @@ def console_helpers() -> dict[str, Any]:
     return {
         "role_name": role_name,
         "word": word,
+        "term": term,
         "urgency": lambda code: glossary.urgency_with_window(code, language()),
         "menu_for": menu_for,
     }

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaValidationError
 
-from fieldapp import glossary
 from fieldapp.auth.models import Role, User
 from fieldapp.console import wording
 from fieldapp.errors import APIError, ForbiddenError, NotFoundError, flatten_messages
@@ -55,16 +54,6 @@ def never_cache(response: Response) -> Response:
 def language() -> str:
     """The reader's language: ``zh`` or ``en``."""
     return "en" if str(get_locale() or "").startswith("en") else "zh"
-
-
-def word(group: str, code: str | None) -> str:
-    """A coded value as the reader calls it, from the glossary."""
-    return glossary.label(group, code, language())
-
-
-def role_name(role: str) -> str:
-    """A role as people call it."""
-    return word("role", role)
 
 
 def me() -> User:

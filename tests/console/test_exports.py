@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from fieldapp.auth.models import Role
-from fieldapp.console.exports import Column, Kind, Table, csv_bytes, xlsx_bytes
+from fieldapp.console.exports import Column, Kind, Table, csv_bytes, table_download, xlsx_bytes
 from fieldapp.timeutil import local_today
 from tests.builders import create_resident, create_township, create_user, create_village
 from tests.console.builders import create_enrollment
@@ -112,3 +113,14 @@ def test_the_export_module_writes_types_and_text_alike_in_both_formats() -> None
     assert sheet["A3"].value == "-负" and sheet["A3"].data_type == "s"
     assert sheet["C3"].value == 0.5 and sheet["C3"].number_format == "0.0%"
     assert sheet["D3"].value == -3 and sheet["A5"].value == "ab"  # control characters dropped
+
+
+def test_a_table_of_plain_headers_goes_through_the_same_export(app: Flask) -> None:
+    rows = [[HOSTILE, date(2026, 3, 1), 3], ["王芳", None, None]]
+    with app.test_request_context():
+        xlsx = table_download("xlsx", "sheet-1", ["姓名", "日期", "次数"], rows)
+        text = table_download("csv", "sheet-1", ["姓名", "日期", "次数"], rows).get_data().decode("utf-8-sig")
+    sheet = _book(xlsx.get_data())
+    assert [c.value for c in sheet[2]] == ["姓名", "日期", "次数"] and sheet.freeze_panes == "A3"
+    assert sheet["A3"].data_type == "s" and sheet["B3"].is_date and sheet["C3"].value == 3
+    assert text.splitlines()[1].startswith("\"'=HYPERLINK")
