@@ -1,7 +1,7 @@
 """security: session versions, sign-in failure counters, audit of bulk reads
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0006
 Create Date: 2026-12-01 17:30:00
 
 """
@@ -13,7 +13,7 @@ import fieldapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0002'
-down_revision = '0001'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
