@@ -1,0 +1,276 @@
+"""The assessment of village doctors for a month, quarter or year, each part by set-based SQL.
+
+"Their residents" are those of the villages a doctor is assigned to; "their records"
+are the follow-ups they performed. The parts (DOMAIN.md), each a fraction or None
+when there is nothing to measure:
+
+* quantity: face-to-face follow-ups the doctor performed in the period / follow-ups due
+  in the period (up to today) for their residents, at most 1. A follow-up falls due on
+  an enrollment's ``enrolled_on`` and on each face-to-face follow-up's ``next_due_on``;
+* timeliness: of those due, the share met by a face-to-face follow-up on or before the
+  due date (the first one after the follow-up that set the date);
+* completeness: the share of the doctor's follow-ups in the period that are complete;
+* authenticity: confirmed / answered verifications of the doctor's follow-ups in the
+  period, with the denied count beside it;
+* outcomes: of their residents' enrollments active in the period, the share whose
+  latest face-to-face follow-up by the period's end was controlled;
+* training: days trained from 1 January to the period's end against 14 days pro rata
+  (``training.rules.training_share``).
+
+The score is the weighted mean of the measured parts, with the county's weights.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from fieldapp.assessment.models import AssessmentWeight
+from fieldapp.assessment.periods import Period, local_day
+from fieldapp.assessment.rules import DEFAULT_WEIGHT, MAX_WEIGHT, PARTS, Part, fraction, score
+from fieldapp.auth.models import Role, User, user_villages
+from fieldapp.dbtypes import UTCDateTime
+from fieldapp.errors import ForbiddenError, ValidationError
+from fieldapp.extensions import db
+from fieldapp.followups.models import Enrollment, FollowUp
+from fieldapp.followups.rules import Classification
+from fieldapp.reports.service import report_township
+from fieldapp.timeutil import local_today
+from fieldapp.training.rules import training_share
+from fieldapp.training.service import rural_doctors, training_days
+from fieldapp.verifications.models import Verification
+from fieldapp.verifications.rules import VerificationStatus, previous_month
+
+FACE_TO_FACE_MODES = ("clinic", "home")
+CONTROLLED = Classification.CONTROLLED.value
+# The due date an enrollment's first follow-up has: set "before any follow-up".
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Counts = Mapping[uuid.UUID, tuple[int, ...]]
+
+
+def weights() -> dict[str, float]:
+    """The county's weight of each part (equal by default)."""
+    stored = dict(db.session.execute(select(AssessmentWeight.part, AssessmentWeight.weight)).tuples().all())
+    return {part.value: float(stored.get(part.value, DEFAULT_WEIGHT)) for part in PARTS}
+
+
+def set_weights(user: User, values: dict[str, float]) -> dict[str, float]:
+    """The county admin sets the weights: each 0–100, not all 0."""
+    if user.role != Role.COUNTY_ADMIN:
+        raise ForbiddenError("The county admin sets the assessment's weights.")
+    problems = {
+        part: [f"must be between 0 and {MAX_WEIGHT:g}"]
+        for part, value in values.items()
+        if part in PARTS and not 0 <= value <= MAX_WEIGHT
+    }
+    problems.update({name: ["not a part of the assessment"] for name in values if name not in PARTS})
+    if not problems and not any(values.get(part, DEFAULT_WEIGHT) > 0 for part in PARTS):
+        problems["weights"] = ["at least one weight must be above 0"]
+    if problems:
+        raise ValidationError("Some fields are not valid.", fields=problems)
+    for part, value in values.items():
+        row = db.session.get(AssessmentWeight, part) or AssessmentWeight(part=part)
+        row.weight = value
+        row.updated_by = user.id
+        db.session.add(row)
+    db.session.commit()
+    return weights()
+
+
+def parse_period(code: str | None) -> Period:
+    """``2026``, ``2026Q4`` or ``2026-11``; by default last month; 422 otherwise."""
+    if not code:
+        return Period.month_of(previous_month(local_today())[0])
+    try:
+        return Period.parse(code)
+    except ValueError:
+        raise ValidationError(
+            "Some fields are not valid.",
+            fields={"period": ["a year (2026), quarter (2026Q4) or month (2026-11)"]},
+        ) from None
+
+
+def _done(ids: list[uuid.UUID], period: Period) -> Counts:
+    """Face-to-face follow-ups each doctor performed in the period."""
+    rows = db.session.execute(
+        select(FollowUp.performed_by, func.count())
+        .where(
+            FollowUp.performed_by.in_(ids),
+            FollowUp.mode.in_(FACE_TO_FACE_MODES),
+            period.contains(FollowUp.performed_at),
+        )
+        .group_by(FollowUp.performed_by)
+    )
+    return {doctor: (int(n),) for doctor, n in rows if doctor is not None}
+
+
+def _dues(period: Period) -> Any:
+    """Every due date in the period up to today: ``(enrollment_id, due_on, set_at)``."""
+    last = min(period.last_day, local_today())
+    set_by_followups = select(
+        FollowUp.enrollment_id.label("enrollment_id"),
+        FollowUp.next_due_on.label("due_on"),
+        FollowUp.performed_at.label("set_at"),
+    ).where(FollowUp.mode.in_(FACE_TO_FACE_MODES), FollowUp.next_due_on.between(period.first_day, last))
+    set_by_enrolling = select(
+        Enrollment.id.label("enrollment_id"),
+        Enrollment.enrolled_on.label("due_on"),
+        literal(EPOCH, UTCDateTime()).label("set_at"),
+    ).where(Enrollment.enrolled_on.between(period.first_day, last))
+    return union_all(set_by_followups, set_by_enrolling).subquery("dues")
+
+
+def _due_and_timely(ids: list[uuid.UUID], period: Period) -> Counts:
+    """Per doctor: follow-ups due for their residents in the period, and those met by the due date."""
+    dues = _dues(period)
+    meeting = aliased(FollowUp)
+    met_on = (
+        select(func.min(local_day(meeting.performed_at)))
+        .where(
+            meeting.enrollment_id == dues.c.enrollment_id,
+            meeting.mode.in_(FACE_TO_FACE_MODES),
+            meeting.performed_at > dues.c.set_at,
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            user_villages.c.user_id,
+            func.count(),
+            func.sum(case((met_on <= dues.c.due_on, 1), else_=0)),
+        )
+        .select_from(dues)
+        .join(Enrollment, Enrollment.id == dues.c.enrollment_id)
+        .join(user_villages, user_villages.c.village_id == Enrollment.village_id)
+        .where(
+            user_villages.c.user_id.in_(ids),
+            or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= dues.c.due_on),
+        )
+        .group_by(user_villages.c.user_id)
+    )
+    return {doctor: (int(due), int(timely or 0)) for doctor, due, timely in rows}
+
+
+def _verified(ids: list[uuid.UUID], period: Period) -> Counts:
+    """Per doctor: verifications of their follow-ups in the period, confirmed and denied."""
+    rows = db.session.execute(
+        select(
+            Verification.doctor_id,
+            func.sum(case((Verification.status == VerificationStatus.CONFIRMED, 1), else_=0)),
+            func.sum(case((Verification.status == VerificationStatus.DENIED, 1), else_=0)),
+        )
+        .where(
+            Verification.doctor_id.in_(ids),
+            Verification.performed_on.between(period.first_day, period.last_day),
+        )
+        .group_by(Verification.doctor_id)
+    )
+    return {doctor: (int(confirmed or 0), int(denied or 0)) for doctor, confirmed, denied in rows}
+
+
+def _controlled(ids: list[uuid.UUID], period: Period) -> Counts:
+    """Per doctor: their residents' enrollments active in the period, and those controlled at its end."""
+    active = and_(
+        Enrollment.enrolled_on <= period.last_day,
+        or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= period.first_day),
+    )
+    their_enrollments = (
+        select(Enrollment.id)
+        .join(user_villages, user_villages.c.village_id == Enrollment.village_id)
+        .where(user_villages.c.user_id.in_(ids), active)
+    )
+    latest = (
+        select(
+            FollowUp.enrollment_id,
+            func.max(FollowUp.performed_at).label("latest_at"),
+            func.max(case((FollowUp.classification == CONTROLLED, FollowUp.performed_at))).label(
+                "controlled_at"
+            ),
+        )
+        .where(
+            FollowUp.enrollment_id.in_(their_enrollments),
+            FollowUp.mode.in_(FACE_TO_FACE_MODES),
+            FollowUp.performed_at < period.ends_at,
+        )
+        .group_by(FollowUp.enrollment_id)
+        .subquery("latest")
+    )
+    rows = db.session.execute(
+        select(
+            user_villages.c.user_id,
+            func.count(),
+            func.sum(case((latest.c.controlled_at == latest.c.latest_at, 1), else_=0)),
+        )
+        .select_from(Enrollment)
+        .join(user_villages, user_villages.c.village_id == Enrollment.village_id)
+        .outerjoin(latest, latest.c.enrollment_id == Enrollment.id)
+        .where(user_villages.c.user_id.in_(ids), active)
+        .group_by(user_villages.c.user_id)
+    )
+    return {doctor: (int(managed), int(controlled or 0)) for doctor, managed, controlled in rows}
+
+
+def _assess(
+    doctor: User, counts: dict[str, Counts], months: int, part_weights: dict[str, float]
+) -> dict[str, Any]:
+    def get(name: str, width: int) -> tuple[int, ...]:
+        return counts[name].get(doctor.id, (0,) * width)
+
+    (done,) = get("done", 1)
+    due, timely = get("dues", 2)
+    confirmed, denied = get("verified", 2)
+    managed, controlled = get("controlled", 2)
+    trainings, days = get("training", 2)
+    parts: dict[str, float | None] = {
+        Part.QUANTITY: fraction(done, due, cap=True),
+        Part.TIMELINESS: fraction(timely, due),
+        Part.COMPLETENESS: None,
+        Part.AUTHENTICITY: fraction(confirmed, confirmed + denied),
+        Part.OUTCOMES: fraction(controlled, managed),
+        Part.TRAINING: round(training_share(days, months), 4),
+    }
+    return {
+        "doctor": doctor,
+        **{str(name): value for name, value in parts.items()},
+        "denied": denied,
+        "score": score({str(k): v for k, v in parts.items()}, part_weights),
+        "counts": {
+            "done": done,
+            "due": due,
+            "on_time": timely,
+            "confirmed": confirmed,
+            "answered": confirmed + denied,
+            "managed": managed,
+            "controlled": controlled,
+            "trainings": trainings,
+            "training_days": days,
+        },
+    }
+
+
+def assessment(user: User, township_id: uuid.UUID | None, period_code: str | None) -> dict[str, Any]:
+    """Each village doctor's parts and score for the period, with the weights used."""
+    area = report_township(user, township_id)
+    period = parse_period(period_code)
+    doctors = rural_doctors(user, area)
+    ids = [doctor.id for doctor in doctors]
+    counts: dict[str, Counts] = {
+        "done": _done(ids, period),
+        "dues": _due_and_timely(ids, period),
+        "verified": _verified(ids, period),
+        "controlled": _controlled(ids, period),
+        "training": training_days(ids, period.first_day.replace(month=1, day=1), period.last_day),
+    }
+    part_weights = weights()
+    return {
+        "township_id": area,
+        "period": period.code,
+        "doctors": [_assess(doctor, counts, period.last_day.month, part_weights) for doctor in doctors],
+        "weights": part_weights,
+    }
