@@ -56,7 +56,10 @@ Counts = Mapping[uuid.UUID, tuple[int, ...]]
 
 def weights() -> dict[str, float]:
     """The county's weight of each part (equal by default)."""
-    stored = dict(db.session.execute(select(AssessmentWeight.part, AssessmentWeight.weight)).tuples().all())
+    stored = {
+        row.part: row.weight
+        for row in db.session.execute(select(AssessmentWeight.part, AssessmentWeight.weight))
+    }
     return {part.value: float(stored.get(part.value, DEFAULT_WEIGHT)) for part in PARTS}
 
 
