@@ -126,6 +126,28 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         logout=("退出", "Signed out"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "verification_status": _terms(
+        asked=("待回复", "Asked"),
+        confirmed=("居民确认", "Confirmed"),
+        denied=("居民否认", "Denied"),
+        no_answer=("未回复", "No answer"),
+    ),
+    "verification_finding": _terms(
+        genuine=("真实", "Genuine"),
+        not_genuine=("不真实", "Not genuine"),
+        unclear=("无法确定", "Unclear"),
+    ),
+    "assessment_part": _terms(
+        quantity=("数量", "Quantity"),
+        timeliness=("及时性", "Timeliness"),
+        completeness=("完整性", "Completeness"),
+        authenticity=("真实性", "Authenticity"),
+        outcomes=("管理效果", "Outcomes"),
+        training=("培训", "Training"),
+    ),
+    "guidance_place": _terms(
+        township=("乡镇卫生院", "Township health centre"), village=("村卫生室", "Village clinic")
+    ),
 }
 
 

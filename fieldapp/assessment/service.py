@@ -35,11 +35,12 @@ from fieldapp.assessment.periods import Period, local_day
 from fieldapp.assessment.rules import DEFAULT_WEIGHT, MAX_WEIGHT, PARTS, Part, fraction, score
 from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.dbtypes import UTCDateTime
-from fieldapp.errors import ForbiddenError, ValidationError
+from fieldapp.errors import ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.followups.rules import Classification
 from fieldapp.reports.service import report_township
+from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today
 from fieldapp.training.rules import training_share
 from fieldapp.training.service import rural_doctors, training_days
@@ -129,8 +130,8 @@ def _dues(period: Period) -> Any:
     return union_all(set_by_followups, set_by_enrolling).subquery("dues")
 
 
-def _due_and_timely(ids: list[uuid.UUID], period: Period) -> Counts:
-    """Per doctor: follow-ups due for their residents in the period, and those met by the due date."""
+def _due_rows(ids: list[uuid.UUID], period: Period) -> Any:
+    """One row per due date of the doctors' residents: ``(doctor_id, enrollment_id, due_on, met_on)``."""
     dues = _dues(period)
     meeting = aliased(FollowUp)
     met_on = (
@@ -142,11 +143,12 @@ def _due_and_timely(ids: list[uuid.UUID], period: Period) -> Counts:
         )
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(
-            user_villages.c.user_id,
-            func.count(),
-            func.sum(case((met_on <= dues.c.due_on, 1), else_=0)),
+            user_villages.c.user_id.label("doctor_id"),
+            dues.c.enrollment_id,
+            dues.c.due_on,
+            met_on.label("met_on"),
         )
         .select_from(dues)
         .join(Enrollment, Enrollment.id == dues.c.enrollment_id)
@@ -155,9 +157,19 @@ def _due_and_timely(ids: list[uuid.UUID], period: Period) -> Counts:
             user_villages.c.user_id.in_(ids),
             or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= dues.c.due_on),
         )
-        .group_by(user_villages.c.user_id)
+        .subquery("due_rows")
     )
-    return {doctor: (int(due), int(timely or 0)) for doctor, due, timely in rows}
+
+
+def _due_and_timely(ids: list[uuid.UUID], period: Period) -> Counts:
+    """Per doctor: follow-ups due for their residents in the period, and those met by the due date."""
+    due = _due_rows(ids, period)
+    rows = db.session.execute(
+        select(due.c.doctor_id, func.count(), func.sum(case((due.c.met_on <= due.c.due_on, 1), else_=0)))
+        .select_from(due)
+        .group_by(due.c.doctor_id)
+    )
+    return {doctor: (int(n), int(timely or 0)) for doctor, n, timely in rows}
 
 
 def _verified(ids: list[uuid.UUID], period: Period) -> Counts:
@@ -177,8 +189,9 @@ def _verified(ids: list[uuid.UUID], period: Period) -> Counts:
     return {doctor: (int(confirmed or 0), int(denied or 0)) for doctor, confirmed, denied in rows}
 
 
-def _controlled(ids: list[uuid.UUID], period: Period) -> Counts:
-    """Per doctor: their residents' enrollments active in the period, and those controlled at its end."""
+def _outcome_rows(ids: list[uuid.UUID], period: Period) -> Any:
+    """One row per enrollment of the doctors' residents active in the period, with its latest
+    face-to-face follow-up by the period's end: ``(doctor_id, enrollment_id, latest_at, controlled)``."""
     active = and_(
         Enrollment.enrolled_on <= period.last_day,
         or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= period.first_day),
@@ -188,6 +201,7 @@ def _controlled(ids: list[uuid.UUID], period: Period) -> Counts:
         .join(user_villages, user_villages.c.village_id == Enrollment.village_id)
         .where(user_villages.c.user_id.in_(ids), active)
     )
+    # The newest follow-up is controlled exactly when the newest controlled one is as new.
     latest = (
         select(
             FollowUp.enrollment_id,
@@ -204,17 +218,28 @@ def _controlled(ids: list[uuid.UUID], period: Period) -> Counts:
         .group_by(FollowUp.enrollment_id)
         .subquery("latest")
     )
-    rows = db.session.execute(
+    return (
         select(
-            user_villages.c.user_id,
-            func.count(),
-            func.sum(case((latest.c.controlled_at == latest.c.latest_at, 1), else_=0)),
+            user_villages.c.user_id.label("doctor_id"),
+            Enrollment.id.label("enrollment_id"),
+            latest.c.latest_at,
+            case((latest.c.controlled_at == latest.c.latest_at, 1), else_=0).label("controlled"),
         )
         .select_from(Enrollment)
         .join(user_villages, user_villages.c.village_id == Enrollment.village_id)
         .outerjoin(latest, latest.c.enrollment_id == Enrollment.id)
         .where(user_villages.c.user_id.in_(ids), active)
-        .group_by(user_villages.c.user_id)
+        .subquery("outcome_rows")
+    )
+
+
+def _controlled(ids: list[uuid.UUID], period: Period) -> Counts:
+    """Per doctor: their residents' enrollments active in the period, and those controlled at its end."""
+    outcome = _outcome_rows(ids, period)
+    rows = db.session.execute(
+        select(outcome.c.doctor_id, func.count(), func.sum(outcome.c.controlled)).group_by(
+            outcome.c.doctor_id
+        )
     )
     return {doctor: (int(managed), int(controlled or 0)) for doctor, managed, controlled in rows}
 
@@ -277,3 +302,74 @@ def assessment(user: User, township_id: uuid.UUID | None, period_code: str | Non
         "doctors": [_assess(doctor, counts, period.last_day.month, part_weights) for doctor in doctors],
         "weights": part_weights,
     }
+
+
+# The records behind each number
+
+
+def area_doctor(user: User, doctor_id: uuid.UUID) -> User:
+    """A village doctor of the caller's report area; 404 otherwise."""
+    area = report_township(user, None if user.role == Role.COUNTY_ADMIN else user.township_id)
+    doctor = next((d for d in rural_doctors(user, area) if d.id == doctor_id), None)
+    if doctor is None:
+        raise NotFoundError("No such doctor.")
+    return doctor
+
+
+def followup_records(user: User, doctor_id: uuid.UUID, period_code: str | None) -> list[Any]:
+    """The follow-ups the doctor performed in the period: ``(FollowUp, resident name)``, oldest first."""
+    doctor, period = area_doctor(user, doctor_id), parse_period(period_code)
+    return list(
+        db.session.execute(
+            select(FollowUp, Resident.name)
+            .join(Resident, Resident.id == FollowUp.resident_id)
+            .where(FollowUp.performed_by == doctor.id, period.contains(FollowUp.performed_at))
+            .order_by(FollowUp.performed_at, FollowUp.id)
+        )
+    )
+
+
+def due_records(user: User, doctor_id: uuid.UUID, period_code: str | None) -> list[Any]:
+    """The follow-ups due for the doctor's residents in the period: resident, condition, due and met dates."""
+    doctor, period = area_doctor(user, doctor_id), parse_period(period_code)
+    due = _due_rows([doctor.id], period)
+    return list(
+        db.session.execute(
+            select(Resident.id, Resident.name, Enrollment.condition, due.c.due_on, due.c.met_on)
+            .select_from(due)
+            .join(Enrollment, Enrollment.id == due.c.enrollment_id)
+            .join(Resident, Resident.id == Enrollment.resident_id)
+            .order_by(due.c.due_on, Resident.name)
+        )
+    )
+
+
+def outcome_records(user: User, doctor_id: uuid.UUID, period_code: str | None) -> list[Any]:
+    """The doctor's residents' enrollments of the period with their latest face-to-face follow-up."""
+    doctor, period = area_doctor(user, doctor_id), parse_period(period_code)
+    outcome = _outcome_rows([doctor.id], period)
+    return list(
+        db.session.execute(
+            select(
+                Resident.id, Resident.name, Enrollment.condition, outcome.c.latest_at, outcome.c.controlled
+            )
+            .select_from(outcome)
+            .join(Enrollment, Enrollment.id == outcome.c.enrollment_id)
+            .join(Resident, Resident.id == Enrollment.resident_id)
+            .order_by(Resident.name, Enrollment.condition)
+        )
+    )
+
+
+def yearly_trend(
+    user: User, township_id: uuid.UUID | None, year: int
+) -> tuple[list[str], dict[uuid.UUID, list[Any]]]:
+    """Each month of ``year`` up to this one, and each doctor's score in each of them."""
+    today = local_today()
+    last_month = 12 if year < today.year else (today.month if year == today.year else 0)
+    months = [f"{year}-{m:02d}" for m in range(1, last_month + 1)]
+    scores: dict[uuid.UUID, list[Any]] = {}
+    for month in months:
+        for row in assessment(user, township_id, month)["doctors"]:
+            scores.setdefault(row["doctor"].id, []).append(row["score"])
+    return months, scores

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from fieldapp.errors import NotFoundError
 
@@ -18,21 +20,43 @@ FORMATS = {
 }
 
 
+# A cell starting with one of these would be read as a formula by a spreadsheet (API.md).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_formula(value: Any) -> bool:
+    """True for a text value a spreadsheet would take as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return f"'{value}" if starts_formula(value) else value
+
+
 def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerow([_csv_cell(value) for value in header])
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     # The byte-order mark makes Excel read the Chinese text as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    if not starts_formula(value):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # text, never a formula
+    return cell
 
 
 def _xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title[:31])
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
+    for row in (header, *rows):
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -102,6 +102,32 @@ def create_guidance_visit(user: User, data: dict[str, Any]) -> tuple[GuidanceVis
     return visit, created
 
 
+def list_trainings(user: User, township_id: uuid.UUID | None, year: int) -> list[Training]:
+    """The year's trainings attended by the area's village doctors, newest first."""
+    doctors = [d.id for d in rural_doctors(user, report_township(user, township_id))]
+    attended = select(training_attendees.c.training_id).where(training_attendees.c.user_id.in_(doctors))
+    return list(
+        db.session.scalars(
+            select(Training)
+            .where(
+                Training.id.in_(attended), Training.starts_on.between(date(year, 1, 1), date(year, 12, 31))
+            )
+            .order_by(Training.starts_on.desc(), Training.id)
+        )
+    )
+
+
+def list_guidance_visits(user: User, township_id: uuid.UUID | None, year: int) -> list[GuidanceVisit]:
+    """The year's guidance visits in the area, newest first."""
+    area = report_township(user, township_id)
+    query = select(GuidanceVisit).where(
+        GuidanceVisit.visited_on.between(date(year, 1, 1), date(year, 12, 31))
+    )
+    if area is not None:
+        query = query.where(GuidanceVisit.township_id == area)
+    return list(db.session.scalars(query.order_by(GuidanceVisit.visited_on.desc(), GuidanceVisit.id)))
+
+
 def training_days(
     doctor_ids: list[uuid.UUID], first_day: date, last_day: date
 ) -> dict[uuid.UUID, tuple[int, int]]:

@@ -12,81 +12,15 @@ from flask.testing import FlaskClient
 from fieldapp.assessment.periods import Period
 from fieldapp.assessment.rules import score
 from fieldapp.assessment.service import set_weights
-from fieldapp.auth.models import Role, User
+from fieldapp.auth.models import Role
 from fieldapp.errors import ForbiddenError, ValidationError
-from fieldapp.extensions import db
-from fieldapp.followups.models import FollowUp
-from fieldapp.timeutil import utcnow
-from fieldapp.training.models import Training
-from fieldapp.verifications.models import Verification, VerificationDraw
-from tests.assessment.builders import create_enrollment, create_followup
-from tests.builders import api, create_resident, create_township, create_user, create_village
-
-
-def _verify(doctor: User, followup: FollowUp, status: str, draw: VerificationDraw) -> None:
-    db.session.add(
-        Verification(
-            draw_id=draw.id,
-            followup_id=followup.id,
-            resident_id=followup.resident_id,
-            doctor_id=doctor.id,
-            township_id=doctor.township_id,
-            phone="+8613900000000",
-            performed_on=followup.performed_at.date(),
-            status=status,
-            asked_at=utcnow(),
-            answer_by=utcnow(),
-        )
-    )
-
-
-def _train(starts_on: date, days: int, *attendees: User) -> None:
-    db.session.add(
-        Training(
-            starts_on=starts_on, days=days, topic="慢病管理", organiser="县卫健局", attendees=list(attendees)
-        )
-    )
+from tests.assessment.builders import build_third_quarter
+from tests.builders import api, create_user
 
 
 @pytest.fixture
 def world(app: Flask) -> dict[str, Any]:
-    township = create_township()
-    village_a, village_b = create_village(township), create_village(township)
-    a = create_user(Role.VILLAGE_DOCTOR, username="doctor_a", township=township, villages=[village_a])
-    b = create_user(Role.VILLAGE_DOCTOR, username="doctor_b", township=township, villages=[village_b])
-    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
-    # Doctor A. a1: due 9 July (set in April), met 8 July. a2: due 18 September, met late on
-    # 25 September, uncontrolled. a3: enrolled 3 August, seen that day. A phone call does not count.
-    a1 = create_enrollment(create_resident(village_a), date(2026, 1, 5))
-    create_followup(a1, a, "2026-04-10T10:00:00+08:00")
-    a1_july = create_followup(a1, a, "2026-07-08T10:00:00+08:00")
-    create_followup(a1, a, "2026-08-15T10:00:00+08:00", mode="phone")
-    a2 = create_enrollment(create_resident(village_a), date(2026, 1, 5))
-    create_followup(a2, a, "2026-06-20T10:00:00+08:00")
-    a2_september = create_followup(a2, a, "2026-09-25T10:00:00+08:00", classification="uncontrolled")
-    a3 = create_enrollment(create_resident(village_a), date(2026, 8, 3))
-    a3_august = create_followup(a3, a, "2026-08-03T18:00:00+08:00")
-    draw = VerificationDraw(month="2026-10", seed=1, drawn_at=utcnow())
-    db.session.add(draw)
-    db.session.flush()
-    _verify(a, a1_july, "confirmed", draw)
-    _verify(a, a3_august, "confirmed", draw)
-    _verify(a, a2_september, "denied", draw)
-    # Doctor B. b1: due 30 August, never met. b2: enrolled 1 July, seen late on 3 July
-    # (uncontrolled: due 17 July), seen on time 17 July. b3: due 30 July, but moved on 20 July.
-    b1 = create_enrollment(create_resident(village_b), date(2026, 1, 5))
-    create_followup(b1, b, "2026-06-01T10:00:00+08:00")
-    b2 = create_enrollment(create_resident(village_b), date(2026, 7, 1))
-    create_followup(b2, b, "2026-07-03T10:00:00+08:00", classification="uncontrolled")
-    create_followup(b2, b, "2026-07-17T10:00:00+08:00")
-    b3 = create_enrollment(create_resident(village_b), date(2026, 1, 5), closed_on=date(2026, 7, 20))
-    create_followup(b3, b, "2026-05-01T10:00:00+08:00")
-    # Training: A 5 days by September (a later course does not count), B 5 + 9 days.
-    _train(date(2026, 3, 2), 5, a, b)
-    _train(date(2026, 6, 8), 9, b)
-    _train(date(2026, 10, 12), 7, a)
-    db.session.commit()
-    return {"a": a, "b": b, "manager": manager, "township": township}
+    return build_third_quarter()
 
 
 def _by_doctor(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
