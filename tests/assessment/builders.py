@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from fieldapp.auth.models import Role, User
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
+from fieldapp.org.models import Township
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import utcnow
 from fieldapp.training.models import Training
@@ -102,10 +106,16 @@ def _train(starts_on: date, days: int, *attendees: User) -> None:
 
 def build_third_quarter() -> dict[str, Any]:
     """Two village doctors of one township and their third quarter of 2026 (worked out in test_assessment)."""
-    township = create_township()
+    return build_third_quarter_in(create_township())
+
+
+def build_third_quarter_in(township: Township) -> dict[str, Any]:
+    """``build_third_quarter`` in a given township (call it again for more doctors alike)."""
     village_a, village_b = create_village(township), create_village(township)
-    a = create_user(Role.VILLAGE_DOCTOR, username="doctor_a", township=township, villages=[village_a])
-    b = create_user(Role.VILLAGE_DOCTOR, username="doctor_b", township=township, villages=[village_b])
+    first = not db.session.scalar(select(User.id).where(User.username == "doctor_a"))
+    names = ("doctor_a", "doctor_b") if first else (None, None)
+    a = create_user(Role.VILLAGE_DOCTOR, username=names[0], township=township, villages=[village_a])
+    b = create_user(Role.VILLAGE_DOCTOR, username=names[1], township=township, villages=[village_b])
     manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
     # Doctor A. a1: due 9 July (set in April), met 8 July. a2: due 18 September, met late on
     # 25 September, uncontrolled. a3: enrolled 3 August, seen that day. A phone call does not count.
@@ -118,7 +128,7 @@ def build_third_quarter() -> dict[str, Any]:
     a2_september = create_followup(a2, a, "2026-09-25T10:00:00+08:00", classification="uncontrolled")
     a3 = create_enrollment(create_resident(village_a), date(2026, 8, 3))
     a3_august = create_followup(a3, a, "2026-08-03T18:00:00+08:00")
-    draw = VerificationDraw(month="2026-10", seed=1, drawn_at=utcnow())
+    draw = VerificationDraw(month=f"Q3-{uuid.uuid4().hex[:4]}", seed=1, drawn_at=utcnow())
     db.session.add(draw)
     db.session.flush()
     _verify(a, a1_july, "confirmed", draw)

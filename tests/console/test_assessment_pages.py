@@ -18,9 +18,9 @@ from fieldapp.auth.models import Role
 from fieldapp.extensions import db
 from fieldapp.training.models import GuidanceVisit, Training
 from fieldapp.verifications.models import Verification
-from tests.assessment.builders import build_third_quarter
+from tests.assessment.builders import build_third_quarter, build_third_quarter_in
 from tests.builders import create_facility, create_township, create_user
-from tests.console.helpers import post_form, sign_in
+from tests.console.helpers import count_statements, post_form, sign_in
 
 
 @pytest.fixture
@@ -164,3 +164,21 @@ def test_recording_trainings_and_guidance_in_the_console(client: FlaskClient, wo
     page = client.get("/console/training?year=2026").get_data(as_text=True)
     assert "慢病随访" in page and "刘医生" in page and "培训" in page
     assert date(2026, 11, 5).isoformat() in page
+
+
+def _statements(client: FlaskClient, path: str) -> int:
+    client.get(path)  # warm: the session's user and the catalogs are loaded once
+    with count_statements() as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def test_the_assessment_page_costs_the_same_statements_for_more_doctors(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    sign_in(client, world["manager"])
+    path = "/console/assessment?period=2026Q3"
+    few = _statements(client, path)
+    for _ in range(5):
+        build_third_quarter_in(world["township"])
+    assert _statements(client, path) == few
