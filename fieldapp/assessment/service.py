@@ -101,17 +101,23 @@ def parse_period(code: str | None) -> Period:
 
 
 def _done(ids: list[uuid.UUID], period: Period) -> Counts:
-    """Face-to-face follow-ups each doctor performed in the period."""
+    """Per doctor: face-to-face follow-ups performed in the period, all their follow-ups, the complete ones."""
+    face_to_face = case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0)
     rows = db.session.execute(
-        select(FollowUp.performed_by, func.count())
-        .where(
-            FollowUp.performed_by.in_(ids),
-            FollowUp.mode.in_(FACE_TO_FACE_MODES),
-            period.contains(FollowUp.performed_at),
+        select(
+            FollowUp.performed_by,
+            func.sum(face_to_face),
+            func.count(),
+            func.sum(case((FollowUp.complete.is_(True), 1), else_=0)),
         )
+        .where(FollowUp.performed_by.in_(ids), period.contains(FollowUp.performed_at))
         .group_by(FollowUp.performed_by)
     )
-    return {doctor: (int(n),) for doctor, n in rows if doctor is not None}
+    return {
+        doctor: (int(done or 0), int(records), int(complete or 0))
+        for doctor, done, records, complete in rows
+        if doctor is not None
+    }
 
 
 def _dues(period: Period) -> Any:
@@ -250,7 +256,7 @@ def _assess(
     def get(name: str, width: int) -> tuple[int, ...]:
         return counts[name].get(doctor.id, (0,) * width)
 
-    (done,) = get("done", 1)
+    done, records, complete = get("done", 3)
     due, timely = get("dues", 2)
     confirmed, denied = get("verified", 2)
     managed, controlled = get("controlled", 2)
@@ -258,7 +264,7 @@ def _assess(
     parts: dict[str, float | None] = {
         Part.QUANTITY: fraction(done, due, cap=True),
         Part.TIMELINESS: fraction(timely, due),
-        Part.COMPLETENESS: None,
+        Part.COMPLETENESS: fraction(complete, records),
         Part.AUTHENTICITY: fraction(confirmed, confirmed + denied),
         Part.OUTCOMES: fraction(controlled, managed),
         Part.TRAINING: round(training_share(days, months), 4),
@@ -271,6 +277,8 @@ def _assess(
         "counts": {
             "done": done,
             "due": due,
+            "records": records,
+            "complete_records": complete,
             "on_time": timely,
             "confirmed": confirmed,
             "answered": confirmed + denied,

@@ -31,7 +31,13 @@ from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, Valid
 from fieldapp.extensions import db
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
+from fieldapp.followups.schemas import (
+    EnrollmentSchema,
+    FollowUpSchema,
+    PulledFollowUpSchema,
+    SyncEnrollmentSchema,
+    VisitSchema,
+)
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
@@ -286,7 +292,7 @@ def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
 FEEDS: tuple[Feed, ...] = (
     Feed("residents", Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
     Feed("enrollments", Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
-    Feed("followups", FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
+    Feed("followups", FollowUp, PulledFollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
     Feed("referrals", Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
 )
 # Before everything: every row's sequence is at least 0.

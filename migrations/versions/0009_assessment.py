@@ -13,7 +13,7 @@ import fieldapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0001'
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -51,6 +51,7 @@ def build_followup(
     mode: str = "clinic",
     classification: str = "controlled",
     next_due_on: date | None = None,
+    complete: bool = False,
 ) -> FollowUp:
     """A follow-up added to the session (not committed): builders of many commit once."""
     at = utc(performed_at)
@@ -66,6 +67,8 @@ def build_followup(
         classification=classification,
         next_due_on=next_due_on or local_day + timedelta(days=90 if classification == "controlled" else 14),
         performed_by=doctor.id if doctor else None,
+        measured=mode != "phone",
+        complete=complete,
     )
     db.session.add(followup)
     return followup
@@ -118,16 +121,17 @@ def build_third_quarter_in(township: Township) -> dict[str, Any]:
     b = create_user(Role.VILLAGE_DOCTOR, username=names[1], township=township, villages=[village_b])
     manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
     # Doctor A. a1: due 9 July (set in April), met 8 July. a2: due 18 September, met late on
-    # 25 September, uncontrolled. a3: enrolled 3 August, seen that day. A phone call does not count.
+    # 25 September, uncontrolled. a3: enrolled 3 August, seen that day. A phone call does not count
+    # as done. Complete records: all but 25 September's (A), 17 July's only (B).
     a1 = create_enrollment(create_resident(village_a), date(2026, 1, 5))
     create_followup(a1, a, "2026-04-10T10:00:00+08:00")
-    a1_july = create_followup(a1, a, "2026-07-08T10:00:00+08:00")
-    create_followup(a1, a, "2026-08-15T10:00:00+08:00", mode="phone")
+    a1_july = create_followup(a1, a, "2026-07-08T10:00:00+08:00", complete=True)
+    create_followup(a1, a, "2026-08-15T10:00:00+08:00", mode="phone", complete=True)
     a2 = create_enrollment(create_resident(village_a), date(2026, 1, 5))
     create_followup(a2, a, "2026-06-20T10:00:00+08:00")
     a2_september = create_followup(a2, a, "2026-09-25T10:00:00+08:00", classification="uncontrolled")
     a3 = create_enrollment(create_resident(village_a), date(2026, 8, 3))
-    a3_august = create_followup(a3, a, "2026-08-03T18:00:00+08:00")
+    a3_august = create_followup(a3, a, "2026-08-03T18:00:00+08:00", complete=True)
     draw = VerificationDraw(month=f"Q3-{uuid.uuid4().hex[:4]}", seed=1, drawn_at=utcnow())
     db.session.add(draw)
     db.session.flush()
@@ -140,7 +144,7 @@ def build_third_quarter_in(township: Township) -> dict[str, Any]:
     create_followup(b1, b, "2026-06-01T10:00:00+08:00")
     b2 = create_enrollment(create_resident(village_b), date(2026, 7, 1))
     create_followup(b2, b, "2026-07-03T10:00:00+08:00", classification="uncontrolled")
-    create_followup(b2, b, "2026-07-17T10:00:00+08:00")
+    create_followup(b2, b, "2026-07-17T10:00:00+08:00", complete=True)
     b3 = create_enrollment(create_resident(village_b), date(2026, 1, 5), closed_on=date(2026, 7, 20))
     create_followup(b3, b, "2026-05-01T10:00:00+08:00")
     # Training: A 5 days by September (a later course does not count), B 5 + 9 days.

@@ -38,20 +38,22 @@ def test_two_doctors_over_the_third_quarter(client: FlaskClient, world: dict[str
     rows = _by_doctor(body)
     a, b = rows["doctor_a"], rows["doctor_b"]
     # A: 3 face-to-face done, 3 due (9 Jul, 18 Sep, 3 Aug), 2 on time; 2 of 3 controlled at the end;
-    # 2 confirmed of 3 answered; 5 training days of 14 × 9/12 = 10.5.
-    assert a["counts"] | {} == {
-        "done": 3, "due": 3, "on_time": 2, "confirmed": 2, "answered": 3,
+    # 3 of its 4 records complete (the phone call counts as a record); 2 confirmed of 3 answered;
+    # 5 training days of 14 × 9/12 = 10.5.
+    assert a["counts"] == {
+        "done": 3, "due": 3, "records": 4, "complete_records": 3, "on_time": 2, "confirmed": 2, "answered": 3,
         "managed": 3, "controlled": 2, "trainings": 1, "training_days": 5,
     }  # fmt: skip
     assert (a["quantity"], a["timeliness"], a["authenticity"], a["denied"]) == (1.0, 0.6667, 0.6667, 1)
-    assert (a["outcomes"], a["training"], a["completeness"]) == (0.6667, 0.4762, None)
-    assert a["score"] == 0.6953  # (1 + 0.6667 × 3 + 0.4762) / 5
-    # B: 2 done, 3 due (30 Aug, 1 Jul, 17 Jul; b3 moved before its date), 1 on time; all 3 controlled;
+    assert (a["outcomes"], a["training"], a["completeness"]) == (0.6667, 0.4762, 0.75)
+    assert a["score"] == 0.7044  # (1 + 0.6667 + 0.75 + 0.6667 + 0.6667 + 0.4762) / 6
+    # B: 2 done, 3 due (30 Aug, 1 Jul, 17 Jul; b3 moved before its date), 1 on time; 1 of 2 records
+    # complete; all 3 controlled;
     # nothing verified (left out of the score); 14 days ≥ 10.5.
     assert (b["counts"]["done"], b["counts"]["due"], b["counts"]["on_time"]) == (2, 3, 1)
     assert (b["quantity"], b["timeliness"], b["authenticity"], b["denied"]) == (0.6667, 0.3333, None, 0)
-    assert (b["outcomes"], b["training"]) == (1.0, 1.0)
-    assert b["score"] == 0.75  # (0.6667 + 0.3333 + 1 + 1) / 4
+    assert (b["outcomes"], b["training"], b["completeness"]) == (1.0, 1.0, 0.5)
+    assert b["score"] == 0.7  # (0.6667 + 0.3333 + 0.5 + 1 + 1) / 5
 
 
 def test_the_county_weights_change_the_score(client: FlaskClient, world: dict[str, Any]) -> None:
@@ -61,7 +63,7 @@ def test_the_county_weights_change_the_score(client: FlaskClient, world: dict[st
         client, "GET", f"/api/v1/reports/assessment?period=2026Q3&township_id={world['township'].id}", admin
     ).get_json()
     assert body["weights"]["quantity"] == 2.0 and body["weights"]["training"] == 0.0
-    assert _by_doctor(body)["doctor_a"]["score"] == 0.8  # (2 × 1 + 0.6667 × 3) / 5
+    assert _by_doctor(body)["doctor_a"]["score"] == 0.7917  # (2 × 1 + 0.6667 + 0.75 + 0.6667 × 2) / 6
 
 
 def test_weights_are_the_county_admins_and_checked(world: dict[str, Any]) -> None:

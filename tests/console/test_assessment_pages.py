@@ -36,7 +36,7 @@ def test_the_manager_sees_each_doctors_parts_with_links_to_the_records(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "doctor_a" in html and "doctor_b" in html
-    assert "数量" in html and "真实性" in html and "69.5%" in html and "75.0%" in html
+    assert "数量" in html and "真实性" in html and "70.4%" in html and "70.0%" in html
     assert f"doctor_id={world['b'].id}" in html and "kind=dues" in html
 
 
