@@ -11,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.verifications.models import Verification
 from tests.assessment.builders import build_third_quarter
 from tests.builders import PASSWORD
+from tests.console.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +35,12 @@ def test_manager_reads_the_assessment_and_reviews_a_denied_follow_up(
     page.get_by_role("button", name="显示").click()
     row = page.locator("#assessment tbody tr", has_text="孙医生")
     assert "70.4%" in row.inner_text() and "1人否认" in row.inner_text()
+    screenshot(page, "assessment-01-quarter", phone=True)
 
     page.locator("#assessment tbody tr", has_text="李医生").get_by_role("link", name="1/3").click()
     page.wait_for_url("**/console/assessment/records?*kind=dues*")
     assert page.locator("table tbody tr").count() == 3
+    screenshot(page, "assessment-02-dues")
 
     page.go_back()
     row = page.locator("#assessment tbody tr", has_text="孙医生")
@@ -49,6 +52,7 @@ def test_manager_reads_the_assessment_and_reviews_a_denied_follow_up(
     denied.locator("input[name=note]").fill("居民说当天没有见到医生")
     denied.get_by_role("button", name="记录").click()
     assert page.get_by_text("核查结果已记录。").is_visible()
+    screenshot(page, "assessment-03-reviewed")
 
     db.session.expire_all()
     reviewed = db.session.query(Verification).filter_by(status="denied").one()
