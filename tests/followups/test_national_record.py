@@ -320,10 +320,10 @@ def test_closing_for_death_keeps_its_date_and_cause(client, place):
 
 def test_the_rules_answer_carries_the_form(client, place):
     document = api(client, "get", "/api/v1/rules", place.doctor).json
-    names = [item["name"] for item in document["items"]]
+    names = [item["name"] for item in document["form"]["items"]]
     assert names[0] == "symptoms"
     assert {"lifestyle.salt", "medications", "dorsalis_pedis", "insulin", "referral"} <= set(names)
-    salt = next(item for item in document["items"] if item["name"] == "lifestyle.salt")
+    salt = next(item for item in document["form"]["items"] if item["name"] == "lifestyle.salt")
     assert salt["conditions"] == ["hypertension"]
     assert salt["choices"] == ["light", "moderate", "heavy"]
     assert document["ranges"]["sbp"]["low"] == 60
