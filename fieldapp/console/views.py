@@ -86,6 +86,7 @@ from fieldapp.console import (  # noqa: E402, F401  (registers the pages on bp)
     manager,
     messages,
     queue,
+    records,
     referrals,
     reports,
     training,

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from fieldapp.followups.rules import Condition
+from fieldapp.glossary import GLOSSARY
 
 HTN, DM = Condition.HYPERTENSION, Condition.DIABETES
 BOTH = (HTN, DM)
@@ -519,11 +520,37 @@ def missing_items(
     return missing
 
 
+SECTION_LABELS: dict[Section, tuple[str, str]] = {
+    Section.SYMPTOMS: ("症状", "Symptoms"),
+    Section.SIGNS: ("体征", "Signs"),
+    Section.LIFESTYLE: ("生活方式指导", "Lifestyle"),
+    Section.TESTS: ("辅助检查", "Tests"),
+    Section.MEDICATION: ("用药情况", "Medication"),
+    Section.CLASSIFICATION: ("此次随访分类", "This visit's classification"),
+    Section.REFERRAL: ("转诊", "Referral"),
+    Section.NEXT_VISIT: ("下次随访", "Next visit"),
+}
+
+
 def form_document() -> dict[str, Any]:
-    """The form for ``GET /api/v1/rules``: its sections and items in order, and each item's range."""
-    return {
-        "sections": [str(section) for section in Section],
+    """The form for ``GET /api/v1/rules``: sections and items in order, ranges, and the codes' words.
+
+    The words come from the glossary, so the field app can show the form offline.
+    """
+    groups = {item.group for item in ITEMS if item.group}
+    form = {
+        "sections": [
+            {"name": str(section), "label": {"zh": zh, "en": en}}
+            for section, (zh, en) in SECTION_LABELS.items()
+        ],
+        "words": {
+            group: {code: {"zh": words.zh, "en": words.en} for code, words in GLOSSARY[group].items()}
+            for group in sorted(groups)
+        },
         "items": [item.as_json() for item in ITEMS],
+    }
+    return {
+        "form": form,
         "ranges": {
             item.name: {"low": item.low, "high": item.high, "unit": item.unit}
             for item in ITEMS

@@ -377,6 +377,5 @@ class RulesSchema(Schema):
     danger_sign_aliases = fields.Dict()
     classification_order = fields.List(fields.String())
     notes = fields.List(fields.String())
-    items = fields.List(fields.Dict())
-    sections = fields.List(fields.String())
+    form = fields.Dict(metadata={"description": "the follow-up form: sections, items, codes' words"})
     close_reasons = fields.List(fields.String())

@@ -29,6 +29,7 @@ from fieldapp.auth.scoping import referral_clause, resident_clause
 from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, ValidationError, flatten_messages
 from fieldapp.extensions import db
+from fieldapp.field_errors import localized
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.schemas import (
@@ -91,6 +92,8 @@ KINDS: dict[str, RecordKind] = {
 
 
 def _result(record_id: Any, kind: str | None, status: str, **extra: Any) -> dict[str, Any]:
+    if "errors" in extra:  # in the caller's language, as every answer's field errors
+        extra["errors"] = localized(extra["errors"])
     return {"id": None if record_id is None else str(record_id), "type": kind, "status": status, **extra}
 
 

@@ -204,7 +204,7 @@ def test_glucose_is_required_for_diabetes(client, place):
     del body["fasting_glucose"]
     response = post(client, place.doctor, body)
     assert response.status_code == 422
-    assert response.json["error"]["fields"] == {"fasting_glucose": ["required for diabetes"]}
+    assert response.json["error"]["fields"] == {"fasting_glucose": ["糖尿病随访必填"]}
 
 
 def test_an_active_enrollment_for_the_condition_is_required(client, place):

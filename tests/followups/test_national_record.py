@@ -6,8 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask_babel import refresh
 
 from fieldapp.extensions import db
+from fieldapp.field_errors import localized
 from fieldapp.followups import rules
 from fieldapp.followups.models import Enrollment
 from fieldapp.timeutil import local_date, local_today, utcnow
@@ -126,7 +128,7 @@ def test_bmi_takes_the_residents_newest_height(client, place):
 
 @pytest.mark.parametrize(
     ("symptoms", "message"),
-    [(["fever"], "unknown code: fever"), (["none", "dyspnea"], "'none' cannot go with another symptom")],
+    [(["fever"], "未知代码：fever"), (["none", "dyspnea"], "“无症状”不能与其他症状同时选择")],
 )
 def test_bad_symptoms_are_422(client, place, symptoms, message):
     create_enrollment(place.resident)
@@ -245,9 +247,9 @@ def test_face_to_face_needs_blood_pressure_and_diabetes_glucose(client, place):
     body = followup_body(place.resident, "diabetes", sbp=None, dbp=None, fasting_glucose=None)
     fields = post(client, place.doctor, body).json["error"]["fields"]
     assert fields == {
-        "sbp": [rules.REQUIRED_FACE_TO_FACE],
-        "dbp": [rules.REQUIRED_FACE_TO_FACE],
-        "fasting_glucose": [rules.REQUIRED_FOR_DIABETES],
+        "sbp": ["面对面随访必填"],
+        "dbp": ["面对面随访必填"],
+        "fasting_glucose": ["糖尿病随访必填"],
     }
 
 
@@ -318,10 +320,10 @@ def test_closing_for_death_keeps_its_date_and_cause(client, place):
 
 def test_the_rules_answer_carries_the_form(client, place):
     document = api(client, "get", "/api/v1/rules", place.doctor).json
-    names = [item["name"] for item in document["items"]]
+    names = [item["name"] for item in document["form"]["items"]]
     assert names[0] == "symptoms"
     assert {"lifestyle.salt", "medications", "dorsalis_pedis", "insulin", "referral"} <= set(names)
-    salt = next(item for item in document["items"] if item["name"] == "lifestyle.salt")
+    salt = next(item for item in document["form"]["items"] if item["name"] == "lifestyle.salt")
     assert salt["conditions"] == ["hypertension"]
     assert salt["choices"] == ["light", "moderate", "heavy"]
     assert document["ranges"]["sbp"]["low"] == 60
@@ -344,3 +346,20 @@ def test_sync_takes_the_full_form_and_the_pull_brings_it_back(client, place):
     assert pulled["lifestyle"]["staple_food_g_per_day"] == {"now": 400, "target": 300}
     assert pulled["medications"] == [{"name": "二甲双胍", "times_per_day": 2, "dose": "0.5g"}]
     assert "referral" not in pulled  # items left out are not sent
+
+
+def test_field_errors_follow_the_callers_language(app):
+    fields = {
+        "sbp": ["must be between 60 and 300"],
+        "lifestyle.salt.now": ["Must be one of: light, moderate."],
+    }
+    # The test's app context outlives each request: forget the locale Flask-Babel keeps in it.
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()
+        assert localized(fields) == fields
+    with app.test_request_context():
+        refresh()
+        assert localized(fields) == {
+            "sbp": ["须在60至300之间"],
+            "lifestyle.salt.now": ["须为以下之一：light, moderate"],
+        }
