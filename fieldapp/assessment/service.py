@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
@@ -38,7 +38,7 @@ from fieldapp.dbtypes import UTCDateTime
 from fieldapp.errors import ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
-from fieldapp.followups.rules import Classification
+from fieldapp.followups.rules import RULES, Classification
 from fieldapp.reports.service import report_township
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today
@@ -120,25 +120,39 @@ def _done(ids: list[uuid.UUID], period: Period) -> Counts:
     }
 
 
-def _dues(period: Period) -> Any:
-    """Every due date in the period up to today: ``(enrollment_id, due_on, set_at)``."""
+def _dues(ids: list[uuid.UUID], period: Period) -> Any:
+    """Every due date of the doctors' residents in the period up to today: ``(enrollment_id, due_on, set_at)``.
+
+    A follow-up sets a date at most ``followup_interval_days`` ahead, so only those performed
+    from that long before the period are read, through the (enrollment, performed_at) index.
+    """
     last = min(period.last_day, local_today())
+    their_enrollments = select(Enrollment.id).where(
+        Enrollment.village_id.in_(select(user_villages.c.village_id).where(user_villages.c.user_id.in_(ids)))
+    )
+    earliest = period.starts_at - timedelta(days=int(RULES["followup_interval_days"].value) + 1)
     set_by_followups = select(
         FollowUp.enrollment_id.label("enrollment_id"),
         FollowUp.next_due_on.label("due_on"),
         FollowUp.performed_at.label("set_at"),
-    ).where(FollowUp.mode.in_(FACE_TO_FACE_MODES), FollowUp.next_due_on.between(period.first_day, last))
+    ).where(
+        FollowUp.enrollment_id.in_(their_enrollments),
+        FollowUp.performed_at >= earliest,
+        FollowUp.performed_at < period.ends_at,
+        FollowUp.mode.in_(FACE_TO_FACE_MODES),
+        FollowUp.next_due_on.between(period.first_day, last),
+    )
     set_by_enrolling = select(
         Enrollment.id.label("enrollment_id"),
         Enrollment.enrolled_on.label("due_on"),
         literal(EPOCH, UTCDateTime()).label("set_at"),
-    ).where(Enrollment.enrolled_on.between(period.first_day, last))
+    ).where(Enrollment.id.in_(their_enrollments), Enrollment.enrolled_on.between(period.first_day, last))
     return union_all(set_by_followups, set_by_enrolling).subquery("dues")
 
 
 def _due_rows(ids: list[uuid.UUID], period: Period) -> Any:
     """One row per due date of the doctors' residents: ``(doctor_id, enrollment_id, due_on, met_on)``."""
-    dues = _dues(period)
+    dues = _dues(ids, period)
     meeting = aliased(FollowUp)
     met_on = (
         select(func.min(local_day(meeting.performed_at)))
