@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from fieldapp import glossary
@@ -15,28 +14,18 @@ from fieldapp.assessment import service as assessment
 from fieldapp.assessment.rules import PARTS
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role
-from fieldapp.console.exports import table_download
+from fieldapp.console.exports import EXPORT_LANGUAGE, Column, Kind, Table, download, title_line
 from fieldapp.console.manager import chosen_township, township_pages
 from fieldapp.console.queries import pages
 from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
 from fieldapp.errors import NotFoundError, ValidationError
 from fieldapp.http import page_args
+from fieldapp.timeutil import local_today
 from fieldapp.verifications import service as verifications
 from fieldapp.verifications.rules import Finding, VerificationStatus
 from fieldapp.verifications.schemas import ReviewSchema
 
 RECORD_KINDS = ("followups", "dues", "outcomes")
-
-
-def term(group: str, code: str | None) -> str:
-    """A code in the page's language, from the one glossary."""
-    return glossary.label(group, code, str(get_locale() or "zh"))
-
-
-@bp.context_processor
-def assessment_helpers() -> dict[str, Any]:
-    """The glossary's words for the assessment's templates."""
-    return {"term": term}
 
 
 def chosen_period() -> str:
@@ -67,31 +56,49 @@ def assessment_page() -> ResponseReturnValue:
     )
 
 
-def sheet_rows(report: dict[str, Any]) -> list[list[Any]]:
-    """The assessment sheet's rows: one per village doctor, parts as percentages."""
+def _sheet(township_name: str, period: str, report: dict[str, Any]) -> Table:
+    """The township's assessment sheet: one row per village doctor, in Chinese whatever the console shows."""
 
-    def pct(value: float | None) -> Any:
-        return "" if value is None else round(value * 100, 2)
+    def part(code: str) -> Column:
+        return Column(code, Kind.RATE, header=glossary.label("assessment_part", code, EXPORT_LANGUAGE))
 
-    rows = []
-    for row in report["doctors"]:
-        counts = row["counts"]
-        rows.append(
-            [
-                row["doctor"].name or row["doctor"].username,
-                pct(row["quantity"]),
-                f"{counts['done']}/{counts['due']}",
-                pct(row["timeliness"]),
-                pct(row["completeness"]),
-                pct(row["authenticity"]),
-                row["denied"],
-                pct(row["outcomes"]),
-                pct(row["training"]),
-                counts["training_days"],
-                pct(row["score"]),
-            ]
-        )
-    return rows
+    def other(code: str, kind: Kind) -> Column:
+        return Column(code, kind, header=glossary.label("assessment_sheet", code, EXPORT_LANGUAGE))
+
+    columns = [
+        other("doctor", Kind.TEXT),
+        part("quantity"),
+        other("followups_done", Kind.INT),
+        other("followups_due", Kind.INT),
+        part("timeliness"),
+        part("completeness"),
+        part("authenticity"),
+        other("denied", Kind.INT),
+        part("outcomes"),
+        part("training"),
+        other("training_days", Kind.INT),
+        other("score", Kind.RATE),
+    ]
+    rows = [
+        [
+            row["doctor"].name or row["doctor"].username,
+            row["quantity"],
+            row["counts"]["done"],
+            row["counts"]["due"],
+            row["timeliness"],
+            row["completeness"],
+            row["authenticity"],
+            row["denied"],
+            row["outcomes"],
+            row["training"],
+            row["counts"]["training_days"],
+            row["score"],
+        ]
+        for row in report["doctors"]
+    ]
+    what = glossary.label("assessment_sheet", "title", EXPORT_LANGUAGE)
+    title = title_line(township_name, what, [period], local_today())
+    return Table(title, columns, rows)
 
 
 @bp.get("/assessment.<fmt>")
@@ -101,17 +108,7 @@ def assessment_export(fmt: str) -> ResponseReturnValue:
     user = me()
     township, period = chosen_township(user), chosen_period()
     report = assessment.assessment(user, township.id, period)
-    header = [
-        _("Village doctor"),
-        *(f"{term('assessment_part', part)} (%)" for part in PARTS[:1]),
-        _("Done / due"),
-        *(f"{term('assessment_part', part)} (%)" for part in PARTS[1:4]),
-        _("Denied"),
-        *(f"{term('assessment_part', part)} (%)" for part in PARTS[4:]),
-        _("Training days"),
-        _("Score (%)"),
-    ]
-    return table_download(fmt, f"assessment-{township.code}-{period}", header, sheet_rows(report))
+    return download(fmt, f"assessment-{township.code}-{period}", _sheet(township.name, period, report))
 
 
 @bp.get("/assessment/records")

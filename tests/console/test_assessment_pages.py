@@ -73,10 +73,13 @@ def test_the_assessment_sheet_is_chinese_and_formula_safe(
         assert '\'=HYPERLINK("http://x")' in names
     else:
         sheet = load_workbook(io.BytesIO(response.data)).active
-        assert sheet.cell(1, 1).value == "村医"
-        cells = [sheet.cell(r, 1) for r in range(2, sheet.max_row + 1)]
+        assert "村医绩效考核表" in sheet.cell(1, 1).value and "2026Q3" in sheet.cell(1, 1).value
+        assert sheet.cell(2, 1).value == "村医" and sheet.cell(2, 2).value == "数量"
+        cells = [sheet.cell(r, 1) for r in range(3, sheet.max_row + 1)]
         risky = next(c for c in cells if str(c.value).startswith("="))
-        assert risky.data_type == "s"
+        assert risky.data_type == "s" and risky.quotePrefix
+        b_row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == "doctor_b")
+        assert sheet.cell(b_row, 12).value == 0.7 and sheet.cell(b_row, 12).number_format == "0.0%"
 
 
 def test_the_review_list_shows_the_phone_and_records_the_finding(
