@@ -1,7 +1,7 @@
 """assessment
 
 Revision ID: 0009
-Revises: 0001
+Revises: 0003, 0006
 Create Date: 2026-12-01 17:13:05.861342
 
 """
@@ -13,7 +13,8 @@ import fieldapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = "0003"
+# After both heads this branch contains: the national record (0003) and stationing (0006).
+down_revision = ("0003", "0006")
 branch_labels = None
 depends_on = None
 
