@@ -2,7 +2,7 @@
 
 from fieldapp.assessment.models import AssessmentWeight
 from fieldapp.audit.models import AuditEntry
-from fieldapp.auth.models import ApiToken, User, user_villages
+from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
@@ -30,6 +30,7 @@ __all__ = [
     "Referral",
     "ReferralEscalation",
     "Resident",
+    "SignInFailure",
     "SmsOptOut",
     "Township",
     "Training",

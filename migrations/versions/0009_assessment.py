@@ -1,7 +1,7 @@
 """assessment
 
 Revision ID: 0009
-Revises: 0003, 0006
+Revises: 0003, 0002
 Create Date: 2026-12-01 17:13:05.861342
 
 """
@@ -13,8 +13,8 @@ import fieldapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-# After both heads this branch contains: the national record (0003) and stationing (0006).
-down_revision = ("0003", "0006")
+# After both heads this branch contains: the national record (0003) and main's 0006 → 0002.
+down_revision = ("0003", "0002")
 branch_labels = None
 depends_on = None
 
