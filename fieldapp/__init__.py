@@ -32,6 +32,9 @@ BLUEPRINTS = (
     "fieldapp.reports.api",
     "fieldapp.replies.api",
     "fieldapp.contacts.api",
+    "fieldapp.verifications.api",
+    "fieldapp.assessment.api",
+    "fieldapp.training.api",
     "fieldapp.field.views",
     "fieldapp.console.views",
 )

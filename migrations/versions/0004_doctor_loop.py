@@ -1,7 +1,7 @@
 """The doctor's loop: referral sheet fields, replies kept for doctors, contact attempts
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0009
 Create Date: 2026-12-01 17:29:55.347818
 
 """
@@ -13,7 +13,7 @@ import fieldapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
