@@ -4,11 +4,13 @@ from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, User, user_villages
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
 from fieldapp.residents.models import Resident
+from fieldapp.screenings.models import Screening, ScreeningOutcome
 
 __all__ = [
     "ApiToken",
@@ -17,6 +19,7 @@ __all__ = [
     "Enrollment",
     "Facility",
     "FollowUp",
+    "HealthCheck",
     "InboundMessage",
     "Message",
     "Patrol",
@@ -25,6 +28,8 @@ __all__ = [
     "Referral",
     "ReferralEscalation",
     "Resident",
+    "Screening",
+    "ScreeningOutcome",
     "SmsOptOut",
     "Township",
     "User",

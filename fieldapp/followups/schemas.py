@@ -15,7 +15,7 @@ CLOSE_REASONS = ("moved", "died", "cured", "other")
 MODES = ("clinic", "home", "phone")
 ADHERENCE = ("regular", "intermittent", "none")
 PURPOSES = ("household", "followup", "patrol", "education")
-QUEUE_STATUSES = ("due", "overdue", "lost", "all")
+QUEUE_STATUSES = ("due", "overdue", "lost", "all", "screening", "health_check")
 
 
 class EnrollmentSchema(StrictSchema):
@@ -173,7 +173,8 @@ class QueueItemSchema(Schema):
     """One enrollment in a queue."""
 
     resident = fields.Nested(ResidentSchema)
-    enrollment_id = fields.UUID()
+    enrollment_id = fields.UUID(allow_none=True)
+    screening_id = fields.UUID(allow_none=True)
     condition = fields.String()
     due_on = fields.Date()
     days_overdue = fields.Integer()

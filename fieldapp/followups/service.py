@@ -482,13 +482,15 @@ class QueueItem:
     """One row of a follow-up queue."""
 
     resident: Resident
-    enrollment_id: uuid.UUID
+    enrollment_id: uuid.UUID | None
     condition: str
     due_on: date
     days_overdue: int
     state: str
     last_followup: FollowUp | None
     doctor: dict[str, Any] | None
+    # The screening waiting for confirmation (``status=screening`` only).
+    screening_id: uuid.UUID | None = None
 
 
 def _due_window(status: str, today: date) -> ColumnElement[bool]:
@@ -526,13 +528,40 @@ def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
     return (due_on.desc(), row_id.desc()) if newest_first else (due_on, row_id)
 
 
+def responsible_doctors() -> tuple[Any, Any]:
+    """The responsible doctor of each village (its active village doctor, first by username):
+    a subquery ``(village_id, username)`` and the ``User`` alias to join it to."""
+    responsible = (
+        select(user_villages.c.village_id, func.min(User.username).label("username"))
+        .join(User, User.id == user_villages.c.user_id)
+        .where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
+        .group_by(user_villages.c.village_id)
+        .subquery("responsible")
+    )
+    return responsible, aliased(User, name="doctor")
+
+
+def doctor_of(doctor_id: Any, name: Any, username: Any, phone: Any) -> dict[str, Any] | None:
+    """A queue row's responsible doctor, or None when the village has none."""
+    if doctor_id is None:
+        return None
+    return {"id": doctor_id, "name": name, "username": username, "phone": phone}
+
+
 def queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date | None = None
 ) -> tuple[list[QueueItem], int]:
-    """One page of a follow-up queue and its total: exactly two SQL statements."""
+    """One page of a queue and its total: exactly two SQL statements."""
     if user.role not in QUEUE_ROLES:
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()
+    if filters.get("status") in ("screening", "health_check"):
+        # Imported here: both areas build on this module (Area, the responsible doctor).
+        from fieldapp.healthchecks.service import health_check_queue_page
+        from fieldapp.screenings.service import screening_queue_page
+
+        page_of = screening_queue_page if filters["status"] == "screening" else health_check_queue_page
+        return page_of(user, filters, page, per_page, today)
     conditions = _queue_conditions(user, filters, today)
     # Oldest due first (API.md); the console may ask for the newest first with sort=due_desc.
     newest_first = filters.get("sort") == "due_desc"
@@ -559,15 +588,7 @@ def queue_page(
         .correlate(keys)
         .scalar_subquery()
     )
-    # The responsible doctor of each village: its active village doctor (first by username).
-    responsible = (
-        select(user_villages.c.village_id, func.min(User.username).label("username"))
-        .join(User, User.id == user_villages.c.user_id)
-        .where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
-        .group_by(user_villages.c.village_id)
-        .subquery("responsible")
-    )
-    doctor = aliased(User, name="doctor")
+    responsible, doctor = responsible_doctors()
     rows = db.session.execute(
         select(
             keys.c.id,
@@ -600,11 +621,7 @@ def queue_page(
                 days_overdue=max(0, (today - due_on).days),
                 state=str(rules.queue_state(due_on, today)),
                 last_followup=followup,
-                doctor=(
-                    {"id": doctor_uid, "name": name, "username": username, "phone": phone}
-                    if doctor_uid is not None
-                    else None
-                ),
+                doctor=doctor_of(doctor_uid, name, username, phone),
             )
         )
     return items, total

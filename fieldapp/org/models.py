@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.dbtypes import Idempotent, Timestamped, new_id
@@ -19,6 +19,9 @@ class Township(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
+    # How many residents aged 35+ the county expects the township to manage (None: not set).
+    expected_hypertension: Mapped[int | None] = mapped_column(Integer)
+    expected_diabetes: Mapped[int | None] = mapped_column(Integer)
 
     villages: Mapped[list[Village]] = relationship(back_populates="township", lazy="raise")
 
@@ -26,6 +29,11 @@ class Township(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,
     def centre_name(self) -> str:
         """The name SMS are signed with."""
         return self.name if self.name.endswith(("卫生院", "Health Centre")) else f"{self.name}卫生院"
+
+    @property
+    def expected(self) -> dict[str, int | None]:
+        """The expected number of managed residents per condition (API.md's ``expected``)."""
+        return {"hypertension": self.expected_hypertension, "diabetes": self.expected_diabetes}
 
 
 class Village(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc]
