@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.schemas import StrictSchema
 
-RECORD_TYPES = ("resident", "enrollment", "visit", "followup", "referral")
+RECORD_TYPES = ("resident", "enrollment", "visit", "followup", "referral", "screening", "health_check")
 RESULT_STATUSES = ("created", "unchanged", "conflict", "invalid")
 
 
@@ -40,6 +40,8 @@ class SyncChangesSchema(Schema):
     enrollments = fields.List(fields.Dict())
     followups = fields.List(fields.Dict())
     referrals = fields.List(fields.Dict())
+    screenings = fields.List(fields.Dict())
+    health_checks = fields.List(fields.Dict())
 
 
 class SyncResponseSchema(Schema):

@@ -32,12 +32,18 @@ from fieldapp.extensions import db
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
+from fieldapp.healthchecks import service as healthchecks
+from fieldapp.healthchecks.models import HealthCheck
+from fieldapp.healthchecks.schemas import HealthCheckSchema
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
 from fieldapp.residents import service as residents
 from fieldapp.residents.models import Resident
 from fieldapp.residents.schemas import ResidentSchema
+from fieldapp.screenings import service as screenings
+from fieldapp.screenings.models import Screening
+from fieldapp.screenings.schemas import ScreeningSchema
 
 Apply = Callable[[followups.Area, dict[str, Any]], tuple[Any, bool]]
 
@@ -80,6 +86,10 @@ KINDS: dict[str, RecordKind] = {
     "followup": RecordKind(FollowUp, FollowUpSchema(), followups.add_followup, FollowUpSchema()),
     "referral": RecordKind(
         Referral, ReferralCreateSchema(), _create_referral, ReferralSchema(), commits=True
+    ),
+    "screening": RecordKind(Screening, ScreeningSchema(), screenings.add_screening, ScreeningSchema()),
+    "health_check": RecordKind(
+        HealthCheck, HealthCheckSchema(), healthchecks.add_health_check, HealthCheckSchema()
     ),
 }
 
@@ -277,6 +287,8 @@ class Feed:
     model: Any
     dump: type[Schema]
     visible: Callable[[User, Select[Any]], Select[Any]]
+    # Fixed for good: phones keep it in their cursors.
+    rank: int
 
 
 def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
@@ -284,13 +296,23 @@ def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
 
 
 FEEDS: tuple[Feed, ...] = (
-    Feed("residents", Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
-    Feed("enrollments", Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
-    Feed("followups", FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
-    Feed("referrals", Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
+    Feed("residents", Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user)), 0),
+    Feed("enrollments", Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment), 1),
+    Feed("followups", FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp), 2),
+    Feed("referrals", Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user)), 3),
+    Feed("screenings", Screening, ScreeningSchema, lambda user, q: _via_resident(user, q, Screening), 7),
+    Feed(
+        "health_checks",
+        HealthCheck,
+        HealthCheckSchema,
+        lambda user, q: _via_resident(user, q, HealthCheck),
+        8,
+    ),
 )
-# Before everything: every row's sequence is at least 0.
-START = Position(-1, len(FEEDS), uuid.UUID(int=0))
+# Before everything: every row's sequence is at least 0. Rank 4 is the first version's START
+# (then the number of feeds), kept so cursors phones saved then still work.
+START = Position(-1, 4, uuid.UUID(int=0))
+CURSOR_RANKS = frozenset({START.rank, *(feed.rank for feed in FEEDS)})
 
 
 def encode_cursor(position: Position) -> str:
@@ -309,7 +331,7 @@ def decode_cursor(cursor: str | None) -> Position:
         position = Position(int(seq), int(rank), uuid.UUID(hex=hex_id))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationError("The cursor is not valid.", fields={"since": ["not a cursor"]}) from None
-    if not 0 <= position.rank <= len(FEEDS):
+    if position.rank not in CURSOR_RANKS:
         raise ValidationError("The cursor is not valid.", fields={"since": ["not a cursor"]})
     return position
 
@@ -326,16 +348,16 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
 def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
     """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``."""
     keys: list[Position] = []
-    for rank, feed in enumerate(FEEDS):
+    for feed in FEEDS:
         model = feed.model
-        query = select(model.change_seq, model.id).where(_after(model, rank, since))
+        query = select(model.change_seq, model.id).where(_after(model, feed.rank, since))
         query = feed.visible(user, query).order_by(model.change_seq, model.id).limit(limit + 1)
-        keys.extend(Position(seq, rank, row_id) for seq, row_id in db.session.execute(query))
+        keys.extend(Position(seq, feed.rank, row_id) for seq, row_id in db.session.execute(query))
     keys.sort()
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
-    for rank, feed in enumerate(FEEDS):
-        ids = [key.id for key in page if key.rank == rank]
+    for feed in FEEDS:
+        ids = [key.id for key in page if key.rank == feed.rank]
         rows: list[Any] = (
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
