@@ -204,6 +204,11 @@ def suspects(condition: str) -> Any:
     return cast(Screening.results, Text).like(f'%"suspected_{condition}"%')
 
 
+def suspected_any() -> Any:
+    """Screenings with any suspected result."""
+    return cast(Screening.results, Text).like('%"suspected_%')
+
+
 def area_filters(user: User, filters: dict[str, Any]) -> list[Any]:
     """Residents of the caller's area, narrowed by a queue's village, villages or township filter."""
     conditions = [resident_village_clause(user, Resident.village_id)]
