@@ -67,26 +67,26 @@ def songlin(app):
     create_health_check(c, date(2025, 12, 31))
     # D: 56. Latest face-to-face 145/85 misses the target (< 140/90); a later phone call saying
     # 120/80 is ignored: not controlled. Standardized (4 face-to-face).
-    d, e = _managed(village, "D", date(1970, 3, 3))
+    _d, e = _managed(village, "D", date(1970, 3, 3))
     _three_controlled(e)
     create_measured_followup(e, _at("2026-11-10"), 145, 85, classification="uncontrolled")
     create_measured_followup(e, _at("2026-11-25"), 120, 80, mode="phone")
     # E: 56. Two face-to-face (not standardized), the latest 120/80; a later phone call reporting
     # 160/100 is ignored: controlled.
-    e_resident, e = _managed(village, "E", date(1970, 3, 3))
+    _e_resident, e = _managed(village, "E", date(1970, 3, 3))
     create_measured_followup(e, _at("2026-03-01"), 150, 95, mode="home", classification="uncontrolled")
     create_measured_followup(e, _at("2026-06-01"), 120, 80, mode="home")
     create_measured_followup(e, _at("2026-09-01"), 160, 100, mode="phone", classification="uncontrolled")
     # F: born 1961-11-02, 65 from 2 November 2026 (local). Latest follow-up at 07:00 local on
     # that day (1 November in UTC), 145/85: on the 65+ target: controlled. Standardized.
-    f, e = _managed(village, "F", date(1961, 11, 2))
+    _f, e = _managed(village, "F", date(1961, 11, 2))
     _three_controlled(e)
     create_measured_followup(e, _at("2026-11-02", "07:00"), 145, 85, classification="controlled")
     # I: 56, only a phone follow-up: managed, not standardized, not controlled, not screened.
-    i, e = _managed(village, "I", date(1970, 1, 1))
+    _i, e = _managed(village, "I", date(1970, 1, 1))
     create_measured_followup(e, _at("2026-04-01"), 125, 80, mode="phone")
     # G: diabetes, latest fasting glucose 7.0: not controlled. Standardized.
-    g, e = _managed(village, "G", date(1965, 7, 7), DM)
+    _g, e = _managed(village, "G", date(1965, 7, 7), DM)
     _three_controlled(e)
     create_measured_followup(
         e, _at("2026-11-10"), 128, 80, fasting_glucose=7.0, classification="uncontrolled"
@@ -114,7 +114,7 @@ def songlin(app):
 
     # Another township, no expected figures.
     elsewhere = create_township(name="河西乡")
-    other, e = _managed(create_village(elsewhere), "O", date(1950, 1, 1))
+    _other, e = _managed(create_village(elsewhere), "O", date(1950, 1, 1))
     _three_controlled(e)
     return {"township": township, "village": village, "elsewhere": elsewhere}
 
