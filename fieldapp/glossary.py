@@ -126,6 +126,35 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         logout=("退出", "Signed out"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "screening_result": _terms(
+        normal=("正常", "Normal"),
+        high_normal=("正常高值", "High normal"),
+        suspected_hypertension=("疑似高血压", "Suspected hypertension"),
+        suspected_diabetes=("疑似糖尿病", "Suspected diabetes"),
+    ),
+    "screening_outcome": _terms(
+        confirmed=("已确诊", "Confirmed"),
+        excluded=("已排除", "Excluded"),
+        not_reached=("未联系上", "Not reached"),
+    ),
+    "screening_status": _terms(open=("待确诊", "Waiting for confirmation"), closed=("已完成", "Done")),
+    "risk_factor": _terms(
+        overweight=("超重或肥胖", "Overweight"),
+        smoking=("吸烟", "Smoking"),
+        family_history=("家族史", "Family history"),
+        high_salt=("高盐饮食", "High salt"),
+        drinking=("长期过量饮酒", "Heavy drinking"),
+        inactive=("缺乏体力活动", "Physically inactive"),
+        age_55_plus=("年龄55岁及以上", "Aged 55 or over"),
+        waist_high=("腰围超标", "High waist"),
+    ),
+    "normal_abnormal": _terms(normal=("正常", "Normal"), abnormal=("异常", "Abnormal")),
+    "salt": _terms(light=("轻（淡）", "Light"), moderate=("中", "Moderate"), heavy=("重（咸）", "Heavy")),
+    "urine_protein": _terms(
+        negative=("阴性（-）", "Negative (-)"),
+        trace=("微量（±）", "Trace (±)"),
+        **{"+": ("阳性（+）", "+"), "++": ("阳性（++）", "++"), "+++": ("阳性（+++）", "+++")},
+    ),
 }
 
 

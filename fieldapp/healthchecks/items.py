@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SOURCE = "健康体检表 (国家基本公共卫生服务规范 第三版); DOMAIN.md (v2) Annual health check"
+from fieldapp.glossary import GLOSSARY
 
-NORMAL_ABNORMAL = ("normal", "abnormal")
+SOURCE = "健康体检表 (国家基本公共卫生服务规范 第三版); DOMAIN.md (v2) Annual health check"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Item:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    # The glossary group that names a choice item's codes.
+    group: str = ""
 
 
 SECTIONS = (
@@ -53,8 +55,8 @@ def _i(name: str, section: str, zh: str, en: str, unit: str, low: float, high: f
     return Item(name, section, "integer", zh, en, unit, low, high)
 
 
-def _c(name: str, section: str, zh: str, en: str, choices: tuple[str, ...] = NORMAL_ABNORMAL) -> Item:
-    return Item(name, section, "choice", zh, en, choices=choices)
+def _c(name: str, section: str, zh: str, en: str, group: str = "normal_abnormal") -> Item:
+    return Item(name, section, "choice", zh, en, choices=tuple(GLOSSARY[group]), group=group)
 
 
 def _t(name: str, section: str, zh: str, en: str) -> Item:
@@ -81,7 +83,7 @@ ITEMS: tuple[Item, ...] = (
     _n("alcohol_liang_per_day", "lifestyle", "日饮酒量", "Alcohol a day", "两", 0, 50),
     _i("exercise_per_week", "lifestyle", "运动 每周次数", "Exercise, times a week", "次/周", 0, 21),
     _i("exercise_minutes", "lifestyle", "运动 每次时间", "Exercise, minutes each", "分钟", 0, 600),
-    _c("salt", "lifestyle", "摄盐情况", "Salt intake", ("light", "moderate", "heavy")),
+    _c("salt", "lifestyle", "摄盐情况", "Salt intake", "salt"),
     _n("staple_food_g_per_day", "lifestyle", "主食", "Staple food a day", "克", 0, 2000),
     _n("fasting_glucose", "exams", "空腹血糖", "Fasting glucose", "mmol/L", 1.0, 35.0),
     _n("total_cholesterol", "exams", "总胆固醇", "Total cholesterol", "mmol/L", 0.5, 20),
@@ -90,7 +92,7 @@ ITEMS: tuple[Item, ...] = (
     _n("hdl", "exams", "高密度脂蛋白胆固醇", "HDL cholesterol", "mmol/L", 0.1, 10),
     _n("serum_creatinine", "exams", "血清肌酐", "Serum creatinine", "μmol/L", 10, 2000),
     _n("alt", "exams", "血清谷丙转氨酶", "ALT", "U/L", 0, 2000),
-    _c("urine_protein", "exams", "尿蛋白", "Urine protein", ("negative", "trace", "+", "++", "+++")),
+    _c("urine_protein", "exams", "尿蛋白", "Urine protein", "urine_protein"),
     _c("ecg", "exams", "心电图", "ECG"),
     _t("ecg_note", "exams", "心电图 异常说明", "ECG findings"),
     _c("conclusion", "assessment", "健康评价", "Conclusion"),
@@ -101,19 +103,6 @@ ITEMS: tuple[Item, ...] = (
 ITEMS_BY_NAME = {item.name: item for item in ITEMS}
 # Blood pressure of each arm: the diastolic must be lower than the systolic.
 ARMS = (("sbp_left", "dbp_left"), ("sbp_right", "dbp_right"))
-
-CHOICE_WORDS: dict[str, tuple[str, str]] = {
-    "normal": ("正常", "Normal"),
-    "abnormal": ("异常", "Abnormal"),
-    "light": ("轻", "Light"),
-    "moderate": ("中", "Moderate"),
-    "heavy": ("重", "Heavy"),
-    "negative": ("阴性 (-)", "Negative (-)"),
-    "trace": ("微量 (±)", "Trace (±)"),
-    "+": ("+", "+"),
-    "++": ("++", "++"),
-    "+++": ("+++", "+++"),
-}
 
 
 def bmi(weight_kg: float | None, height_cm: float | None) -> float | None:
@@ -128,6 +117,10 @@ def form_document() -> dict[str, Any]:
     return {
         "sections": [asdict(section) for section in SECTIONS],
         "items": [asdict(item) for item in ITEMS],
-        "choices": {code: {"zh": zh, "en": en} for code, (zh, en) in CHOICE_WORDS.items()},
+        "choices": {
+            item.name: {code: term._asdict() for code, term in GLOSSARY[item.group].items()}
+            for item in ITEMS
+            if item.kind == "choice"
+        },
         "source": SOURCE,
     }

@@ -528,9 +528,9 @@ def indicators_by_township(user: User, year: int | None) -> list[dict[str, Any]]
     townships = list(db.session.scalars(select(Township).order_by(Township.code)))
     result = []
     for township in townships:
-        group = sums.get(township.id)
-        counts = group or {condition: dict.fromkeys(CONDITION_COUNTS, 0) for condition in CONDITIONS}
-        screening = group["screening"] if group else None
+        found = sums.get(township.id)
+        counts = found or {condition: dict.fromkeys(CONDITION_COUNTS, 0) for condition in CONDITIONS}
+        screening = found["screening"] if found else None
         result.append(
             {
                 "township": township,

@@ -121,7 +121,7 @@ def test_the_form_lists_every_item_by_section(client, place):
     form = api(client, "get", "/api/v1/health-checks/form", place.doctor).json
     assert [s["name"] for s in form["sections"]] == ["general", "organs", "lifestyle", "exams", "assessment"]
     assert [i["name"] for i in form["items"]] == [item.name for item in ITEMS]
-    assert form["choices"]["trace"]["zh"].startswith("微量")
+    assert form["choices"]["urine_protein"]["trace"]["zh"].startswith("微量")
 
 
 def test_the_health_check_queue_empties_when_the_check_is_recorded(client, place):

@@ -51,3 +51,12 @@ def test_confirm_by_is_fourteen_days_after_a_suspected_screening():
 
 def test_age_cutoff_is_the_last_day_of_the_year_35_years_back():
     assert age_cutoff(2026) == date(1991, 12, 31)
+
+
+def test_every_screening_code_has_words_in_the_glossary():
+    from fieldapp.glossary import GLOSSARY
+    from fieldapp.screenings.rules import RISK_FACTORS, Outcome, ScreeningResult
+
+    assert set(RISK_FACTORS) == set(GLOSSARY["risk_factor"])
+    assert {str(r) for r in ScreeningResult} == set(GLOSSARY["screening_result"])
+    assert {str(o) for o in Outcome} == set(GLOSSARY["screening_outcome"])
