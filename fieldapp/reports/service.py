@@ -354,9 +354,11 @@ def _blocks(rows: list[Any], expected: dict[str, int | None] | None = None) -> d
 
 def expected_of(township_id: uuid.UUID | None) -> dict[str, int | None]:
     """The expected figures of a township, or the county's sum (None unless every township has one)."""
-    townships = list(
-        db.session.scalars(select(Township).where(Township.id == township_id if township_id else true()))
-    )
+    if township_id is not None:  # usually in the session already: no query
+        township = db.session.get(Township, township_id)
+        townships = [township] if township is not None else []
+    else:
+        townships = list(db.session.scalars(select(Township)))
     result: dict[str, int | None] = {}
     for condition in CONDITIONS:
         figures = [getattr(t, f"expected_{condition}") for t in townships]

@@ -38,6 +38,8 @@ def county(app: object) -> dict[str, object]:
                 datetime(YEAR, month, 3, 2, 0, tzinfo=UTC),
                 classification=classification,
                 performed_by=doctor.id,
+                # v2: control is read from the readings.
+                **({"sbp": 156, "dbp": 96} if classification == "uncontrolled" else {}),
             )
     far_resident = create_resident(far, name="远方")
     create_enrollment(far_resident, condition="diabetes")
@@ -67,7 +69,7 @@ def test_manager_sees_the_townships_indicators_by_village_with_charts(
     sign_in(client, county["manager"])
     page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
     assert "东村" in page and "西村" in page and "远村" not in page
-    assert page.count("<svg") == 4  # each condition by village and by month
+    assert page.count("<svg") == 5  # each condition by village and by month, screening by village
     assert "50.0%" in page  # control rate of 东村 and of the township: 1 of 2
 
 
@@ -103,9 +105,14 @@ def test_indicator_export_matches_the_api(client: FlaskClient, county: dict, fmt
     totals = {row[1]: dict(zip(header[2:], row[2:], strict=True)) for row in body if row[0] == "Total"}
     for condition in ("hypertension", "diabetes"):
         for key, value in from_api[condition].items():
-            assert float(totals[condition][key]) == pytest.approx(value), (condition, key)
+            if value is None:  # no expected figure: an empty cell
+                assert totals[condition][key] == "", (condition, key)
+            else:
+                assert float(totals[condition][key]) == pytest.approx(value), (condition, key)
+        for key, value in from_api["screening"].items():
+            assert float(totals[condition][key]) == pytest.approx(value), key
     east = {row[1]: row for row in body if row[0] == "东村"}
-    assert east["hypertension"][2:4] == ["2", "2"]
+    assert east["hypertension"][2:6] == ["2", "", "", "2"]  # managed, expected, rate, standardized
 
 
 def test_admin_sees_county_indicators_by_township_matching_the_api(client: FlaskClient, county: dict) -> None:
@@ -113,7 +120,7 @@ def test_admin_sees_county_indicators_by_township_matching_the_api(client: Flask
     from_api = api(client, "get", f"/api/v1/reports/indicators?year={YEAR}", admin).get_json()
     sign_in(client, admin)
     page = client.get(f"/console/county?year={YEAR}").get_data(as_text=True)
-    assert "青山镇" in page and "河口乡" in page and page.count("<svg") == 2
+    assert "青山镇" in page and "河口乡" in page and page.count("<svg") == 3  # each condition, and screening
     assert from_api["hypertension"]["managed"] == 2 and from_api["diabetes"]["managed"] == 1
     other = county["other"]
     assert "远村" in client.get(f"/console/indicators?township_id={other.id}").get_data(as_text=True)
