@@ -27,6 +27,8 @@ WORDS: dict[str, LazyString] = {
     "overdue": _l("Overdue"),
     "lost": _l("Lost to follow-up"),
     "all": _l("All"),
+    "screening": _l("Screening to confirm"),
+    "health_check": _l("Health check due"),
     # follow-up classification and modes
     "controlled": _l("Controlled"),
     "uncontrolled": _l("Uncontrolled"),

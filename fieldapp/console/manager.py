@@ -15,12 +15,14 @@ from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.console.queries import pages, resident_history
 from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
 from fieldapp.errors import NotFoundError
+from fieldapp.healthchecks.service import health_checks_of
 from fieldapp.http import page_args
 from fieldapp.org import service as org
 from fieldapp.org.models import Township
 from fieldapp.patrols import service as patrols_service
 from fieldapp.patrols.schemas import PatrolSchema
 from fieldapp.residents import service as residents_service
+from fieldapp.screenings.service import screenings_of
 from fieldapp.timeutil import local_today
 
 township_pages = roles_required(Role.TOWNSHIP_MANAGER, Role.COUNTY_ADMIN)
@@ -79,6 +81,8 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         resident=found,
         enrollments=residents_service.enrollments_of(resident_id),
         history=history,
+        screenings=screenings_of(resident_id),
+        health_checks=health_checks_of(resident_id),
     )
 
 

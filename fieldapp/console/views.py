@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import current_app, redirect, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from fieldapp import glossary
 from fieldapp.auth.models import Role
 from fieldapp.console.labels import role_name, word
 from fieldapp.console.web import bp, me
@@ -58,6 +60,7 @@ def console_helpers() -> dict[str, Any]:
         "role_name": role_name,
         "word": word,
         "menu_for": menu_for,
+        "label": lambda group, code: glossary.label(group, code, str(get_locale() or "zh")),
     }
 
 
@@ -76,4 +79,4 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import admin, healthchecks, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)

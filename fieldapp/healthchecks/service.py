@@ -100,6 +100,12 @@ def get_health_check(user: User, check_id: uuid.UUID) -> tuple[HealthCheck, Resi
     return check, resident
 
 
+def health_checks_of(resident_id: uuid.UUID, limit: int = 20) -> list[HealthCheck]:
+    """A resident's newest health checks (the caller has checked the area and audited the read)."""
+    query = select(HealthCheck).where(HealthCheck.resident_id == resident_id)
+    return list(db.session.scalars(query.order_by(HealthCheck.performed_on.desc()).limit(limit)))
+
+
 def checked_in_year(year: int, resident_id: Any) -> Any:
     """A health check of ``resident_id`` in the calendar year (an index range per resident)."""
     return exists().where(

@@ -199,6 +199,12 @@ def list_screenings(
     return list(rows), total
 
 
+def screenings_of(resident_id: uuid.UUID, limit: int = 20) -> list[Screening]:
+    """A resident's newest screenings (the caller has checked the area and audited the read)."""
+    query = select(Screening).where(Screening.resident_id == resident_id)
+    return list(db.session.scalars(query.order_by(Screening.performed_at.desc()).limit(limit)))
+
+
 def suspects(condition: str) -> Any:
     """Screenings whose results suspect ``condition`` (the JSON list read as text, on every database)."""
     return cast(Screening.results, Text).like(f'%"suspected_{condition}"%')
