@@ -3,6 +3,8 @@ import { ApiError, getJson, OfflineError, postJson } from "./api.js";
 import * as area from "./area.js";
 import { currentLanguage, go, switchLanguage } from "./app.js";
 import { formRoutes, forms } from "./forms.js";
+import { healthCheckForms, healthCheckRoutes } from "./healthcheck.js";
+import { screeningForms, screeningRoutes, screeningSection } from "./screening.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
 import { button, errorList, field, formatInstant, h, input, link, localDate, t } from "./ui.js";
@@ -68,6 +70,7 @@ async function today() {
     ),
     queue.overdue.items.length + queue.due.items.length === 0 ? h("p", { class: "muted" }, t("today_empty")) : null,
     h("ul", { class: "list", id: "queue" }, queue.overdue.items.map(row), queue.due.items.map(row)),
+    link(t("checks_link"), "#/checks", "secondary"),
     h("p", { class: "muted small" }, t("updated_at", { time: formatInstant(queue.fetched_at) })),
   );
 }
@@ -150,9 +153,12 @@ async function resident({ args }) {
     enrollments.length ? h("ul", { class: "list" }, enrollments.map(enrollmentRow)) : h("p", { class: "muted" }, t("no_enrollments")),
     h("h2", {}, t("recent_followups")),
     followups.length ? h("ul", { class: "list" }, followups.map(followupRow)) : h("p", { class: "muted" }, t("no_followups")),
+    await screeningSection(person),
     h(
       "div",
       { class: "actions" },
+      link(t("screen_title"), `#/screening/${person.id}`, "primary"),
+      link(t("health_check_title"), `#/health-check/${person.id}`, "secondary"),
       link(t("enroll"), `#/enroll/${person.id}`, "secondary"),
       link(t("log_visit"), `#/visit?resident=${person.id}`, "secondary"),
       link(t("refer"), `#/referral/${person.id}`, "secondary"),
@@ -160,6 +166,9 @@ async function resident({ args }) {
     ),
   );
 }
+
+// Every record type's form, to fix a refused record from the outbox.
+const fixable = { ...forms, ...screeningForms, ...healthCheckForms };
 
 function syncState() {
   const s = sync.status;
@@ -182,7 +191,7 @@ async function outbox() {
       h(
         "div",
         { class: "actions" },
-        entry.state === "invalid" && forms[entry.type] ? link(t("fix"), `#/edit/${entry.id}`, "secondary") : null,
+        entry.state === "invalid" && fixable[entry.type] ? link(t("fix"), `#/edit/${entry.id}`, "secondary") : null,
         button(t("discard"), async () => {
           if (confirm(t("discard_confirm"))) {
             await sync.discard(entry.id);
@@ -202,7 +211,7 @@ async function outbox() {
 async function edit({ args }) {
   const entry = await store.get("outbox", args[0]);
   if (!entry) return screen(t("not_found"), link(t("nav_outbox"), "#/outbox"));
-  return forms[entry.type]({ args: [], query: new URLSearchParams(), values: entry.data });
+  return fixable[entry.type]({ args: [], query: new URLSearchParams(), values: entry.data });
 }
 
 async function signOut() {
@@ -235,4 +244,4 @@ async function more() {
   );
 }
 
-export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes };
+export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes, ...screeningRoutes, ...healthCheckRoutes };
