@@ -6,11 +6,34 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    event,
+    inspect,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from fieldapp.dbtypes import Idempotent, Synced, Timestamped, UTCDateTime, new_id
+from fieldapp.dbtypes import (
+    SYNC_COUNTER,
+    Idempotent,
+    Synced,
+    Timestamped,
+    UTCDateTime,
+    new_id,
+    next_counter_value,
+)
 from fieldapp.extensions import db
+from fieldapp.residents.models import Resident
 
 
 class Screening(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
@@ -72,3 +95,25 @@ class ScreeningOutcome(Timestamped, db.Model):  # type: ignore[name-defined,misc
     note: Mapped[str | None] = mapped_column(Text)
     enrollment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enrollments.id"))
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+@event.listens_for(Session, "before_flush")
+def _resend_moved_residents_records(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """A resident who moves village: sync sends their screenings and health checks to the new area."""
+    from fieldapp.healthchecks.models import HealthCheck
+
+    moved = [
+        resident.id
+        for resident in session.dirty
+        if isinstance(resident, Resident) and inspect(resident).attrs.village_id.history.has_changes()
+    ]
+    if not moved:
+        return
+    seq = next_counter_value(session, SYNC_COUNTER)
+    for model in (Screening, HealthCheck):
+        session.execute(
+            update(model)
+            .where(model.resident_id.in_(moved))
+            .values(change_seq=seq)
+            .execution_options(synchronize_session=False)
+        )

@@ -85,3 +85,21 @@ def test_feed_ranks_are_fixed_and_old_cursors_still_work(client, app):
     bad = base64.urlsafe_b64encode(f"-1.5.{uuid.UUID(int=0).hex}".encode()).decode().rstrip("=")
     response = api(client, "post", "/api/v1/sync", doctor, json={"records": [], "since": bad})
     assert response.status_code in (400, 422)
+
+
+def test_a_resident_who_moves_takes_their_screenings_and_checks_along(client, app):
+    township = create_township()
+    first, second = create_village(township), create_village(township, name="西村")
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[first])
+    newcomer_doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[second])
+    resident = create_resident(first)
+    sync(client, doctor, _records(resident))
+    cursor = sync(client, newcomer_doctor, [])["cursor"]
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
+    moved = api(
+        client, "patch", f"/api/v1/residents/{resident.id}", manager, json={"village_id": str(second.id)}
+    )
+    assert moved.status_code == 200, moved.json
+    changes = sync(client, newcomer_doctor, [], since=cursor)["changes"]
+    assert len(changes["screenings"]) == 1
+    assert len(changes["health_checks"]) == 1
