@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
 )
 
@@ -371,33 +372,44 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
 
     Screened: a screening or a face-to-face (measured) follow-up in the year; suspected: a
     suspected screening result in the year; confirmed: of those, a confirmation in the year.
+    Each set is one row per resident (UNION, GROUP BY) joined to the residents: hash joins,
+    never an IN list per resident.
     """
-    in_year = year.contains(Screening.performed_at)
-    suspected_ids = select(Screening.resident_id).where(in_year, suspected_any())
-    screened_ids = union_all(
-        select(Screening.resident_id).where(in_year),
+    in_year = and_(year.contains(Screening.performed_at), _in_township(Screening.village_id, township_id))
+    screened = union(
+        select(Screening.resident_id.label("resident_id")).where(in_year),
         select(FollowUp.resident_id).where(
             year.contains(FollowUp.performed_at),
             FollowUp.mode.in_(FACE_TO_FACE_MODES),
             _followups_in_township(township_id),
         ),
-    )
-    confirmed_ids = select(ScreeningOutcome.resident_id).where(
+    ).subquery("screened")
+    confirmed_in_year = and_(
         ScreeningOutcome.outcome == Outcome.CONFIRMED.value,
         ScreeningOutcome.on.between(year.first_day, year.last_day),
-        ScreeningOutcome.screening_id.in_(select(Screening.id).where(in_year, suspected_any())),
+    )
+    suspected = (
+        select(
+            Screening.resident_id,
+            func.max(case((confirmed_in_year, 1), else_=0)).label("confirmed"),
+        )
+        .outerjoin(ScreeningOutcome, ScreeningOutcome.screening_id == Screening.id)
+        .where(in_year, suspected_any())
+        .group_by(Screening.resident_id)
+        .subquery("suspected")
     )
     village = Resident.village_id if by_village else literal(None)
     query = (
         select(
             village.label("village_id"),
             func.count().label("population_35plus"),
-            func.sum(case((Resident.id.in_(screened_ids), 1), else_=0)).label("screened"),
-            func.sum(case((Resident.id.in_(suspected_ids), 1), else_=0)).label("suspected"),
-            func.sum(
-                case((and_(Resident.id.in_(suspected_ids), Resident.id.in_(confirmed_ids)), 1), else_=0)
-            ).label("confirmed"),
+            func.count(screened.c.resident_id).label("screened"),
+            func.count(suspected.c.resident_id).label("suspected"),
+            func.coalesce(func.sum(suspected.c.confirmed), 0).label("confirmed"),
         )
+        .select_from(Resident)
+        .outerjoin(screened, screened.c.resident_id == Resident.id)
+        .outerjoin(suspected, suspected.c.resident_id == Resident.id)
         .where(Resident.birth_date <= age_cutoff(year.year), _in_township(Resident.village_id, township_id))
         .group_by(*([Resident.village_id] if by_village else []))
     )

@@ -123,6 +123,7 @@ def _screen(
         {
             "id": screening_id,
             "resident_id": resident.id,
+            "village_id": resident.village_id,
             "performed_at": _instant(day, rng),
             "sbp": sbp,
             "dbp": dbp,

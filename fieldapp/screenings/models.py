@@ -43,6 +43,8 @@ class Screening(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc
     __table_args__ = (
         Index("ix_screenings_resident_performed", "resident_id", "performed_at"),
         Index("ix_screenings_performed_at", "performed_at"),
+        # A township's screenings of a year (indicators), without a join to residents.
+        Index("ix_screenings_village_performed", "village_id", "performed_at"),
         # The screening queue: open screenings by the date they must be followed up by.
         Index(
             "ix_screenings_open",
@@ -54,6 +56,8 @@ class Screening(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
+    # The resident's village, copied (and kept in step when they move) for township figures.
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     sbp: Mapped[int | None] = mapped_column(Integer)
     dbp: Mapped[int | None] = mapped_column(Integer)
@@ -110,10 +114,17 @@ def _resend_moved_residents_records(session: Session, _flush_context: Any, _inst
     if not moved:
         return
     seq = next_counter_value(session, SYNC_COUNTER)
-    for model in (Screening, HealthCheck):
-        session.execute(
-            update(model)
-            .where(model.resident_id.in_(moved))
-            .values(change_seq=seq)
-            .execution_options(synchronize_session=False)
-        )
+    for resident in session.dirty:
+        if isinstance(resident, Resident) and resident.id in moved:
+            session.execute(
+                update(Screening)
+                .where(Screening.resident_id == resident.id)
+                .values(change_seq=seq, village_id=resident.village_id)
+                .execution_options(synchronize_session=False)
+            )
+    session.execute(
+        update(HealthCheck)
+        .where(HealthCheck.resident_id.in_(moved))
+        .values(change_seq=seq)
+        .execution_options(synchronize_session=False)
+    )

@@ -77,6 +77,7 @@ def add_screening(area: followups.Area, data: dict[str, Any]) -> tuple[Screening
         due = confirm_by(local_date(data["performed_at"]), results)
         return Screening(
             **{**data, "id": data.get("id") or uuid.uuid4()},
+            village_id=resident.village_id,
             results=results,
             confirm_by=due,
             status=OPEN if due is not None else CLOSED,
@@ -215,16 +216,17 @@ def suspected_any() -> Any:
     return cast(Screening.results, Text).like('%"suspected_%')
 
 
-def area_filters(user: User, filters: dict[str, Any]) -> list[Any]:
-    """Residents of the caller's area, narrowed by a queue's village, villages or township filter."""
-    conditions = [resident_village_clause(user, Resident.village_id)]
+def area_filters(user: User, filters: dict[str, Any], village: Any = Resident.village_id) -> list[Any]:
+    """Rows whose ``village`` lies in the caller's area, narrowed by a queue's village, villages or
+    township filter."""
+    conditions = [resident_village_clause(user, village)]
     if filters.get("village_id"):
-        conditions.append(Resident.village_id == filters["village_id"])
+        conditions.append(village == filters["village_id"])
     if filters.get("village_ids") is not None:
-        conditions.append(Resident.village_id.in_(filters["village_ids"]))
+        conditions.append(village.in_(filters["village_ids"]))
     if filters.get("township_id"):
         conditions.append(
-            Resident.village_id.in_(select(Village.id).where(Village.township_id == filters["township_id"]))
+            village.in_(select(Village.id).where(Village.township_id == filters["township_id"]))
         )
     return conditions
 
@@ -233,12 +235,11 @@ def screening_queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date
 ) -> tuple[list[followups.QueueItem], int]:
     """Open screenings of the caller's area by ``confirm_by``, oldest first: two SQL statements."""
-    conditions = [Screening.status == OPEN, *area_filters(user, filters)]
+    conditions = [Screening.status == OPEN, *area_filters(user, filters, Screening.village_id)]
     if filters.get("condition"):
         conditions.append(suspects(filters["condition"]))
     keys = (
         select(Screening.id.label("id"))
-        .join(Resident, Resident.id == Screening.resident_id)
         .where(*conditions)
         .order_by(Screening.confirm_by, Screening.id)
         .limit(per_page)
@@ -255,14 +256,7 @@ def screening_queue_page(
         .order_by(Screening.confirm_by, Screening.id)
         .options(raiseload(Resident.village))
     ).all()
-    total = (
-        db.session.scalar(
-            select(func.count(Screening.id))
-            .join(Resident, Resident.id == Screening.resident_id)
-            .where(*conditions)
-        )
-        or 0
-    )
+    total = db.session.scalar(select(func.count(Screening.id)).where(*conditions)) or 0
     items = []
     for screening, resident, *doctor_row in rows:
         waiting = [

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0001
-Create Date: 2026-12-01 17:11:28.911579
+Create Date: 2026-12-01 17:40:40.361093
 
 """
 from alembic import op
@@ -42,6 +42,7 @@ def upgrade():
     op.create_table('screenings',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('resident_id', sa.Uuid(), nullable=False),
+    sa.Column('village_id', sa.Uuid(), nullable=False),
     sa.Column('performed_at', fieldapp.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('sbp', sa.Integer(), nullable=True),
     sa.Column('dbp', sa.Integer(), nullable=True),
@@ -58,6 +59,7 @@ def upgrade():
     sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['performed_by'], ['users.id'], name=op.f('fk_screenings_performed_by_users')),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_screenings_resident_id_residents')),
+    sa.ForeignKeyConstraint(['village_id'], ['villages.id'], name=op.f('fk_screenings_village_id_villages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_screenings'))
     )
     with op.batch_alter_table('screenings', schema=None) as batch_op:
@@ -65,6 +67,7 @@ def upgrade():
         batch_op.create_index('ix_screenings_open', ['confirm_by'], unique=False, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
         batch_op.create_index('ix_screenings_performed_at', ['performed_at'], unique=False)
         batch_op.create_index('ix_screenings_resident_performed', ['resident_id', 'performed_at'], unique=False)
+        batch_op.create_index('ix_screenings_village_performed', ['village_id', 'performed_at'], unique=False)
 
     op.create_table('screening_outcomes',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -108,6 +111,7 @@ def downgrade():
 
     op.drop_table('screening_outcomes')
     with op.batch_alter_table('screenings', schema=None) as batch_op:
+        batch_op.drop_index('ix_screenings_village_performed')
         batch_op.drop_index('ix_screenings_resident_performed')
         batch_op.drop_index('ix_screenings_performed_at')
         batch_op.drop_index('ix_screenings_open', sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))

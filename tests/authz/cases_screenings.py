@@ -20,6 +20,7 @@ def _suspected(area: Area) -> Screening:
     resident = resident_in(area)
     screening = Screening(
         resident_id=resident.id,
+        village_id=resident.village_id,
         performed_at=utcnow() - timedelta(hours=1),
         sbp=150,
         dbp=95,

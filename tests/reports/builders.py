@@ -149,6 +149,7 @@ def create_screening(
     """A screening with its results; ``outcome``: (condition, outcome, on) settled for it."""
     screening = Screening(
         resident_id=resident.id,
+        village_id=resident.village_id,
         performed_at=utc(performed_at),
         sbp=150 if "suspected_hypertension" in results else 120,
         dbp=80,

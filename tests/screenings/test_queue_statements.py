@@ -26,6 +26,7 @@ def test_two_statements_a_page(app, place, status):
         db.session.add(
             Screening(
                 resident_id=resident.id,
+                village_id=resident.village_id,
                 performed_at=utcnow() - timedelta(days=n),
                 sbp=150,
                 dbp=95,
