@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     and_,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 
 from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.auth.scoping import FIELD_ROLES, TOWNSHIP_ROLES
@@ -120,10 +122,34 @@ def report_township(user: User, township_id: uuid.UUID | None) -> uuid.UUID | No
     raise ForbiddenError("Reports are for township staff and county admins.")
 
 
+class _InVillages(ColumnElement[bool]):
+    """``column IN (villages of a township)``; on PostgreSQL ``= ANY(ARRAY(...))``, which the
+    planner turns into index scans of the village columns instead of a hash join over every row."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, township_id: uuid.UUID) -> None:
+        self.column = column
+        self.villages = select(Village.id).where(Village.township_id == township_id)
+
+
+@compiles(_InVillages)
+def _in_villages(element: _InVillages, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} IN ({compiler.process(element.villages, **kw)})"
+
+
+@compiles(_InVillages, "postgresql")
+def _in_villages_postgresql(element: _InVillages, compiler: Any, **kw: Any) -> str:
+    return (
+        f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.villages, **kw)}))"
+    )
+
+
 def _in_township(village_column: Any, township_id: uuid.UUID | None) -> ColumnElement[bool]:
     if township_id is None:
         return true()
-    return village_column.in_(select(Village.id).where(Village.township_id == township_id))
+    return _InVillages(village_column, township_id)
 
 
 def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -206,14 +232,14 @@ def _day_number(column: Any, local: bool) -> Any:
     return cast(func.strftime("%Y%m%d", column, f"{int(offset.total_seconds() // 60):+d} minutes"), Integer)
 
 
-def _on_target() -> ColumnElement[bool]:
+def _on_target(birth_date: Any) -> ColumnElement[bool]:
     """A follow-up's values meet its condition's target (DOMAIN.md's control indicator).
 
     Hypertension: sbp < 140 and dbp < 90, aged 65+ on the day: sbp < 150 and dbp < 90;
     diabetes: fasting glucose < 7.0. The classification is not read: an adverse reaction
     or a complication on target counts as controlled.
     """
-    age_days = _day_number(FollowUp.performed_at, local=True) - _day_number(Resident.birth_date, local=False)
+    age_days = _day_number(FollowUp.performed_at, local=True) - _day_number(birth_date, local=False)
     elderly = age_days >= int(RULES["elderly_age"].value) * 10000
     sbp_limit = case((elderly, RULES["target_sbp_elderly"].value), else_=RULES["target_sbp"].value)
     return or_(
@@ -253,12 +279,15 @@ def _condition_rows(
             func.count().label("total"),
             func.sum(face_to_face).label("face_to_face"),
             func.max(case((is_face_to_face, FollowUp.performed_at))).label("measured_at"),
-            func.max(case((and_(is_face_to_face, _on_target()), FollowUp.performed_at))).label(
-                "on_target_at"
-            ),
+            func.max(
+                case((and_(is_face_to_face, _on_target(Resident.birth_date)), FollowUp.performed_at))
+            ).label("on_target_at"),
         )
+        # The township's residents aged 35+ (a resident's enrollments move village with them).
         .join(Resident, Resident.id == FollowUp.resident_id)
         .where(
+            Resident.birth_date <= age_cutoff(year.year),
+            _in_township(Resident.village_id, township_id),
             year.contains(FollowUp.performed_at),
             _followups_in_township(township_id),
             *(year.month_of(FollowUp.performed_at) <= through for through in monthly),
