@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.console.queries import pages, resident_history
+from fieldapp.console.records import followup_facts
 from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
 from fieldapp.errors import NotFoundError
 from fieldapp.healthchecks.service import health_checks_of
@@ -76,6 +78,7 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
     user = me()
     found = residents_service.get_resident(user, resident_id)
     history = resident_history(user, resident_id, with_messages=user.role != Role.REFERRAL_DESK)
+    language = "en" if str(get_locale()) == "en" else "zh"
     return render_template(
         "console/resident.html",
         resident=found,
@@ -83,6 +86,8 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         history=history,
         screenings=screenings_of(resident_id),
         health_checks=health_checks_of(resident_id),
+        records=[followup_facts(f, language) for f in history.followups],
+        year=local_today().year,
     )
 
 

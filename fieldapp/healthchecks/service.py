@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import raiseload
 
 from fieldapp.audit.service import record_access
@@ -117,18 +117,21 @@ def checked_in_year(year: int, resident_id: Any) -> Any:
 def health_check_queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date
 ) -> tuple[list[followups.QueueItem], int]:
-    """Managed residents of the area without a health check this year, by name: two SQL statements."""
-    managed = [Enrollment.resident_id == Resident.id, Enrollment.status == ACTIVE]
-    if filters.get("condition"):
-        managed.append(Enrollment.condition == filters["condition"])
-    conditions = [
-        *area_filters(user, filters),
-        exists().where(and_(*managed)),
-        ~checked_in_year(today.year, Resident.id),
+    """Managed residents of the area without a health check this year, by name: two SQL statements.
+
+    Driven from the area's active enrollments (a partial index by village), not its residents.
+    """
+    unchecked = [
+        Enrollment.status == ACTIVE,
+        *area_filters(user, filters, Enrollment.village_id),
+        ~checked_in_year(today.year, Enrollment.resident_id),
     ]
+    if filters.get("condition"):
+        unchecked.append(Enrollment.condition == filters["condition"])
+    waiting = select(Enrollment.resident_id).where(*unchecked).distinct().subquery("waiting")
     keys = (
         select(Resident.id.label("id"))
-        .where(*conditions)
+        .join(waiting, waiting.c.resident_id == Resident.id)
         .order_by(Resident.name, Resident.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -150,7 +153,7 @@ def health_check_queue_page(
         .order_by(Resident.name, Resident.id)
         .options(raiseload(Resident.village))
     ).all()
-    total = db.session.scalar(select(func.count(Resident.id)).where(*conditions)) or 0
+    total = db.session.scalar(select(func.count()).select_from(waiting)) or 0
     year_end = date(today.year, 12, 31)
     items = [
         followups.QueueItem(

@@ -20,6 +20,7 @@ from fieldapp.errors import ConflictError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import rules as followup_rules
 from fieldapp.followups import service as followups
+from fieldapp.followups.items import BY_NAME as FOLLOWUP_ITEMS
 from fieldapp.followups.models import Enrollment
 from fieldapp.followups.rules import Condition
 from fieldapp.idempotency import commit_once, insert_once
@@ -44,9 +45,11 @@ def _check(resident: Resident, data: dict[str, Any]) -> None:
     """Every field error of a screening at once."""
     errors: dict[str, list[str]] = {}
     for name in MEASURED:
-        allowed, value = followup_rules.RANGES[name], data.get(name)
-        if value is not None and not allowed.low <= value <= allowed.high:
-            errors[name] = [f"must be between {allowed.low:g} and {allowed.high:g}"]
+        # The follow-up record's ranges: a reading is plausible or not whatever the form.
+        allowed, value = FOLLOWUP_ITEMS[name], data.get(name)
+        low, high = allowed.low, allowed.high
+        if value is not None and low is not None and high is not None and not low <= value <= high:
+            errors[name] = [f"must be between {low:g} and {high:g}"]
     sbp, dbp = data.get("sbp"), data.get("dbp")
     if (sbp is None) != (dbp is None):
         errors.setdefault("sbp" if sbp is None else "dbp", []).append("sbp and dbp go together")

@@ -29,9 +29,16 @@ from fieldapp.auth.scoping import referral_clause, resident_clause
 from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, ValidationError, flatten_messages
 from fieldapp.extensions import db
+from fieldapp.field_errors import localized
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
+from fieldapp.followups.schemas import (
+    EnrollmentSchema,
+    FollowUpSchema,
+    PulledFollowUpSchema,
+    SyncEnrollmentSchema,
+    VisitSchema,
+)
 from fieldapp.healthchecks import service as healthchecks
 from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.healthchecks.schemas import HealthCheckSchema
@@ -95,6 +102,8 @@ KINDS: dict[str, RecordKind] = {
 
 
 def _result(record_id: Any, kind: str | None, status: str, **extra: Any) -> dict[str, Any]:
+    if "errors" in extra:  # in the caller's language, as every answer's field errors
+        extra["errors"] = localized(extra["errors"])
     return {"id": None if record_id is None else str(record_id), "type": kind, "status": status, **extra}
 
 
@@ -298,7 +307,7 @@ def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
 FEEDS: tuple[Feed, ...] = (
     Feed("residents", Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user)), 0),
     Feed("enrollments", Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment), 1),
-    Feed("followups", FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp), 2),
+    Feed("followups", FollowUp, PulledFollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp), 2),
     Feed("referrals", Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user)), 3),
     Feed("screenings", Screening, ScreeningSchema, lambda user, q: _via_resident(user, q, Screening), 7),
     Feed(
