@@ -30,6 +30,9 @@ COUNTS = (
     "control_rate",
     "health_checked",
     "health_check_rate",
+    "latest_records",
+    "complete_records",
+    "complete_records_rate",
 )
 SCREENING_COUNTS = ("population_35plus", "screened", "screening_rate", "suspected", "confirmed")
 

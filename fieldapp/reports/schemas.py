@@ -34,6 +34,11 @@ class ConditionIndicatorsSchema(Schema):
     control_rate = fields.Float()
     health_checked = fields.Integer()
     health_check_rate = fields.Float()
+    latest_records = fields.Integer(
+        metadata={"description": "managed residents with a follow-up in the year"}
+    )
+    complete_records = fields.Integer(metadata={"description": "of them, whose latest follow-up is complete"})
+    complete_records_rate = fields.Float()
 
 
 class ScreeningIndicatorsSchema(Schema):

@@ -279,6 +279,9 @@ def _condition_rows(
             func.count().label("total"),
             func.sum(face_to_face).label("face_to_face"),
             func.max(case((is_face_to_face, FollowUp.performed_at))).label("measured_at"),
+            # The latest record of any mode, and the latest complete one (complete_records_rate).
+            func.max(FollowUp.performed_at).label("latest_at"),
+            func.max(case((FollowUp.complete.is_(True), FollowUp.performed_at))).label("complete_at"),
             func.max(
                 case((and_(is_face_to_face, _on_target(Resident.birth_date)), FollowUp.performed_at))
             ).label("on_target_at"),
@@ -324,6 +327,10 @@ def _condition_rows(
             func.count().label("managed"),
             func.sum(case((standardized, 1), else_=0)).label("standardized"),
             func.sum(case((latest.c.on_target_at == latest.c.measured_at, 1), else_=0)).label("controlled"),
+            func.count(latest.c.latest_at).label("latest_records"),
+            func.sum(case((latest.c.complete_at == latest.c.latest_at, 1), else_=0)).label(
+                "complete_records"
+            ),
             func.sum(case((checked_by_then, 1), else_=0)).label("health_checked"),
             func.sum(latest.c.total).label("followups"),
             func.sum(latest.c.face_to_face).label("face_to_face"),
@@ -348,7 +355,14 @@ def _condition_rows(
 
 
 # The counts of one condition that add up across villages and townships.
-CONDITION_COUNTS = ("managed", "standardized", "controlled", "health_checked")
+CONDITION_COUNTS = (
+    "managed",
+    "standardized",
+    "controlled",
+    "health_checked",
+    "latest_records",
+    "complete_records",
+)
 
 
 def condition_block(counts: dict[str, int], expected: int | None) -> dict[str, Any]:
@@ -364,6 +378,9 @@ def condition_block(counts: dict[str, int], expected: int | None) -> dict[str, A
         "control_rate": rate(counts["controlled"], managed),
         "health_checked": counts["health_checked"],
         "health_check_rate": rate(counts["health_checked"], managed),
+        "latest_records": counts["latest_records"],
+        "complete_records": counts["complete_records"],
+        "complete_records_rate": rate(counts["complete_records"], counts["latest_records"]),
     }
 
 

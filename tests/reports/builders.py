@@ -116,6 +116,7 @@ def create_measured_followup(
     fasting_glucose: float | None = None,
     mode: str = "clinic",
     classification: str = "controlled",
+    complete: bool = True,
 ) -> FollowUp:
     """A follow-up with the readings given (the classification as the server stored it)."""
     at = utc(performed_at)
@@ -130,6 +131,8 @@ def create_measured_followup(
         fasting_glucose=fasting_glucose,
         classification=classification,
         next_due_on=at.date() + timedelta(days=90),
+        measured=mode != "phone",
+        complete=complete,
     )
     db.session.add(followup)
     db.session.commit()

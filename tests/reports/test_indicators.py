@@ -122,6 +122,10 @@ def test_township_indicators_match_the_hand_count(client, county):
         "control_rate": 0.6667,
         "health_checked": 0,
         "health_check_rate": 0,
+        # Every one of them has a follow-up in 2026; none is complete (the first edition's fields).
+        "latest_records": 6,
+        "complete_records": 0,
+        "complete_records_rate": 0,
     }
     # Diabetes: managed R1 R9 R10 = 3; standardized R10 = 1. Controlled (v2: the latest
     # face-to-face follow-up's values): R10, and R1, whose latest is a phone call (ignored) and
@@ -136,6 +140,9 @@ def test_township_indicators_match_the_hand_count(client, county):
         "control_rate": 0.6667,
         "health_checked": 0,
         "health_check_rate": 0,
+        "latest_records": 2,  # R9 has none in 2026
+        "complete_records": 0,
+        "complete_records_rate": 0,
     }
     # Follow-ups in 2026 (local): R1 4 + R2 2 + R3 4 + R4 2 + R5 4 + R8 4 + R1-DM 2 + R10 1 = 23;
     # face-to-face: 4 + 2 + 2 + 2 + 4 + 4 + 1 + 1 = 20.
@@ -174,6 +181,9 @@ def test_county_admin_sees_the_county_or_one_township(client, county):
         "control_rate": 0,
         "health_checked": 0,
         "health_check_rate": 0,
+        "latest_records": 0,
+        "complete_records": 0,
+        "complete_records_rate": 0,
     }
 
 

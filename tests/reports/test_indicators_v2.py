@@ -51,7 +51,8 @@ def songlin(app):
     # standardized, controlled. A 2026 health check.
     a, e = _managed(village, "A", date(1991, 12, 31))
     _three_controlled(e)
-    create_measured_followup(e, _at("2026-11-10"), 130, 80)
+    # Its latest record misses items: incomplete.
+    create_measured_followup(e, _at("2026-11-10"), 130, 80, complete=False)
     create_health_check(a, date(2026, 3, 15))
     # B: born 1992-01-01, 35 only in January 2027: counted nowhere (not even the population).
     b, e = _managed(village, "B", date(1992, 1, 1))
@@ -70,13 +71,15 @@ def songlin(app):
     _d, e = _managed(village, "D", date(1970, 3, 3))
     _three_controlled(e)
     create_measured_followup(e, _at("2026-11-10"), 145, 85, classification="uncontrolled")
-    create_measured_followup(e, _at("2026-11-25"), 120, 80, mode="phone")
+    create_measured_followup(e, _at("2026-11-25"), 120, 80, mode="phone", complete=False)
     # E: 56. Two face-to-face (not standardized), the latest 120/80; a later phone call reporting
     # 160/100 is ignored: controlled.
     _e_resident, e = _managed(village, "E", date(1970, 3, 3))
     create_measured_followup(e, _at("2026-03-01"), 150, 95, mode="home", classification="uncontrolled")
     create_measured_followup(e, _at("2026-06-01"), 120, 80, mode="home")
-    create_measured_followup(e, _at("2026-09-01"), 160, 100, mode="phone", classification="uncontrolled")
+    create_measured_followup(
+        e, _at("2026-09-01"), 160, 100, mode="phone", classification="uncontrolled", complete=False
+    )
     # F: born 1961-11-02, 65 from 2 November 2026 (local). Latest follow-up at 07:00 local on
     # that day (1 November in UTC), 145/85: on the 65+ target: controlled. Standardized.
     _f, e = _managed(village, "F", date(1961, 11, 2))
@@ -94,7 +97,7 @@ def songlin(app):
     # H: diabetes, latest 6.9: controlled. Standardized. A 2026 health check (in June).
     h, e = _managed(village, "H", date(1965, 7, 7), DM)
     _three_controlled(e)
-    create_measured_followup(e, _at("2026-11-10"), 128, 80, fasting_glucose=6.9)
+    create_measured_followup(e, _at("2026-11-10"), 128, 80, fasting_glucose=6.9, complete=False)
     create_health_check(h, date(2026, 6, 20))
 
     # Screening of residents not managed. S1 normal; S2 suspected hypertension, confirmed in
@@ -124,7 +127,8 @@ def test_every_v2_indicator_matches_the_hand_count(client, songlin):
     body = api(client, "get", "/api/v1/reports/indicators?year=2026", manager).json
     # Hypertension managed: A C D E F I = 6 (B is 34 on 31 December); expected 10 → 0.6.
     # Standardized: A C D F = 4 → 0.6667. Controlled: A C E F = 4 → 0.6667.
-    # Health-checked: A = 1 → 0.1667.
+    # Health-checked: A = 1 → 0.1667. Latest records (any mode): all 6 have one; complete: C F I
+    # (A's misses items; D's and E's latest are incomplete phone calls) = 3 → 0.5.
     assert body["hypertension"] == {
         "managed": 6,
         "expected": 10,
@@ -135,9 +139,12 @@ def test_every_v2_indicator_matches_the_hand_count(client, songlin):
         "control_rate": 0.6667,
         "health_checked": 1,
         "health_check_rate": 0.1667,
+        "latest_records": 6,
+        "complete_records": 3,
+        "complete_records_rate": 0.5,
     }
     # Diabetes managed: G H = 2; expected not set → management_rate null. Standardized 2;
-    # controlled H = 1; health-checked H = 1.
+    # controlled H = 1; health-checked H = 1; latest records complete: G (H's is not) = 1 of 2.
     assert body["diabetes"] == {
         "managed": 2,
         "expected": None,
@@ -148,6 +155,9 @@ def test_every_v2_indicator_matches_the_hand_count(client, songlin):
         "control_rate": 0.5,
         "health_checked": 1,
         "health_check_rate": 0.5,
+        "latest_records": 2,
+        "complete_records": 1,
+        "complete_records_rate": 0.5,
     }
     # Population aged 35+: A C D E F I G H S1 S2 S3 S5 = 12. Screened (a screening or a
     # face-to-face follow-up in 2026): A C D E F G H S1 S2 S3 = 10 → 0.8333. Suspected: S2 S3 = 2
