@@ -123,34 +123,33 @@ def report_township(user: User, township_id: uuid.UUID | None) -> uuid.UUID | No
     raise ForbiddenError("Reports are for township staff and county admins.")
 
 
-class _InVillages(ColumnElement[bool]):
-    """``column IN (villages of a township)``; on PostgreSQL ``= ANY(ARRAY(...))``, which the
-    planner turns into index scans of the village columns instead of a hash join over every row."""
+class _AnyOf(ColumnElement[bool]):
+    """``column IN (subquery)``; on PostgreSQL ``= ANY(ARRAY(subquery))``: the subquery runs once
+    and the planner uses the column's index for its values, instead of a hash join that reads
+    every row of the county (a township's report must not cost the county's)."""
 
     inherit_cache = False
     type = Boolean()
 
-    def __init__(self, column: Any, township_id: uuid.UUID) -> None:
+    def __init__(self, column: Any, values: Any) -> None:
         self.column = column
-        self.villages = select(Village.id).where(Village.township_id == township_id)
+        self.values = values
 
 
-@compiles(_InVillages)
-def _in_villages(element: _InVillages, compiler: Any, **kw: Any) -> str:
-    return f"{compiler.process(element.column, **kw)} IN ({compiler.process(element.villages, **kw)})"
+@compiles(_AnyOf)
+def _any_of(element: _AnyOf, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} IN ({compiler.process(element.values, **kw)})"
 
 
-@compiles(_InVillages, "postgresql")
-def _in_villages_postgresql(element: _InVillages, compiler: Any, **kw: Any) -> str:
-    return (
-        f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.villages, **kw)}))"
-    )
+@compiles(_AnyOf, "postgresql")
+def _any_of_postgresql(element: _AnyOf, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.values, **kw)}))"
 
 
 def _in_township(village_column: Any, township_id: uuid.UUID | None) -> ColumnElement[bool]:
     if township_id is None:
         return true()
-    return _InVillages(village_column, township_id)
+    return _AnyOf(village_column, select(Village.id).where(Village.township_id == township_id))
 
 
 def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -161,8 +160,8 @@ def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]
     """
     if township_id is None:
         return true()
-    return FollowUp.enrollment_id.in_(
-        select(Enrollment.id).where(_in_township(Enrollment.village_id, township_id))
+    return _AnyOf(
+        FollowUp.enrollment_id, select(Enrollment.id).where(_in_township(Enrollment.village_id, township_id))
     )
 
 
