@@ -1,7 +1,7 @@
 """Screenings, their outcomes, health checks, and the expected figures of townships
 
 Revision ID: 0005
-Revises: 0002, 0003
+Revises: 0009
 Create Date: 2026-12-01 17:40:40.361093
 
 """
@@ -13,8 +13,7 @@ import fieldapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-# Main's head (0002) and the follow-up record's (0003, not in main yet): one head again.
-down_revision = ('0002', '0003')
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
