@@ -8,9 +8,10 @@ and a year of their follow-ups): on SQLite in ``bench/county-<N>.sqlite`` and, w
 ``BENCH_DATABASE_URL`` is set (e.g. ``postgresql+psycopg://postgres@127.0.0.1/bench``,
 made with ``createdb bench``), on PostgreSQL too. Then it times, over repeated runs:
 
-* one queue page (50 rows, a township, overdue, with its total) and the indicators of one
-  township-year and of the whole county, each through the whole Flask stack in-process
-  (test client: authentication, view, SQL, JSON), no sockets;
+* one queue page (50 rows, a township, overdue, with its total), the same page of the
+  ``screening`` and ``health_check`` queues, and the indicators (v2: with screenings and
+  health checks) of one township-year and of the whole county, each through the whole
+  Flask stack in-process (test client: authentication, view, SQL, JSON), no sockets;
 * a sync push of 1,000 mixed records (250 each of residents, enrollments, follow-ups,
   visits) through the same in-process stack, next to a bare SQLAlchemy Core bulk insert of
   the same rows in the same run;

@@ -362,6 +362,13 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         results.append(
             measure("queue page (HTTP in-process)", database, _get(app, queue, as_manager), runs * 3)
         )
+        for status in ("screening", "health_check"):
+            path = f"/api/v1/queue?status={status}&township_id={township_id}&per_page=50"
+            results.append(
+                measure(
+                    f"queue page, {status} (HTTP in-process)", database, _get(app, path, as_manager), runs * 3
+                )
+            )
         indicators = f"/api/v1/reports/indicators?year={year}"
         results.append(
             measure(

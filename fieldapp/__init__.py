@@ -24,6 +24,8 @@ BLUEPRINTS = (
     "fieldapp.org.api",
     "fieldapp.residents.api",
     "fieldapp.followups.api",
+    "fieldapp.screenings.api",
+    "fieldapp.healthchecks.api",
     "fieldapp.sync.api",
     "fieldapp.patrols.api",
     "fieldapp.referrals.api",

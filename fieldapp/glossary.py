@@ -152,6 +152,34 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         died=("已死亡", "Died"),
         refused=("拒绝", "Refused"),
     ),
+    "screening_result": _terms(
+        normal=("正常", "Normal"),
+        high_normal=("正常高值", "High normal"),
+        suspected_hypertension=("疑似高血压", "Suspected hypertension"),
+        suspected_diabetes=("疑似糖尿病", "Suspected diabetes"),
+    ),
+    "screening_outcome": _terms(
+        confirmed=("已确诊", "Confirmed"),
+        excluded=("已排除", "Excluded"),
+        not_reached=("未联系上", "Not reached"),
+    ),
+    "screening_status": _terms(open=("待确诊", "Waiting for confirmation"), closed=("已完成", "Done")),
+    "risk_factor": _terms(
+        overweight=("超重或肥胖", "Overweight"),
+        smoking=("吸烟", "Smoking"),
+        family_history=("家族史", "Family history"),
+        high_salt=("高盐饮食", "High salt"),
+        drinking=("长期过量饮酒", "Heavy drinking"),
+        inactive=("缺乏体力活动", "Physically inactive"),
+        age_55_plus=("年龄55岁及以上", "Aged 55 or over"),
+        waist_high=("腰围超标", "High waist"),
+    ),
+    "normal_abnormal": _terms(normal=("正常", "Normal"), abnormal=("异常", "Abnormal")),
+    "urine_protein": _terms(
+        negative=("阴性（-）", "Negative (-)"),
+        trace=("微量（±）", "Trace (±)"),
+        **{"+": ("阳性（+）", "+"), "++": ("阳性（++）", "++"), "+++": ("阳性（+++）", "+++")},
+    ),
     "verification_status": _terms(
         asked=("待回复", "Asked"),
         confirmed=("居民确认", "Confirmed"),
@@ -308,6 +336,13 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         health_checked=("年度体检人数", "Health checked"),
         health_check_rate=("体检率", "Health check rate"),
         complete_records_rate=("记录完整率", "Complete records rate"),
+        latest_records=("年内有随访记录人数", "With a follow-up record"),
+        complete_records=("末次记录完整人数", "Latest record complete"),
+        population_35plus=("35岁及以上居民数", "Residents aged 35+"),
+        screened=("已筛查人数", "Screened"),
+        screening_rate=("筛查率", "Screening rate"),
+        suspected=("疑似人数", "Suspected"),
+        confirmed=("确诊人数", "Confirmed"),
     ),
 }
 

@@ -6,12 +6,14 @@ from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
 from fieldapp.contacts.models import ContactAttempt
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
 from fieldapp.replies.models import Reply, ReplyResident
 from fieldapp.residents.models import Resident
+from fieldapp.screenings.models import Screening, ScreeningOutcome
 from fieldapp.training.models import GuidanceVisit, Training, training_attendees
 from fieldapp.verifications.models import Verification, VerificationDraw
 
@@ -25,6 +27,7 @@ __all__ = [
     "Facility",
     "FollowUp",
     "GuidanceVisit",
+    "HealthCheck",
     "InboundMessage",
     "Message",
     "Patrol",
@@ -35,6 +38,8 @@ __all__ = [
     "Reply",
     "ReplyResident",
     "Resident",
+    "Screening",
+    "ScreeningOutcome",
     "SignInFailure",
     "SmsOptOut",
     "Township",

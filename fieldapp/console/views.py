@@ -86,6 +86,7 @@ def service_worker() -> ResponseReturnValue:
 from fieldapp.console import (  # noqa: E402, F401  (registers the pages on bp)
     admin,
     assessment,
+    healthchecks,
     manager,
     messages,
     queue,

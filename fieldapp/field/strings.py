@@ -9,7 +9,25 @@ merges the domains, and the console's translation of a shared word would otherwi
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_pgettext as _p
+
+from fieldapp import glossary
+
+
+class _Term:
+    """A glossary word, in the language of the request (or of ``force_locale``) when read."""
+
+    def __init__(self, group: str, code: str) -> None:
+        self.group, self.code = group, code
+
+    def __str__(self) -> str:
+        return glossary.label(self.group, self.code, str(get_locale() or glossary.DEFAULT_LANGUAGE))
+
+
+def _terms(prefix: str, group: str) -> dict[str, _Term]:
+    return {f"{prefix}{code}": _Term(group, code) for code in glossary.GLOSSARY[group]}
+
 
 JS_STRINGS = {
     "app_name": _p("field", "Village follow-up"),
@@ -207,6 +225,48 @@ JS_STRINGS = {
     "sign_fever_over_39": _p("field", "Fever over 39 °C"),
     "sign_sudden_vision_loss": _p("field", "Sudden loss of vision"),
     "sign_dehydration_polyuria": _p("field", "Dehydration, passing much urine"),
+    "screen_title": _p("field", "Measure BP"),
+    "screen_time": _p("field", "Screening time"),
+    "screen_waiting": _p("field", "Enter the blood pressure (or fasting glucose) to see the result."),
+    "screen_result": _p("field", "Result:"),
+    "screen_tell": _p("field", "Tell the resident"),
+    "screen_advice_normal": _p("field", "Blood pressure is normal. Have it measured once a year."),
+    "screen_advice_high_normal": _p(
+        "field",
+        "Blood pressure is high normal. Eat less salt, keep a healthy weight, stop smoking, drink less, exercise; measure again within the year.",
+    ),
+    "screen_advice_suspected_hypertension": _p(
+        "field",
+        "Blood pressure is high: possible hypertension. Have it confirmed at the township health centre or the county hospital before {date}.",
+    ),
+    "screen_advice_suspected_diabetes": _p(
+        "field",
+        "Fasting glucose is high: possible diabetes. Have it confirmed at the township health centre or the county hospital before {date}.",
+    ),
+    "screen_advice_enrolled": _p("field", "Already managed for this condition: follow it up as usual."),
+    "screen_follow_up": _p("field", "Confirmation"),
+    "screenings": _p("field", "Screenings"),
+    "no_screenings": _p("field", "No screening yet."),
+    "optional": _p("field", "optional"),
+    "field_risk_factors": _p("field", "Risk factors"),
+    "needs_network": _p("field", "This needs the network. Try again when connected."),
+    "confirm_by": _p("field", "confirm by {date}"),
+    "outcome_confirmed": _p("field", "Confirmed: enroll"),
+    "outcome_excluded": _p("field", "Excluded"),
+    "outcome_not_reached": _p("field", "Could not reach them"),
+    "outcome_done_confirmed": _p("field", "Confirmed and enrolled."),
+    "outcome_done_excluded": _p("field", "Recorded as excluded."),
+    "outcome_done_not_reached": _p("field", "Attempt recorded; it stays on the list."),
+    "checks_title": _p("field", "Screening follow-ups and health checks"),
+    "checks_screening": _p("field", "Suspected screenings to confirm ({n})"),
+    "checks_health": _p("field", "Managed residents without this year's health check ({n})"),
+    "checks_link": _p("field", "Screening follow-ups and health checks"),
+    "health_check_title": _p("field", "Health check"),
+    "health_check_optional": _p("field", "Every item but the date may be left out."),
+    "field_performed_on": _p("field", "Date of the check"),
+    "type_health_check": _p("field", "Health check"),
+    **_terms("screen_", "screening_result"),
+    **_terms("risk_", "risk_factor"),
     # The follow-up form (followup_form.js): the national record.
     "fu_last_reading": _p("field", "Last visit {date}: {reading}"),
     "fu_no_previous": _p("field", "No earlier follow-up of this condition."),

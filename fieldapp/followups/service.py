@@ -532,7 +532,7 @@ class QueueItem:
     """One row of a follow-up queue."""
 
     resident: Resident
-    enrollment_id: uuid.UUID
+    enrollment_id: uuid.UUID | None
     condition: str
     due_on: date
     days_overdue: int
@@ -541,6 +541,8 @@ class QueueItem:
     doctor: dict[str, Any] | None
     # The newest attempt to reach the resident, or None.
     last_contact: ContactAttempt | None = None
+    # The screening waiting for confirmation (``status=screening`` only).
+    screening_id: uuid.UUID | None = None
 
 
 def _due_window(status: str, today: date) -> ColumnElement[bool]:
@@ -578,6 +580,26 @@ def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
     return (due_on.desc(), row_id.desc()) if newest_first else (due_on, row_id)
 
 
+def responsible_doctors() -> tuple[Any, Any]:
+    """The responsible doctor of each village (its active village doctor, first by username):
+    a subquery ``(village_id, username)`` and the ``User`` alias to join it to."""
+    responsible = (
+        select(user_villages.c.village_id, func.min(User.username).label("username"))
+        .join(User, User.id == user_villages.c.user_id)
+        .where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
+        .group_by(user_villages.c.village_id)
+        .subquery("responsible")
+    )
+    return responsible, aliased(User, name="doctor")
+
+
+def doctor_of(doctor_id: Any, name: Any, username: Any, phone: Any) -> dict[str, Any] | None:
+    """A queue row's responsible doctor, or None when the village has none."""
+    if doctor_id is None:
+        return None
+    return {"id": doctor_id, "name": name, "username": username, "phone": phone}
+
+
 def queue_page(
     user: User,
     filters: dict[str, Any],
@@ -587,11 +609,18 @@ def queue_page(
     *,
     audit_action: str = "list",
 ) -> tuple[list[QueueItem], int]:
-    """One page of a follow-up queue and its total: exactly two SQL statements (and the
-    audit entry, written with the answer)."""
+    """One page of a queue and its total: exactly two SQL statements (and the audit entry,
+    written with the answer)."""
     if user.role not in QUEUE_ROLES:
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()
+    if filters.get("status") in ("screening", "health_check"):
+        # Imported here: both areas build on this module (Area, the responsible doctor).
+        from fieldapp.healthchecks.service import health_check_queue_page
+        from fieldapp.screenings.service import screening_queue_page
+
+        page_of = screening_queue_page if filters["status"] == "screening" else health_check_queue_page
+        return page_of(user, filters, page, per_page, today)
     conditions = _queue_conditions(user, filters, today)
     # Oldest due first (API.md); the console may ask for the newest first with sort=due_desc.
     newest_first = filters.get("sort") == "due_desc"
@@ -618,15 +647,7 @@ def queue_page(
         .correlate(keys)
         .scalar_subquery()
     )
-    # The responsible doctor of each village: its active village doctor (first by username).
-    responsible = (
-        select(user_villages.c.village_id, func.min(User.username).label("username"))
-        .join(User, User.id == user_villages.c.user_id)
-        .where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
-        .group_by(user_villages.c.village_id)
-        .subquery("responsible")
-    )
-    doctor = aliased(User, name="doctor")
+    responsible, doctor = responsible_doctors()
     contact = aliased(ContactAttempt, name="last_contact")
     contact_id = (
         select(ContactAttempt.id)
@@ -682,11 +703,7 @@ def queue_page(
                 state=str(rules.queue_state(due_on, today)),
                 last_followup=followup,
                 last_contact=contact,
-                doctor=(
-                    {"id": doctor_uid, "name": name, "username": username, "phone": phone}
-                    if doctor_uid is not None
-                    else None
-                ),
+                doctor=doctor_of(doctor_uid, name, username, phone),
             )
         )
     record_bulk_read(

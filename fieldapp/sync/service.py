@@ -43,6 +43,9 @@ from fieldapp.followups.schemas import (
     SyncEnrollmentSchema,
     VisitSchema,
 )
+from fieldapp.healthchecks import service as healthchecks
+from fieldapp.healthchecks.models import HealthCheck
+from fieldapp.healthchecks.schemas import HealthCheckSchema
 from fieldapp.http import storable, unstorable_fields
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
@@ -53,6 +56,9 @@ from fieldapp.replies.schemas import ReplySchema
 from fieldapp.residents import service as residents
 from fieldapp.residents.models import Resident
 from fieldapp.residents.schemas import ResidentSchema
+from fieldapp.screenings import service as screenings
+from fieldapp.screenings.models import Screening
+from fieldapp.screenings.schemas import ScreeningSchema
 
 Apply = Callable[[followups.Area, dict[str, Any]], tuple[Any, bool]]
 
@@ -104,6 +110,10 @@ KINDS: dict[str, RecordKind] = {
         contacts.add_contact_attempt,
         ContactAttemptSchema(),
         alone=True,
+    ),
+    "screening": RecordKind(Screening, ScreeningSchema(), screenings.add_screening, ScreeningSchema()),
+    "health_check": RecordKind(
+        HealthCheck, HealthCheckSchema(), healthchecks.add_health_check, HealthCheckSchema()
     ),
 }
 
@@ -342,6 +352,14 @@ FEEDS: tuple[Feed, ...] = (
         ReplySchema,
         lambda user, q: q.where(replies.visible_clause(user)),
         prepare=replies.name_visible_residents,
+    ),
+    Feed("screenings", 7, Screening, ScreeningSchema, lambda user, q: _via_resident(user, q, Screening)),
+    Feed(
+        "health_checks",
+        8,
+        HealthCheck,
+        HealthCheckSchema,
+        lambda user, q: _via_resident(user, q, HealthCheck),
     ),
     Feed(
         "contact_attempts",

@@ -161,6 +161,8 @@ async function visitForm({ query, values = {} }) {
   const note = h("p", { class: "small muted", "aria-live": "polite" });
   return screen(
     person ? `${t("log_visit")} · ${person.name}` : t("log_visit"),
+    // A household visit is when most blood pressures are measured: the screening is one tap away.
+    person ? h("a", { href: `#/screening/${person.id}`, class: "button secondary" }, t("screen_title")) : null,
     form(
       [
         fieldset(t("field_purpose"), radios("purpose", VISIT_PURPOSES.map((p) => [p, term("visit_purpose", p)]), values.purpose || "household")),

@@ -6,6 +6,8 @@ import { contactControls } from "./contacts.js";
 import { doctorsDay } from "./day.js";
 import { formRoutes, forms } from "./forms.js";
 import { referralRoutes, referralSummary } from "./referrals.js";
+import { healthCheckForms, healthCheckRoutes } from "./healthcheck.js";
+import { screeningForms, screeningRoutes, screeningSection } from "./screening.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
 import { button, errorList, field, formatInstant, h, input, link, localDate, t, term, urgencyLabel } from "./ui.js";
@@ -80,6 +82,7 @@ async function today() {
     ),
     overdue.length + due.length === 0 ? h("p", { class: "muted" }, t("today_empty")) : null,
     h("ul", { class: "list", id: "queue" }, overdue.map(row), due.map(row)),
+    link(t("checks_link"), "#/checks", "secondary"),
     h("p", { class: "muted small" }, t("updated_at", { time: formatInstant(queue.fetched_at) })),
   );
 }
@@ -180,9 +183,12 @@ async function resident({ args }) {
       : null,
     h("h2", {}, t("recent_followups")),
     followups.length ? h("ul", { class: "list" }, followups.map(followupRow)) : h("p", { class: "muted" }, t("no_followups")),
+    await screeningSection(person),
     h(
       "div",
       { class: "actions" },
+      link(t("screen_title"), `#/screening/${person.id}`, "primary"),
+      link(t("health_check_title"), `#/health-check/${person.id}`, "secondary"),
       link(t("enroll"), `#/enroll/${person.id}`, "secondary"),
       link(t("log_visit"), `#/visit?resident=${person.id}`, "secondary"),
       link(t("refer"), `#/referral/${person.id}`, "secondary"),
@@ -239,6 +245,9 @@ export async function drawUnread() {
   if (count) count.textContent = String((await area.unreadReplies()).length || "");
 }
 
+// Every record type's form, to fix a refused record from the outbox.
+const fixable = { ...forms, ...screeningForms, ...healthCheckForms };
+
 function syncState() {
   const s = sync.status;
   if (s.needsSignIn) return t("signin_again");
@@ -260,7 +269,7 @@ async function outbox() {
       h(
         "div",
         { class: "actions" },
-        forms[entry.type] ? link(entry.state === "pending" ? t("edit") : t("fix"), `#/edit/${entry.id}`, "secondary") : null,
+        fixable[entry.type] ? link(entry.state === "pending" ? t("edit") : t("fix"), `#/edit/${entry.id}`, "secondary") : null,
         button(t("discard"), async () => {
           if (confirm(t("discard_confirm"))) {
             await sync.discard(entry.id);
@@ -280,7 +289,7 @@ async function outbox() {
 async function edit({ args }) {
   const entry = await store.get("outbox", args[0]);
   if (!entry) return screen(t("not_found"), link(t("nav_outbox"), "#/outbox"));
-  return forms[entry.type]({ args: [], query: new URLSearchParams(), values: entry.data });
+  return fixable[entry.type]({ args: [], query: new URLSearchParams(), values: entry.data });
 }
 
 async function signOut() {
@@ -314,4 +323,4 @@ async function more() {
   );
 }
 
-export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes, ...referralRoutes };
+export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes, ...referralRoutes, ...screeningRoutes, ...healthCheckRoutes };
