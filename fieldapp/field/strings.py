@@ -170,6 +170,7 @@ JS_STRINGS = {
     "sign_fever_over_39": _p("field", "Fever over 39 °C"),
     "sign_sudden_vision_loss": _p("field", "Sudden loss of vision"),
     "sign_dehydration_polyuria": _p("field", "Dehydration, passing much urine"),
+    "field_record_number": _p("field", "Record number"),
     # The follow-up form (followup_form.js): the national record.
     "fu_last_reading": _p("field", "Last visit {date}: {reading}"),
     "fu_no_previous": _p("field", "No earlier follow-up of this condition."),
