@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,10 +30,12 @@ class AuditRow:
     at: datetime
     action: str
     entity: str
-    entity_id: uuid.UUID
+    entity_id: uuid.UUID | None
     username: str | None
     resident_name: str | None
     address: str | None
+    filters: dict[str, Any] | None  # a bulk read: what was asked ...
+    row_count: int | None  # ... and how many rows went out
 
 
 def audit_page(
@@ -45,16 +48,36 @@ def audit_page(
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == entity_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # The resident a record belongs to, so the log names a person rather than an id.
+    owner = func.coalesce(
+        case((AuditEntry.entity == "resident", AuditEntry.entity_id)),
+        Referral.resident_id,
+        Enrollment.resident_id,
+        FollowUp.resident_id,
+    )
     listed = (
         query.add_columns(User.username, Resident.name)
         .outerjoin(User, User.id == AuditEntry.user_id)
-        .outerjoin(Resident, (AuditEntry.entity == "resident") & (Resident.id == AuditEntry.entity_id))
+        .outerjoin(Referral, (AuditEntry.entity == "referral") & (Referral.id == AuditEntry.entity_id))
+        .outerjoin(Enrollment, (AuditEntry.entity == "enrollment") & (Enrollment.id == AuditEntry.entity_id))
+        .outerjoin(FollowUp, (AuditEntry.entity == "followup") & (FollowUp.id == AuditEntry.entity_id))
+        .outerjoin(Resident, Resident.id == owner)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     rows = [
-        AuditRow(e.at, e.action, e.entity, e.entity_id, username, name, e.address)
+        AuditRow(
+            e.at,
+            e.action,
+            e.entity,
+            e.entity_id,
+            username,
+            name,
+            e.address,
+            json.loads(e.filters) if e.filters else None,
+            e.row_count,
+        )
         for e, username, name in db.session.execute(listed)
     ]
     return rows, total
@@ -105,7 +128,7 @@ def resident_history(user: User, resident_id: uuid.UUID, *, with_messages: bool)
     )
     if not with_messages:
         return ResidentHistory(followups, [], [], referrals)
-    messages, _total = list_messages(user, {"resident_id": resident_id}, 1, HISTORY_LIMIT)
+    messages, _total = list_messages(user, {"resident_id": resident_id}, 1, HISTORY_LIMIT, audit=False)
     replies = list(
         db.session.scalars(
             select(InboundMessage)
@@ -133,10 +156,25 @@ def names_by_id(model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     return {row_id: name for row_id, name in rows}
 
 
+def users_by_id(ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
+    """Staff by id (a referral's referring doctor: name and phone for the desk)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
 def queue_counts_by_village(
-    user: User, township_id: uuid.UUID, condition: str | None, today: date
+    user: User,
+    township_id: uuid.UUID,
+    condition: str | None,
+    today: date,
+    village_ids: list[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, dict[str, int]]:
-    """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY)."""
+    """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY).
+
+    ``village_ids`` narrows it to those villages (a doctor's, when the queue is filtered by doctor).
+    """
     due_end = today + timedelta(days=int(rules.RULES["due_window_days"].value))
     lost_before = today - timedelta(days=int(rules.RULES["lost_after_days"].value))
     due = Enrollment.next_due_on
@@ -158,6 +196,8 @@ def queue_counts_by_village(
     )
     if condition:
         query = query.where(Enrollment.condition == condition)
+    if village_ids is not None:
+        query = query.where(Resident.village_id.in_(village_ids))
     return {
         village_id: {"due": int(d or 0), "overdue": int(o or 0), "lost": int(lost or 0)}
         for village_id, d, o, lost in db.session.execute(query)
