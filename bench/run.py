@@ -310,7 +310,7 @@ def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 
     while call([]).get("more"):
         continue
 
-    start = utcnow() - timedelta(minutes=30)
+    start = utcnow() - timedelta(minutes=1)
 
     def push() -> object:
         # In the order they were recorded, as a phone sends them, each run after the last.
