@@ -30,6 +30,9 @@ BLUEPRINTS = (
     "fieldapp.messaging.api",
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
+    "fieldapp.verifications.api",
+    "fieldapp.assessment.api",
+    "fieldapp.training.api",
     "fieldapp.field.views",
     "fieldapp.console.views",
 )
