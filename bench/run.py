@@ -313,7 +313,10 @@ def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 
     while call([]).get("more"):
         continue
 
+    start = utcnow() - timedelta(minutes=1)
+
     def push() -> object:
+        # In the order they were recorded, as a phone sends them, each run after the last.
         base = next(clock) * size
         records = [
             {
@@ -322,7 +325,7 @@ def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 
                     "id": str(uuid.uuid4()),
                     "resident_id": str(residents[n % len(residents)]),
                     "condition": "hypertension",
-                    "performed_at": isoformat_local(utcnow() - timedelta(days=2, seconds=base + n)),
+                    "performed_at": isoformat_local(start + timedelta(milliseconds=base + n)),
                     "mode": "home",
                     "sbp": 120 + n % 40,
                     "dbp": 80,

@@ -267,6 +267,7 @@ JS_STRINGS = {
     "type_health_check": _p("field", "Health check"),
     **_terms("screen_", "screening_result"),
     **_terms("risk_", "risk_factor"),
+    "field_record_number": _p("field", "Record number"),
     # The follow-up form (followup_form.js): the national record.
     "fu_last_reading": _p("field", "Last visit {date}: {reading}"),
     "fu_no_previous": _p("field", "No earlier follow-up of this condition."),

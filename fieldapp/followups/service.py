@@ -50,7 +50,8 @@ _RESIDENT_BY_ID = (
     select(Resident).where(Resident.id == bindparam("resident_id")).options(lazyload(Resident.village))
 )
 
-# An enrollment's newest follow-up: (performed_at, id, classification if face to face else None).
+# An enrollment's newest follow-up, (performed_at, id), and the classification of its newest
+# face-to-face follow-up (the link of two in a row a later follow-up continues; None when none).
 Newest = tuple[datetime, uuid.UUID, str | None]
 
 
@@ -76,9 +77,9 @@ class Area:
 
     def newest_height(self, resident_id: uuid.UUID) -> float | None:
         """The height of the resident's newest follow-up that measured one."""
+        # A batch's own heights are kept as its records are applied (``recorded``): the
+        # query below, which cannot see them before the flush, is only for the stored ones.
         if resident_id not in self._heights:
-            if self.unflushed and self._followed_up:
-                raise Unflushed
             self._heights[resident_id] = db.session.scalar(
                 select(FollowUp.height_cm)
                 .where(FollowUp.resident_id == resident_id, FollowUp.height_cm.is_not(None))
@@ -115,9 +116,9 @@ class Area:
         found = db.session.execute(
             _WITH_NEWEST.where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == ACTIVE)
         )
-        for enrollment, performed_at, followup_id, classification, measured in found:
+        for enrollment, performed_at, followup_id, chain in found:
             self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
-            self._newest[enrollment.id] = _newest_of(performed_at, followup_id, classification, measured)
+            self._newest[enrollment.id] = _newest_of(performed_at, followup_id, chain)
 
     def known_resident(self, resident_id: uuid.UUID) -> Resident | None:
         """A resident the batch holds (perhaps not flushed yet), else read; no area check."""
@@ -140,11 +141,8 @@ class Area:
             if row.enrollment_id in self._newest:
                 newest = self._newest[row.enrollment_id]
                 if newest is None or newest[:2] < (row.performed_at, row.id):
-                    self._newest[row.enrollment_id] = (
-                        row.performed_at,
-                        row.id,
-                        row.classification if row.measured else None,
-                    )
+                    chain = row.classification if row.measured else (newest[2] if newest else None)
+                    self._newest[row.enrollment_id] = (row.performed_at, row.id, chain)
             if row.height_cm is not None:
                 self._heights[row.resident_id] = row.height_cm
 
@@ -166,9 +164,8 @@ class Area:
             newest = self._newest[enrollment_id]
             if newest is None:
                 return None, True
-            if newest[:2] < (performed_at, followup_id) and newest[2] is not None:
-                return Classification(newest[2]), True
-            # Else the chain's previous link (face to face) lies further back: ask the database.
+            if newest[:2] < (performed_at, followup_id):
+                return (Classification(newest[2]) if newest[2] else None), True
         if self.unflushed and enrollment_id in self._followed_up:
             raise Unflushed
         return _previous_and_newest(enrollment_id, performed_at, followup_id)
@@ -217,9 +214,17 @@ _LATEST_ID = (
     .correlate(Enrollment)
     .scalar_subquery()
 )
-_WITH_NEWEST = select(
-    Enrollment, _LATEST.performed_at, _LATEST.id, _LATEST.classification, _LATEST.measured
-).outerjoin(_LATEST, _LATEST.id == _LATEST_ID)
+_CHAIN = (
+    select(FollowUp.classification)
+    .where(FollowUp.enrollment_id == Enrollment.id, FollowUp.measured.is_(True))
+    .order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
+    .limit(1)
+    .correlate(Enrollment)
+    .scalar_subquery()
+)
+_WITH_NEWEST = select(Enrollment, _LATEST.performed_at, _LATEST.id, _CHAIN).outerjoin(
+    _LATEST, _LATEST.id == _LATEST_ID
+)
 _ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
     Enrollment.resident_id == bindparam("resident_id"),
     Enrollment.condition == bindparam("condition"),
@@ -228,14 +233,11 @@ _ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
 
 
 def _newest_of(
-    performed_at: datetime | None,
-    followup_id: uuid.UUID | None,
-    classification: str | None,
-    measured: bool | None,
+    performed_at: datetime | None, followup_id: uuid.UUID | None, chain: str | None
 ) -> Newest | None:
-    if performed_at is None or followup_id is None or classification is None:
+    if performed_at is None or followup_id is None:
         return None
-    return performed_at, followup_id, classification if measured else None
+    return performed_at, followup_id, chain
 
 
 def _active_enrollment_and_newest(
@@ -247,8 +249,8 @@ def _active_enrollment_and_newest(
     ).first()
     if row is None:
         return None, None
-    enrollment, performed_at, followup_id, classification, measured = row
-    return enrollment, _newest_of(performed_at, followup_id, classification, measured)
+    enrollment, performed_at, followup_id, chain = row
+    return enrollment, _newest_of(performed_at, followup_id, chain)
 
 
 def _raise_already_enrolled(resident_id: uuid.UUID, condition: str) -> None:
