@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "fieldapp.messaging.api",
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
+    "fieldapp.contracts.api",
     "fieldapp.field.views",
     "fieldapp.console.views",
 )

@@ -2,6 +2,7 @@
 
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, User, user_villages
+from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
@@ -13,6 +14,7 @@ from fieldapp.residents.models import Resident
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "Contract",
     "Counter",
     "Enrollment",
     "Facility",
@@ -25,7 +27,10 @@ __all__ = [
     "Referral",
     "ReferralEscalation",
     "Resident",
+    "ServicePackage",
     "SmsOptOut",
+    "Team",
+    "TeamMember",
     "Township",
     "User",
     "Village",

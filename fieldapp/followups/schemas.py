@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from fieldapp.followups.rules import CLASSIFICATION_ORDER, Condition, QueueState
+from fieldapp.residents.keygroups import KEY_GROUPS
 from fieldapp.residents.schemas import ResidentSchema
 from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
 
@@ -136,6 +137,7 @@ class QueueQuerySchema(QueryPageSchema):
     condition = fields.String(load_default=None, validate=validate.OneOf(CONDITIONS))
     village_id = fields.UUID(load_default=None)
     township_id = fields.UUID(load_default=None)
+    key_group = fields.String(load_default=None, validate=validate.OneOf(KEY_GROUPS))
 
 
 class DoctorSchema(Schema):

@@ -32,6 +32,7 @@ from fieldapp.followups.rules import Classification, Condition, Measurements, Qu
 from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
 from fieldapp.residents.models import Resident
+from fieldapp.residents.service import resident_key_group
 from fieldapp.timeutil import local_date, local_today, utcnow
 
 ACTIVE = "active"
@@ -519,6 +520,9 @@ def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[
     if filters.get("township_id"):
         in_township = select(Village.id).where(Village.township_id == filters["township_id"])
         conditions.append(Enrollment.village_id.in_(in_township))
+    if filters.get("key_group"):
+        in_group = select(Resident.id).where(resident_key_group(filters["key_group"]))
+        conditions.append(Enrollment.resident_id.in_(in_group))
     return conditions
 
 
@@ -529,7 +533,7 @@ def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
 def queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date | None = None
 ) -> tuple[list[QueueItem], int]:
-    """One page of a follow-up queue and its total: exactly two SQL statements."""
+    """One page of a follow-up queue and its total: three SQL statements (page, total, contracts)."""
     if user.role not in QUEUE_ROLES:
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()

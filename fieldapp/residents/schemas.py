@@ -6,9 +6,23 @@ from typing import Any
 
 from marshmallow import EXCLUDE, fields, pre_load, validate
 
+from fieldapp.residents.keygroups import FLAGGED, KEY_GROUPS
 from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
 
 LANGUAGES = ("zh", "en")
+
+
+def contract_summary(resident: Any) -> dict[str, Any] | None:
+    """The active family-doctor contract as every resident list shows it: team and end date."""
+    contract = resident.active_contract
+    if contract is None:
+        return None
+    return {
+        "id": str(contract.id),
+        "team": {"id": str(contract.team_id), "name": contract.team.name},
+        "starts_on": contract.starts_on.isoformat(),
+        "ends_on": contract.ends_on.isoformat(),
+    }
 
 
 class ResidentSchema(StrictSchema):
@@ -24,8 +38,13 @@ class ResidentSchema(StrictSchema):
     phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
     sms_consent = fields.Boolean(required=True)
     language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+    key_group_flags = fields.List(
+        fields.String(validate=validate.OneOf(FLAGGED)), load_default=list, load_only=True
+    )
     phone_invalid = fields.Boolean(dump_only=True)
     opted_out = fields.Boolean(dump_only=True)
+    key_groups = fields.List(fields.String(metadata={"enum": list(KEY_GROUPS)}), dump_only=True)
+    contract = fields.Function(contract_summary, dump_only=True, allow_none=True)
     created_at = Instant(dump_only=True)
     updated_at = Instant(dump_only=True)
 
@@ -54,6 +73,7 @@ class ResidentUpdateSchema(StrictSchema):
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     sms_consent = fields.Boolean()
     language = fields.String(validate=validate.OneOf(LANGUAGES))
+    key_group_flags = fields.List(fields.String(validate=validate.OneOf(FLAGGED)))
 
 
 class ResidentPageSchema(PageSchema):
@@ -70,3 +90,4 @@ class ResidentQuerySchema(QueryPageSchema):
 
     village_id = fields.UUID(load_default=None)
     q = fields.String(load_default=None)
+    key_group = fields.String(load_default=None, validate=validate.OneOf(KEY_GROUPS))
