@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.schemas import StrictSchema
 
-RECORD_TYPES = ("resident", "enrollment", "visit", "followup", "referral")
+RECORD_TYPES = ("resident", "enrollment", "visit", "followup", "referral", "contract")
 RESULT_STATUSES = ("created", "unchanged", "conflict", "invalid")
 
 
@@ -40,6 +40,7 @@ class SyncChangesSchema(Schema):
     enrollments = fields.List(fields.Dict())
     followups = fields.List(fields.Dict())
     referrals = fields.List(fields.Dict())
+    contracts = fields.List(fields.Dict())
 
 
 class SyncResponseSchema(Schema):

@@ -26,6 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.audit.service import AuditValues, collected_entries, write_entries
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
+from fieldapp.contracts.models import Contract
+from fieldapp.contracts.schemas import ContractSchema
+from fieldapp.contracts.service import add_contract
 from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, ValidationError, flatten_messages
 from fieldapp.extensions import db
@@ -70,6 +73,12 @@ def _create_referral(area: followups.Area, data: dict[str, Any]) -> tuple[Any, b
     return create_referral(area.user, data)
 
 
+def _add_contract(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
+    if area.unflushed:  # the check for a second active contract reads earlier records: one by one
+        raise followups.Unflushed
+    return add_contract(area.user, data)
+
+
 # Referrals commit inside their service function (and notify after the commit); within the
 # record's savepoint that commits the batch so far, which is safe.
 # Schemas hold no state between calls: one instance each serves every record.
@@ -81,6 +90,7 @@ KINDS: dict[str, RecordKind] = {
     "referral": RecordKind(
         Referral, ReferralCreateSchema(), _create_referral, ReferralSchema(), commits=True
     ),
+    "contract": RecordKind(Contract, ContractSchema(), _add_contract, ContractSchema()),
 }
 
 
@@ -271,9 +281,14 @@ class Position(NamedTuple):
 
 @dataclass(frozen=True)
 class Feed:
-    """One type of record a client pulls, and which of them the caller may see."""
+    """One type of record a client pulls, and which of them the caller may see.
+
+    ``rank`` orders rows sharing one sequence value and is written into phones' cursors:
+    it is the feed's for good, never its position in ``FEEDS``.
+    """
 
     name: str
+    rank: int
     model: Any
     dump: type[Schema]
     visible: Callable[[User, Select[Any]], Select[Any]]
@@ -283,14 +298,21 @@ def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
     return query.join(Resident, Resident.id == model.resident_id).where(resident_clause(user))
 
 
+# Ranks are fixed (API.md): residents 0, enrollments 1, followups 2, referrals 3; 4 is the
+# first edition's START and stays unused; replies 5, patrols 6, screenings 7, health_checks 8,
+# contracts 9, contact_attempts 10. A new feed takes a new rank; no rank is ever reused.
 FEEDS: tuple[Feed, ...] = (
-    Feed("residents", Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
-    Feed("enrollments", Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
-    Feed("followups", FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
-    Feed("referrals", Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
+    Feed("residents", 0, Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
+    Feed("enrollments", 1, Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
+    Feed("followups", 2, FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
+    Feed("referrals", 3, Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
+    Feed("contracts", 9, Contract, ContractSchema, lambda user, q: _via_resident(user, q, Contract)),
 )
-# Before everything: every row's sequence is at least 0.
-START = Position(-1, len(FEEDS), uuid.UUID(int=0))
+# Before everything: every row's sequence is at least 0. Its rank is what the first edition
+# wrote (one past its four feeds), so cursors phones hold from it stay valid.
+START = Position(-1, 4, uuid.UUID(int=0))
+# The ranks a cursor may carry: every feed's, START's, and room for feeds yet to come.
+MAX_RANK = 31
 
 
 def encode_cursor(position: Position) -> str:
@@ -309,7 +331,7 @@ def decode_cursor(cursor: str | None) -> Position:
         position = Position(int(seq), int(rank), uuid.UUID(hex=hex_id))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationError("The cursor is not valid.", fields={"since": ["not a cursor"]}) from None
-    if not 0 <= position.rank <= len(FEEDS):
+    if not 0 <= position.rank <= MAX_RANK:
         raise ValidationError("The cursor is not valid.", fields={"since": ["not a cursor"]})
     return position
 
@@ -326,16 +348,16 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
 def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
     """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``."""
     keys: list[Position] = []
-    for rank, feed in enumerate(FEEDS):
+    for feed in FEEDS:
         model = feed.model
-        query = select(model.change_seq, model.id).where(_after(model, rank, since))
+        query = select(model.change_seq, model.id).where(_after(model, feed.rank, since))
         query = feed.visible(user, query).order_by(model.change_seq, model.id).limit(limit + 1)
-        keys.extend(Position(seq, rank, row_id) for seq, row_id in db.session.execute(query))
+        keys.extend(Position(seq, feed.rank, row_id) for seq, row_id in db.session.execute(query))
     keys.sort()
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
-    for rank, feed in enumerate(FEEDS):
-        ids = [key.id for key in page if key.rank == rank]
+    for feed in FEEDS:
+        ids = [key.id for key in page if key.rank == feed.rank]
         rows: list[Any] = (
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
