@@ -1,15 +1,18 @@
-"""Operations endpoints: health check and the OpenAPI document."""
+"""Operations endpoints: health check, the OpenAPI document and the glossary."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from marshmallow import Schema, fields
 from sqlalchemy import text
 
+from fieldapp import glossary
 from fieldapp.extensions import db
-from fieldapp.openapi import build_spec
+from fieldapp.openapi import build_spec, doc
 
 log = logging.getLogger(__name__)
 bp = Blueprint("meta", __name__)
@@ -47,3 +50,21 @@ def healthz() -> ResponseReturnValue:
 def openapi() -> ResponseReturnValue:
     """OpenAPI 3 for every /api/v1 operation."""
     return jsonify(build_spec(current_app))
+
+
+class GlossarySchema(Schema):
+    """``GET /api/v1/glossary``: every coded value's words in the caller's language."""
+
+    language = fields.String()
+    groups = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String())
+    )
+
+
+@bp.get("/api/v1/glossary")
+@doc("Every coded value's words, in the caller's language", response=GlossarySchema)
+def get_glossary() -> ResponseReturnValue:
+    """The one glossary in ``?lang=`` or the caller's language (Chinese unless English was chosen)."""
+    asked = request.args.get("lang") or str(get_locale())
+    language = "en" if asked == "en" else "zh"
+    return GlossarySchema().dump({"language": language, "groups": glossary.as_dict(language)})

@@ -107,6 +107,7 @@ CASES = [
     Case("auth_api.logout", "POST", _plain("/api/v1/auth/logout"), inside=EVERYONE_200),
     Case("auth_api.me", "GET", _plain("/api/v1/me"), inside=EVERYONE_200),
     Case("meta.openapi", "GET", _plain("/api/v1/openapi.json"), inside=EVERYONE_200),
+    Case("meta.get_glossary", "GET", _plain("/api/v1/glossary"), inside=EVERYONE_200),
     Case("org_api.create_township", "POST", _new_township, inside=ADMIN_CREATES),
     Case(
         "org_api.list_townships",

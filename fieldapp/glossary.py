@@ -1,0 +1,167 @@
+"""The one glossary: every coded value a person reads, in Chinese and English.
+
+The field app (through ``GET /api/v1/glossary``), the console, exports, SMS and push all
+take their words from here, so a code is never named two ways on two surfaces. Groups are
+named after the field that carries the code. Importable without Flask.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+# What a screen shows for a value that is not there: never "None" or "null".
+BLANK = "—"
+
+
+class Term(NamedTuple):
+    """A code's words: Chinese first, English second."""
+
+    zh: str
+    en: str
+
+
+def _terms(**words: tuple[str, str]) -> dict[str, Term]:
+    return {code: Term(*pair) for code, pair in words.items()}
+
+
+GLOSSARY: dict[str, dict[str, Term]] = {
+    "sex": _terms(M=("男", "Male"), F=("女", "Female")),
+    "condition": _terms(hypertension=("高血压", "Hypertension"), diabetes=("2型糖尿病", "Type 2 diabetes")),
+    "role": _terms(
+        village_doctor=("村医", "Village doctor"),
+        township_doctor=("乡镇医生", "Township doctor"),
+        township_manager=("乡镇卫生院管理员", "Township manager"),
+        referral_desk=("转诊接诊台", "Referral desk"),
+        county_admin=("县级管理员", "County admin"),
+    ),
+    "queue_state": _terms(
+        due=("即将到期", "Due"),
+        overdue=("已逾期", "Overdue"),
+        lost=("失访", "Lost to follow-up"),
+        all=("全部", "All"),
+        screening=("筛查待确诊", "Screening to confirm"),
+        health_check=("待年度体检", "Health check due"),
+    ),
+    "classification": _terms(
+        controlled=("控制满意", "Controlled"),
+        uncontrolled=("控制不满意", "Uncontrolled"),
+        adverse_reaction=("不良反应", "Adverse reaction"),
+        complication=("并发症", "Complication"),
+    ),
+    "mode": _terms(clinic=("门诊", "Clinic"), home=("家庭", "Home"), phone=("电话", "Phone")),
+    "urgency": _terms(
+        emergency=("急诊", "Emergency"), urgent=("加急", "Urgent"), routine=("常规", "Routine")
+    ),
+    "urgency_window": _terms(
+        emergency=("15分钟内接收", "accept within 15 minutes"),
+        urgent=("2小时内接收", "accept within 2 hours"),
+        routine=("24小时内接收", "accept within 24 hours"),
+    ),
+    "referral_status": _terms(
+        pending=("待接收", "Pending"),
+        accepted=("已接收", "Accepted"),
+        declined=("已拒绝", "Declined"),
+        completed=("已回转", "Completed"),
+        cancelled=("已取消", "Cancelled"),
+    ),
+    "enrollment_status": _terms(active=("管理中", "Active"), closed=("已结案", "Closed")),
+    "close_reason": _terms(
+        moved=("迁出", "Moved away"),
+        died=("死亡", "Died"),
+        refused=("拒绝管理", "Refused"),
+        lost=("失访", "Lost"),
+        misdiagnosed=("排除诊断", "Misdiagnosed"),
+        cured=("治愈", "Cured"),
+        other=("其他", "Other"),
+    ),
+    "medication_adherence": _terms(
+        regular=("规律", "Regular"), intermittent=("间断", "Intermittent"), none=("不服药", "None")
+    ),
+    "visit_purpose": _terms(
+        household=("入户", "Household"),
+        followup=("随访", "Follow-up"),
+        patrol=("巡诊", "Patrol"),
+        education=("健康教育", "Education"),
+    ),
+    "message_status": _terms(
+        queued=("待发送", "Queued"),
+        sending=("发送中", "Sending"),
+        sent=("已发送", "Sent"),
+        delivered=("已送达", "Delivered"),
+        undelivered=("未送达", "Undelivered"),
+        failed=("发送失败", "Failed"),
+        suppressed=("未发送", "Suppressed"),
+    ),
+    "message_kind": _terms(
+        reminder=("随访提醒", "Reminder"),
+        overdue=("逾期通知", "Overdue notice"),
+        referral=("转诊通知", "Referral"),
+        escalation=("转诊催办", "Escalation"),
+        patrol=("巡诊通知", "Patrol"),
+        reply=("回复", "Reply"),
+        contract_renewal=("续约提醒", "Contract renewal"),
+        verification=("随访核实", "Verification"),
+    ),
+    "suppressed_reason": _terms(
+        no_consent=("未同意接收短信", "No consent"),
+        opted_out=("已退订", "Opted out"),
+        quiet_hours=("免打扰时段", "Quiet hours"),
+        duplicate=("重复", "Duplicate"),
+        invalid_number=("号码无效", "Invalid number"),
+    ),
+    "audit_action": _terms(
+        read=("查看", "Read"),
+        list=("查询列表", "Listed"),
+        export=("导出", "Exported"),
+        create=("新建", "Created"),
+        update=("修改", "Changed"),
+        accept=("接收", "Accepted"),
+        decline=("拒绝", "Declined"),
+        complete=("回转", "Completed"),
+        cancel=("取消", "Cancelled"),
+        close=("结案", "Closed"),
+        login=("登录", "Signed in"),
+        logout=("退出", "Signed out"),
+    ),
+    "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+}
+
+
+def term(group: str, code: str) -> Term | None:
+    """The words of ``code`` in ``group``, or None when the glossary does not know it."""
+    return GLOSSARY.get(group, {}).get(code)
+
+
+def label(group: str, code: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """``code`` as a person reads it in ``language``; BLANK for none, the code itself if unknown."""
+    if code is None or code == "":
+        return BLANK
+    found = term(group, code)
+    if found is None:
+        return code
+    return found.en if language == "en" else found.zh
+
+
+def labels(group: str, codes: list[str] | None, language: str = DEFAULT_LANGUAGE, sep: str = "、") -> str:
+    """Several codes of one group, joined as a person writes a list; BLANK for none."""
+    if not codes:
+        return BLANK
+    return sep.join(label(group, code, language) for code in codes)
+
+
+def urgency_with_window(code: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """An urgency with its acceptance window, as every screen that offers or shows one must."""
+    if code is None:
+        return BLANK
+    word, window = label("urgency", code, language), label("urgency_window", code, language)
+    return f"{word}（{window}）" if language != "en" else f"{word} ({window})"
+
+
+def as_dict(language: str = DEFAULT_LANGUAGE) -> dict[str, dict[str, str]]:
+    """The whole glossary in one language, for the field app: ``{group: {code: word}}``."""
+    return {
+        group: {code: (words.en if language == "en" else words.zh) for code, words in terms.items()}
+        for group, terms in GLOSSARY.items()
+    }
