@@ -124,8 +124,30 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         close=("结案", "Closed"),
         login=("登录", "Signed in"),
         logout=("退出", "Signed out"),
+        terminate=("解约", "Terminated"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "key_group": _terms(
+        elderly=("65岁及以上老年人", "Aged 65 or over"),
+        hypertension=("高血压患者", "Hypertension"),
+        diabetes=("2型糖尿病患者", "Type 2 diabetes"),
+        pregnant=("孕产妇", "Pregnant or postpartum"),
+        child_0_6=("0-6岁儿童", "Child aged 0-6"),
+        disabled=("残疾人", "Disabled"),
+        severe_mental_illness=("严重精神障碍患者", "Severe mental illness"),
+        tuberculosis=("肺结核患者", "Tuberculosis"),
+        low_income=("低收入人群", "Low income"),
+    ),
+    "team_role": _terms(
+        lead=("团队长（全科医生）", "Lead (general practitioner)"),
+        village_doctor=("村医", "Village doctor"),
+        nurse=("护士", "Nurse"),
+        public_health=("公卫人员", "Public health staff"),
+        specialist=("县医院专科医生", "County specialist"),
+    ),
+    "contract_status": _terms(
+        active=("履约中", "Active"), expired=("已到期", "Expired"), terminated=("已解约", "Terminated")
+    ),
 }
 
 

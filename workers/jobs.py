@@ -119,3 +119,12 @@ def overdue_digest_job(at: str | None = None) -> int:
 
     with frozen_at(parse_at(at)):
         return push_overdue_digests()
+
+
+@in_app_context
+def contract_renewal_job(at: str | None = None) -> int:
+    """Invite residents whose family-doctor contract ends within 30 days to renew (once each)."""
+    from fieldapp.contracts.renewals import scan_renewals
+
+    with frozen_at(parse_at(at)):
+        return scan_renewals()

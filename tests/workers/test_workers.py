@@ -61,12 +61,13 @@ def test_periodic_jobs_have_stable_names_on_the_periodic_queue(app: Flask, fake_
         "fieldapp.release_messages",
         "fieldapp.reminder_scan",
         "fieldapp.overdue_digest",
+        "fieldapp.contract_renewals",
     }
     assert registered["fieldapp.reminder_scan"].interval == 15 * 60
     assert registered["fieldapp.escalation_check"].interval == 60
     assert {job.queue_name for job in registered.values()} == {QueueNames.PERIODIC}
     scheduler.enqueue_jobs()
-    assert Queue(QueueNames.PERIODIC, connection=fake_redis).count == 4
+    assert Queue(QueueNames.PERIODIC, connection=fake_redis).count == 5
 
 
 def test_with_redis_the_cli_enqueues_instead_of_running(
@@ -119,6 +120,7 @@ def test_jobs_are_importable_by_name(app: Flask) -> None:
         "escalation_check_job",
         "release_messages_job",
         "overdue_digest_job",
+        "contract_renewal_job",
     ):
         assert callable(getattr(module, name))
         assert getattr(module, name).__wrapped__.__name__ == name
