@@ -27,7 +27,7 @@ def test_coverage_key_groups_and_renewal_rate_by_hand(client: FlaskClient) -> No
     renewed_late = create_resident(east, birth_date=date(1970, 1, 1))
     future = create_resident(west, birth_date=date(1961, 7, 1))  # 65 the day after ON
     plain = create_resident(west, birth_date=date(1980, 1, 1))
-    never = create_resident(west, birth_date=date(1990, 1, 1), key_group_flags=flags_to_bits(["disabled"]))
+    create_resident(west, birth_date=date(1990, 1, 1), key_group_flags=flags_to_bits(["disabled"]))
     create_contract(create_resident(elsewhere), create_team(elsewhere.township), date(2026, 1, 1))
     create_enrollment(renewed_late, ON, "hypertension")
     create_enrollment(plain, ON, "diabetes")
