@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
+from fieldapp import glossary
 from fieldapp.auth.models import Role
 
 ROLE_NAMES: dict[str, LazyString] = {
@@ -77,3 +78,8 @@ def word(value: str | None) -> str:
     if value is None:
         return "—"
     return str(WORDS.get(value, value))
+
+
+def term(group: str, code: str | None) -> str:
+    """A code of a glossary group in the reader's language."""
+    return glossary.label(group, code, str(get_locale() or glossary.DEFAULT_LANGUAGE))

@@ -21,6 +21,7 @@ from fieldapp.org.models import Township
 from fieldapp.patrols import service as patrols_service
 from fieldapp.patrols.schemas import PatrolSchema
 from fieldapp.residents import service as residents_service
+from fieldapp.residents.keygroups import KEY_GROUPS
 from fieldapp.timeutil import local_today
 
 township_pages = roles_required(Role.TOWNSHIP_MANAGER, Role.COUNTY_ADMIN)
@@ -54,8 +55,9 @@ def residents() -> ResponseReturnValue:
     user = me()
     page, per_page = page_args(default_per_page=50)
     village_id, q = uuid_arg("village_id"), request.args.get("q", "").strip()
+    key_group = request.args.get("key_group") if request.args.get("key_group") in KEY_GROUPS else None
     rows, total = residents_service.search_residents(
-        user, village_id=village_id, q=q or None, page=page, per_page=per_page
+        user, village_id=village_id, q=q or None, page=page, per_page=per_page, key_group=key_group
     )
     return render_template(
         "console/residents.html",
@@ -64,6 +66,8 @@ def residents() -> ResponseReturnValue:
         villages=org.list_villages(user),
         village_id=village_id,
         q=q,
+        key_groups=KEY_GROUPS,
+        key_group=key_group,
     )
 
 
@@ -73,12 +77,15 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
     """One resident: enrollments, follow-up history, SMS both ways, referrals (the read is audited)."""
     user = me()
     found = residents_service.get_resident(user, resident_id)
+    from fieldapp.console.contracts import contract_panel  # it builds on this module's township helpers
+
     history = resident_history(user, resident_id, with_messages=user.role != Role.REFERRAL_DESK)
     return render_template(
         "console/resident.html",
         resident=found,
         enrollments=residents_service.enrollments_of(resident_id),
         history=history,
+        **contract_panel(user, found),
     )
 
 

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.auth.models import Role
-from fieldapp.console.labels import role_name, word
+from fieldapp.console.labels import role_name, term, word
 from fieldapp.console.web import bp, me
 from fieldapp.timeutil import to_local
 
@@ -23,6 +23,8 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.coverage", _l("Coverage")),
         ("console.messages", _l("Messages")),
         ("console.patrols", _l("Patrols")),
+        ("console.teams", _l("Family-doctor teams")),
+        ("console.contract_coverage", _l("Contract coverage")),
         ("console.doctor_work", _l("Doctors' work")),
         ("console.doctors", _l("Villages of doctors")),
         ("console.residents", _l("Residents")),
@@ -32,6 +34,8 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.org_page", _l("Townships and villages")),
         ("console.users_page", _l("Users")),
         ("console.county_indicators", _l("County indicators")),
+        ("console.county_contracts", _l("County contracts")),
+        ("console.teams", _l("Family-doctor teams")),
         ("console.audit_log", _l("Audit log")),
         ("console.jobs_page", _l("Job queues")),
     ],
@@ -57,6 +61,7 @@ def console_helpers() -> dict[str, Any]:
     return {
         "role_name": role_name,
         "word": word,
+        "term": term,
         "menu_for": menu_for,
     }
 
@@ -76,4 +81,4 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import admin, contracts, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)
