@@ -26,7 +26,7 @@ from fieldapp.extensions import db
 from fieldapp.idempotency import insert_once
 from fieldapp.org.models import Township
 from fieldapp.residents.models import Resident
-from fieldapp.timeutil import local_today
+from fieldapp.timeutil import local_today, utcnow
 
 TEAM_EDITORS = (Role.TOWNSHIP_MANAGER, Role.COUNTY_ADMIN)
 # Township staff, and village doctors for residents of their villages (the area clause decides).
@@ -266,6 +266,11 @@ def _build_contract(user: User, resident: Resident, data: dict[str, Any], digest
     )
 
 
+def _touch(resident: Resident) -> None:
+    """The resident's record changes with its contract (team and end date): phones pull it again."""
+    resident.updated_at = utcnow()
+
+
 def _visible_resident(user: User, resident_id: uuid.UUID) -> Resident:
     resident = db.session.scalar(select(Resident).where(Resident.id == resident_id, resident_clause(user)))
     if resident is None:
@@ -289,6 +294,7 @@ def add_contract(user: User, data: dict[str, Any]) -> tuple[Contract, bool]:
         on_conflict=_raise_renewed,
     )
     if created:
+        _touch(resident)
         record_access(user, "create", "contract", contract.id)
     return contract, created
 
@@ -327,6 +333,7 @@ def terminate_contract(user: User, contract_id: uuid.UUID, data: dict[str, Any])
         raise _invalid({"on": ["must not be before the contract was signed"]})
     contract.terminated_on = data["on"]
     contract.termination_reason = data["reason"]
+    _touch(db.session.get(Resident, contract.resident_id))  # type: ignore[arg-type]
     record_access(user, "terminate", "contract", contract.id)
     db.session.commit()
     return contract

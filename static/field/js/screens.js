@@ -1,6 +1,7 @@
 // The screens that read: today, residents, a resident's profile, the outbox, and more (language, sign out).
 import { ApiError, getJson, OfflineError, postJson } from "./api.js";
 import * as area from "./area.js";
+import { contractRoutes, contractSection } from "./contracts.js";
 import { currentLanguage, go, switchLanguage } from "./app.js";
 import { formRoutes, forms } from "./forms.js";
 import * as store from "./store.js";
@@ -92,6 +93,7 @@ async function residents({ query }) {
             { href: `#/resident/${r.id}`, class: "row" },
             h("strong", {}, r.name),
             h("span", {}, `${t(`sex_${r.sex}`)} · ${r.birth_date}`),
+            r.contract ? h("span", { class: "small" }, t("contract_until", { team: r.contract.team.name, date: r.contract.ends_on })) : null,
             r._entry ? h("span", { class: "badge pending" }, t("waiting_sync")) : null,
           ),
         ),
@@ -146,6 +148,7 @@ async function resident({ args }) {
       detail(t("field_phone"), phone),
       detail(t("field_sms_consent"), consent),
     ),
+    await contractSection(person),
     h("h2", {}, t("enrollments")),
     enrollments.length ? h("ul", { class: "list" }, enrollments.map(enrollmentRow)) : h("p", { class: "muted" }, t("no_enrollments")),
     h("h2", {}, t("recent_followups")),
@@ -235,4 +238,4 @@ async function more() {
   );
 }
 
-export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes };
+export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes, ...contractRoutes };
