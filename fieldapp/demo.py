@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select
 
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
+from fieldapp.contracts.demo import write_contracts
 from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
@@ -428,6 +429,7 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> 
     _write_visits(rng, places, stamp)
     _write_patrols(users, places, stamp)
     _write_referrals(users, hospital, stamp)
+    write_contracts(rng, users["desk"], stamp)
     db.session.commit()
     return {name: DEMO_PASSWORD for name in users}
 
