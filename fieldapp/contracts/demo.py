@@ -66,11 +66,17 @@ def _teams(desk: User | None) -> dict[uuid.UUID, uuid.UUID]:
 
 
 def _contract(
-    resident_id: uuid.UUID, team_id: uuid.UUID, starts_on: date, stamp: Any, **fields: Any
+    resident_id: uuid.UUID,
+    village_id: uuid.UUID,
+    team_id: uuid.UUID,
+    starts_on: date,
+    stamp: Any,
+    **fields: Any,
 ) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
         "resident_id": resident_id,
+        "village_id": village_id,
         "team_id": team_id,
         "signed_on": fields.pop("signed_on", starts_on),
         "starts_on": starts_on,
@@ -92,17 +98,23 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
     today = stamp.today
     enrolled = select(Enrollment.resident_id).where(Enrollment.status == "active").distinct().subquery()
     rows = db.session.execute(
-        select(Resident.id, Village.township_id, Resident.birth_date, enrolled.c.resident_id.is_not(None))
+        select(
+            Resident.id,
+            Resident.village_id,
+            Village.township_id,
+            Resident.birth_date,
+            enrolled.c.resident_id.is_not(None),
+        )
         .join(Village, Village.id == Resident.village_id)
         .outerjoin(enrolled, enrolled.c.resident_id == Resident.id)
         .order_by(Resident.id)
     ).all()
     elderly_by = elderly_born_by(today)
-    key_share = sum(1 for r in rows if r[2] <= elderly_by or r[3]) / max(1, len(rows))
+    key_share = sum(1 for r in rows if r[3] <= elderly_by or r[4]) / max(1, len(rows))
     # Key groups are contracted at KEY_GROUP_SHARE; the others so that the whole comes to about 40 %.
     other_share = max(0.0, (CONTRACTED_SHARE - key_share * KEY_GROUP_SHARE) / max(1e-9, 1 - key_share))
     contracts: list[dict[str, Any]] = []
-    for resident_id, township_id, birth_date, is_enrolled in rows:
+    for resident_id, village_id, township_id, birth_date, is_enrolled in rows:
         team_id = teams.get(township_id)
         if team_id is None:
             continue
@@ -114,7 +126,12 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
             starts_on = today - timedelta(days=rng.randint(0, 364))
             if rng.random() < RENEWED_SHARE:
                 previous = _contract(
-                    resident_id, team_id, starts_on - timedelta(days=365), stamp, packages=packages
+                    resident_id,
+                    village_id,
+                    team_id,
+                    starts_on - timedelta(days=365),
+                    stamp,
+                    packages=packages,
                 )
                 previous["ends_on"] = starts_on - timedelta(days=1)
                 contracts.append(previous)
@@ -126,6 +143,7 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
                 )
                 current = _contract(
                     resident_id,
+                    village_id,
                     team_id,
                     starts_on,
                     stamp,
@@ -134,7 +152,7 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
                     packages=packages,
                 )
             else:
-                current = _contract(resident_id, team_id, starts_on, stamp, packages=packages)
+                current = _contract(resident_id, village_id, team_id, starts_on, stamp, packages=packages)
             if rng.random() < TERMINATED_SHARE:
                 current["terminated_on"] = today - timedelta(days=rng.randint(0, (today - starts_on).days))
                 current["terminated_on"] = max(current["terminated_on"], current["signed_on"])
@@ -142,7 +160,9 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
             contracts.append(current)
         elif rng.random() < EXPIRED_SHARE:
             contracts.append(
-                _contract(resident_id, team_id, today - timedelta(days=rng.randint(370, 700)), stamp)
+                _contract(
+                    resident_id, village_id, team_id, today - timedelta(days=rng.randint(370, 700)), stamp
+                )
             )
         if len(contracts) >= CHUNK:
             db.session.execute(insert(Contract.__table__), contracts)

@@ -255,6 +255,7 @@ def _build_contract(user: User, resident: Resident, data: dict[str, Any], digest
     return Contract(
         id=data.get("id") or uuid.uuid4(),
         resident_id=resident.id,
+        village_id=resident.village_id,
         team_id=data["team_id"],
         signed_on=signed_on,
         starts_on=starts_on,

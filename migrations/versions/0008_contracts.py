@@ -49,6 +49,7 @@ def upgrade():
     op.create_table('contracts',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('resident_id', sa.Uuid(), nullable=False),
+    sa.Column('village_id', sa.Uuid(), nullable=False),
     sa.Column('team_id', sa.Uuid(), nullable=False),
     sa.Column('signed_on', sa.Date(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
@@ -66,6 +67,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['renews'], ['contracts.id'], name=op.f('fk_contracts_renews_contracts')),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_contracts_resident_id_residents')),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_contracts_team_id_teams')),
+    sa.ForeignKeyConstraint(['village_id'], ['villages.id'], name=op.f('fk_contracts_village_id_villages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts')),
     sa.UniqueConstraint('renews', name=op.f('uq_contracts_renews'))
     )
@@ -74,6 +76,7 @@ def upgrade():
         batch_op.create_index('ix_contracts_ends_on', ['ends_on'], unique=False)
         batch_op.create_index('ix_contracts_resident_period', ['resident_id', 'starts_on', 'ends_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_contracts_team_id'), ['team_id'], unique=False)
+        batch_op.create_index('ix_contracts_village_ends_on', ['village_id', 'ends_on'], unique=False)
 
     op.create_table('team_members',
     sa.Column('team_id', sa.Uuid(), nullable=False),
@@ -112,6 +115,7 @@ def downgrade():
 
     op.drop_table('team_members')
     with op.batch_alter_table('contracts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contracts_village_ends_on')
         batch_op.drop_index(batch_op.f('ix_contracts_team_id'))
         batch_op.drop_index('ix_contracts_resident_period')
         batch_op.drop_index('ix_contracts_ends_on')

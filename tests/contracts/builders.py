@@ -35,6 +35,7 @@ def create_contract(
 ) -> Contract:
     contract = Contract(
         resident_id=resident.id,
+        village_id=resident.village_id,
         team_id=team.id,
         signed_on=signed_on or starts_on,
         starts_on=starts_on,

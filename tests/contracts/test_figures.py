@@ -74,3 +74,23 @@ def test_coverage_key_groups_and_renewal_rate_by_hand(client: FlaskClient) -> No
         ("西村", 3, 0),
     ]
     assert [(row["ending_in_year"], row["renewed"]) for row in by_village] == [(2, 1), (1, 0)]
+
+
+def test_a_resident_who_moves_takes_the_contract_to_the_new_township(client: FlaskClient) -> None:
+    home, away = create_township(), create_township()
+    village, new_village = create_village(home), create_village(away)
+    resident = create_resident(village)
+    create_contract(resident, create_team(home), date(2026, 1, 1))
+    admin = create_user(Role.COUNTY_ADMIN)
+    moved = api(
+        client, "PATCH", f"/api/v1/residents/{resident.id}", admin, json={"village_id": str(new_village.id)}
+    )
+    assert moved.status_code == 200
+
+    def figures(township):  # type: ignore[no-untyped-def]
+        path = f"/api/v1/reports/contracts?township_id={township.id}&on=2026-06-30"
+        body = api(client, "GET", path, admin).get_json()
+        return body["residents"], body["contracted"], body["ending_in_year"]
+
+    assert figures(away) == (1, 1, 1)
+    assert figures(home) == (0, 0, 0)
