@@ -107,16 +107,22 @@ def _coverage_rows(villages: list[uuid.UUID] | None, on: date, by: str) -> dict[
 def _renewal_rows(villages: list[uuid.UUID] | None, on: date, by: str) -> dict[Any, tuple[int, int]]:
     """Per group: contracts ending in ``on``'s year (not terminated), and those renewed by ``on``."""
     renewal = aliased(Contract, name="renewal")
-    query = (
-        select(func.count().label("ending"), func.count(renewal.id).label("renewed"))
-        .select_from(Contract)
-        .outerjoin(renewal, and_(renewal.renews == Contract.id, renewal.signed_on <= on))
-        .where(
-            Contract.terminated_on.is_(None),
-            Contract.ends_on >= date(on.year, 1, 1),
-            Contract.ends_on <= date(on.year, 12, 31),
-        )
+    renewed_by_then = and_(renewal.renews == Contract.id, renewal.signed_on <= on)
+    ending = (
+        Contract.terminated_on.is_(None),
+        Contract.ends_on >= date(on.year, 1, 1),
+        Contract.ends_on <= date(on.year, 12, 31),
     )
+    if villages is None:  # the county's tens of thousands: one hash join
+        query = (
+            select(func.count().label("ending"), func.count(renewal.id).label("renewed"))
+            .select_from(Contract)
+            .outerjoin(renewal, renewed_by_then)
+        )
+    else:  # a township's few thousand: one index probe each (a join would walk the whole index)
+        renewed = select(renewal.id).where(renewed_by_then).exists()
+        query = select(func.count().label("ending"), _count(renewed).label("renewed")).select_from(Contract)
+    query = query.where(*ending)
     query = _grouped(query, Contract.village_id, villages, by)
     return {row.group_id: (row.ending, row.renewed) for row in db.session.execute(query)}
 
