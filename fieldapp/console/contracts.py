@@ -263,12 +263,11 @@ def save_package() -> ResponseReturnValue:
 
 
 def contract_panel(user: User, resident: Any) -> dict[str, Any]:
-    """What the resident's page shows of contracts: each contract, and what signing one offers."""
-    rows, _total = contracts.list_contracts(user, {"resident_id": resident.id}, 1, 50)
-    township_id = resident.village.township_id
+    """What the resident's page (already checked to be in the user's area) shows of contracts."""
+    signs = user.role == Role.TOWNSHIP_MANAGER
     return {
-        "contracts": rows,
-        "teams": contracts.list_teams(user, township_id) if user.role == Role.TOWNSHIP_MANAGER else [],
-        "packages": [p for p in contracts.list_packages() if p.active],
+        "contracts": contracts.contracts_of(resident.id),
+        "teams": contracts.team_choices(resident.village.township_id) if signs else [],
+        "packages": [p for p in contracts.list_packages() if p.active] if signs else [],
         "today": local_today(),
     }

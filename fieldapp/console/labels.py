@@ -58,6 +58,7 @@ WORDS: dict[str, LazyString] = {
     "escalation": _l("Escalation"),
     "patrol": _l("Patrol"),
     "reply": _l("Reply"),
+    "contract_renewal": _l("Contract renewal"),
     # audit actions
     "read": _l("Read"),
     "create": _l("Created"),

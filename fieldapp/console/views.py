@@ -24,7 +24,7 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.messages", _l("Messages")),
         ("console.patrols", _l("Patrols")),
         ("console.teams", _l("Family-doctor teams")),
-        ("console.contract_coverage", _l("Contract coverage")),
+        ("console.contract_coverage", _l("Family-doctor contracts")),
         ("console.doctor_work", _l("Doctors' work")),
         ("console.doctors", _l("Villages of doctors")),
         ("console.residents", _l("Residents")),

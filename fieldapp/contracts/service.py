@@ -44,13 +44,12 @@ def _invalid(fields: dict[str, list[str]]) -> ValidationError:
 
 
 def list_packages() -> list[ServicePackage]:
-    """Every package the county named, ``basic`` first (made on first read where the schema lacks it)."""
+    """Every package the county named, ``basic`` first (the migration stores it; offered even without its row)."""
     packages = list(db.session.scalars(select(ServicePackage).order_by(ServicePackage.code)))
     if not any(package.code == BASIC_PACKAGE for package in packages):
-        basic = ServicePackage(code=BASIC_PACKAGE, name="基础包", name_en="Basic package", active=True)
-        db.session.add(basic)
-        db.session.commit()
-        packages.append(basic)
+        packages.append(
+            ServicePackage(code=BASIC_PACKAGE, name="基础包", name_en="Basic package", active=True)
+        )
     return sorted(packages, key=lambda package: package.code != BASIC_PACKAGE)
 
 
@@ -171,6 +170,15 @@ def list_teams(user: User, township_id: uuid.UUID | None) -> list[Team]:
     if township_id is not None:
         query = query.where(Team.township_id == township_id)
     return list(db.session.scalars(query.order_by(Team.name, Team.id)))
+
+
+def team_choices(township_id: uuid.UUID) -> list[Any]:
+    """The township's teams as ``(id, name)`` rows, for a form that offers them."""
+    return list(
+        db.session.execute(
+            select(Team.id, Team.name).where(Team.township_id == township_id).order_by(Team.name)
+        )
+    )
 
 
 # --- contracts -----------------------------------------------------------------------------
@@ -338,6 +346,12 @@ def terminate_contract(user: User, contract_id: uuid.UUID, data: dict[str, Any])
     record_access(user, "terminate", "contract", contract.id)
     db.session.commit()
     return contract
+
+
+def contracts_of(resident_id: uuid.UUID) -> list[Contract]:
+    """A resident's contracts, newest start first (the caller has checked the resident's area)."""
+    query = select(Contract).where(Contract.resident_id == resident_id)
+    return list(db.session.scalars(query.order_by(Contract.starts_on.desc(), Contract.id)))
 
 
 def status_clause(status: str, today: date) -> ColumnElement[bool]:

@@ -106,3 +106,21 @@ def test_coverage_by_village_with_chart_and_exports_and_the_county_page(client: 
     assert "老年人服务包" in client.get("/console/county/contracts").get_data(as_text=True)
     assert client.get(f"/console/contracts?township_id={township.id}").status_code == 200
     assert client.get("/console/county/contracts.csv").status_code == 200
+
+
+def test_the_queue_and_the_resident_list_filter_by_key_group(client: FlaskClient) -> None:
+    from fieldapp.residents.keygroups import flags_to_bits
+    from tests.console.builders import create_enrollment
+
+    township = create_township(name="青山镇")
+    village = create_village(township)
+    today = local_today()
+    flagged = create_resident(village, name="孕妇甲", key_group_flags=flags_to_bits(["pregnant"]))
+    other = create_resident(village, name="居民乙")
+    for resident in (flagged, other):
+        create_enrollment(resident, next_due_on=today - days(3))
+    sign_in(client, create_user(Role.TOWNSHIP_MANAGER, township=township))
+    queue = client.get("/console/queue?status=overdue&key_group=pregnant").get_data(as_text=True)
+    assert "孕妇甲" in queue and "居民乙" not in queue
+    listed = client.get("/console/residents?key_group=pregnant").get_data(as_text=True)
+    assert "孕妇甲" in listed and "居民乙" not in listed
