@@ -144,7 +144,7 @@ def _coverage_charts(names: list[str], rows: list[dict[str, Any]], what: str) ->
             f"{_('Contract coverage')} · {what}",
             names,
             {
-                _("Coverage"): [row["coverage"] for row in rows],
+                _("Coverage rate"): [row["coverage"] for row in rows],
                 term("key_group", "elderly"): [row["key_groups"]["elderly"]["coverage"] for row in rows],
             },
         ),
@@ -180,7 +180,7 @@ def contract_coverage() -> ResponseReturnValue:
 
 def coverage_export_rows(places: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], list[list[Any]]]:
     """The export's header and rows: every figure of each place, every key group."""
-    header = [_("Place"), _("Residents"), _("Contracted"), _("Coverage")]
+    header = [_("Place"), _("Residents"), _("Contracted"), _("Coverage rate")]
     for code in KEY_GROUPS:
         name = term("key_group", code)
         header += [f"{name} · {_('Residents')}", f"{name} · {_('Contracted')}", f"{name} · {_('Coverage')}"]

@@ -26,9 +26,10 @@ from tests.console.helpers import count_statements, sign_in
 MANAGER_PAGES = (
     "/console/queue", "/console/referrals", "/console/indicators", "/console/coverage", "/console/messages",
     "/console/patrols", "/console/doctors", "/console/doctors/work", "/console/residents",
+    "/console/teams", "/console/contracts",
 )  # fmt: skip
 ADMIN_PAGES = ("/console/admin/org", "/console/admin/users", "/console/county", "/console/admin/audit",
-               "/console/admin/jobs")  # fmt: skip
+               "/console/admin/jobs", "/console/county/contracts")  # fmt: skip
 DESK_PAGES = ("/console/desk",)
 EVERY_PAGE = MANAGER_PAGES + ADMIN_PAGES + DESK_PAGES
 MAY_OPEN = {
