@@ -20,6 +20,12 @@ async function waitingFor(residentId) {
   return (await area.pendingOf("contract")).filter((row) => row.resident_id === residentId);
 }
 
+// A listed resident's contract in force: its team and end date.
+export function contractLine(resident) {
+  const current = resident.contract;
+  return current ? h("span", { class: "small" }, t("contract_until", { team: current.team.name, date: current.ends_on })) : null;
+}
+
 // The resident page's contract: the one in force (from the server), or one signed here and waiting to sync.
 export async function contractSection(person) {
   const waiting = await waitingFor(person.id);

@@ -1,7 +1,7 @@
 // The screens that read: today, residents, a resident's profile, the outbox, and more (language, sign out).
 import { ApiError, getJson, OfflineError, postJson } from "./api.js";
 import * as area from "./area.js";
-import { contractRoutes, contractSection } from "./contracts.js";
+import { contractLine, contractRoutes, contractSection } from "./contracts.js";
 import { currentLanguage, go, switchLanguage } from "./app.js";
 import { formRoutes, forms } from "./forms.js";
 import * as store from "./store.js";
@@ -55,6 +55,7 @@ async function today() {
         { href: `#/followup/${item.resident.id}/${item.condition}`, class: "row" },
         h("strong", {}, item.resident.name),
         h("span", {}, `${conditionLabel(item.condition)} · ${when}`),
+        contractLine(item.resident),
         done ? h("span", { class: "badge pending" }, t("recorded_waiting")) : null,
       ),
     );
@@ -93,7 +94,7 @@ async function residents({ query }) {
             { href: `#/resident/${r.id}`, class: "row" },
             h("strong", {}, r.name),
             h("span", {}, `${t(`sex_${r.sex}`)} · ${r.birth_date}`),
-            r.contract ? h("span", { class: "small" }, t("contract_until", { team: r.contract.team.name, date: r.contract.ends_on })) : null,
+            contractLine(r),
             r._entry ? h("span", { class: "badge pending" }, t("waiting_sync")) : null,
           ),
         ),
