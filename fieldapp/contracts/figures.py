@@ -1,8 +1,8 @@
 """Contract figures (DOMAIN.md): coverage, key-group coverage and renewal rate, in set-based SQL.
 
-A few grouped joins count residents, contracted residents and each key group for the
-whole area (or per village, or per township) on a date; one more counts the year's
-ending contracts and their renewals. Nothing is loaded row by row.
+One statement counts residents, contracted residents and each key group for the whole
+area (or per village, or per township) on a date; one more counts the year's ending
+contracts and their renewals. Nothing is loaded row by row.
 
 - contracted on a date: a contract started, not ended (``ends_on`` counts), not terminated by then;
 - a key group: as on the resident (aged 65 or over on the date; active enrollments; flags);
@@ -29,8 +29,6 @@ from fieldapp.reports.service import rate, report_township
 from fieldapp.residents.keygroups import FLAG_BITS, KEY_GROUPS, elderly_born_by
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today
-
-GROUPINGS = ("area", "village", "township")
 
 
 def _area_villages(township_id: uuid.UUID | None) -> list[uuid.UUID] | None:
