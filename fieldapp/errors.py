@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from flask_limiter.errors import RateLimitExceeded
 from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -53,6 +52,7 @@ class APIError(Exception):
         status: int | None = None,
         fields: dict[str, list[str]] | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -60,6 +60,7 @@ class APIError(Exception):
         self.status = status or self.status
         self.fields = fields
         self.extra = extra or {}
+        self.headers = headers or {}
 
 
 class BadRequestError(APIError):
@@ -153,9 +154,7 @@ def _respond(status: int, code: str, message: str, fields: Any = None, **extra: 
 
 
 def _message_for(error: HTTPException, status: int) -> str:
-    """Our own words for Werkzeug's errors; a rate limit explains itself."""
-    if isinstance(error, RateLimitExceeded):
-        return str(error.description)
+    """Our own words for Werkzeug's errors."""
     if status == 413:
         return f"The body is larger than the limit ({current_app.config['MAX_CONTENT_LENGTH']} bytes)."
     return HTTP_MESSAGES.get(status) or error.description or HTTP_CODES.get(status, "error")
@@ -169,6 +168,7 @@ def register_errors(app: Flask) -> None:
         response = _respond(error.status, error.code, error.message, error.fields, **error.extra)
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        response.headers.update(error.headers)
         return response
 
     @app.errorhandler(SchemaValidationError)

@@ -128,13 +128,20 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         close=("结案", "Closed"),
         login=("登录", "Signed in"),
         logout=("退出", "Signed out"),
+        duplicate=("身份证号查重（辖区外）", "Duplicate ID number (outside the area)"),
         terminate=("解约", "Terminated"),
     ),
+    # What an audit entry read or changed: one record, or (plural) a bulk read's list.
     "audit_entity": _terms(
         resident=("居民档案", "Resident record"),
         referral=("转诊单", "Referral"),
         enrollment=("慢病管理", "Enrollment"),
         followup=("随访记录", "Follow-up"),
+        residents=("居民列表", "Residents"),
+        queue=("随访队列", "Follow-up queue"),
+        referrals=("转诊列表", "Referrals"),
+        messages=("短信记录", "Messages"),
+        sync=("离线同步", "Offline sync"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
     "key_group": _terms(

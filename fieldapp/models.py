@@ -1,7 +1,7 @@
 """Import every area's models so metadata (and Alembic) knows each table."""
 
 from fieldapp.audit.models import AuditEntry
-from fieldapp.auth.models import ApiToken, User, user_villages
+from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
 from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
@@ -28,6 +28,7 @@ __all__ = [
     "ReferralEscalation",
     "Resident",
     "ServicePackage",
+    "SignInFailure",
     "SmsOptOut",
     "Team",
     "TeamMember",

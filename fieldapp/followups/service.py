@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, lazyload, raiseload
 
-from fieldapp.audit.service import record_access
+from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.auth.scoping import (
     FIELD_ROLES,
@@ -531,9 +531,16 @@ def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
 
 
 def queue_page(
-    user: User, filters: dict[str, Any], page: int, per_page: int, today: date | None = None
+    user: User,
+    filters: dict[str, Any],
+    page: int,
+    per_page: int,
+    today: date | None = None,
+    *,
+    audit_action: str = "list",
 ) -> tuple[list[QueueItem], int]:
-    """One page of a follow-up queue and its total: three SQL statements (page, total, contracts)."""
+    """One page of a follow-up queue and its total: three SQL statements (page, total, and the
+    page's residents' contracts) and the audit entry, written with the answer."""
     if user.role not in QUEUE_ROLES:
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()
@@ -611,4 +618,7 @@ def queue_page(
                 ),
             )
         )
+    record_bulk_read(
+        user, "queue", {**filters, "page": page, "per_page": per_page}, len(items), action=audit_action
+    )
     return items, total

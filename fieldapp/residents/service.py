@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.audit.service import record_access
+from fieldapp.audit.service import record_access, record_bulk_read, record_refused_attempt
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import can_write_residents, resident_clause, village_clause
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
@@ -69,16 +69,27 @@ def _check_fields(
     return clean
 
 
-def _raise_duplicate(id_number: str | None) -> None:
-    existing = (
-        db.session.scalar(select(Resident.id).where(Resident.id_number == id_number)) if id_number else None
+def _raise_duplicate(user: User, id_number: str | None) -> None:
+    """409 ``duplicate_resident`` when the number is taken; the existing id only when the caller may see it.
+
+    A duplicate outside the caller's area says no more than that the number is taken
+    (API.md v2), and the attempt is audited: it tells that the person is in the programme.
+    """
+    if not id_number:
+        return
+    found = db.session.execute(
+        select(Resident.id, resident_clause(user).label("visible")).where(Resident.id_number == id_number)
+    ).first()
+    if found is None:
+        return
+    existing, visible = found
+    if not visible:
+        record_refused_attempt(user, "duplicate", "resident", existing)
+    raise ConflictError(
+        "A resident with this identity number exists already.",
+        code="duplicate_resident",
+        extra={"existing_id": str(existing)} if visible else {},
     )
-    if existing is not None:
-        raise ConflictError(
-            "A resident with this identity number exists already.",
-            code="duplicate_resident",
-            extra={"existing_id": str(existing)},
-        )
 
 
 def _is_opted_out(phone: str | None) -> bool:
@@ -94,14 +105,14 @@ def add_resident(
     clean = _check_fields(user, data, area_village_ids)
 
     def build(digest: str) -> Resident:
-        _raise_duplicate(clean.get("id_number"))
+        _raise_duplicate(user, clean.get("id_number"))
         fields = {k: v for k, v in clean.items() if v is not None or k != "id"}
         return Resident(
             **fields, request_hash=digest, created_by=user.id, opted_out=_is_opted_out(clean.get("phone"))
         )
 
     resident, created = insert_once(
-        Resident, data, build, on_conflict=lambda _e: _raise_duplicate(clean.get("id_number"))
+        Resident, data, build, on_conflict=lambda _e: _raise_duplicate(user, clean.get("id_number"))
     )
     if created:
         record_access(user, "create", "resident", resident.id)
@@ -133,7 +144,7 @@ def update_resident(user: User, resident_id: uuid.UUID, data: dict[str, Any]) ->
     resident = get_resident(user, resident_id, audit=False)
     clean = _check_fields(user, data)
     if clean.get("id_number") and clean["id_number"] != resident.id_number:
-        _raise_duplicate(clean["id_number"])
+        _raise_duplicate(user, clean["id_number"])
     if "phone" in clean and clean["phone"] != resident.phone:
         resident.phone_invalid = False
         resident.opted_out = _is_opted_out(clean["phone"])
@@ -144,7 +155,7 @@ def update_resident(user: User, resident_id: uuid.UUID, data: dict[str, Any]) ->
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        _raise_duplicate(clean.get("id_number"))
+        _raise_duplicate(user, clean.get("id_number"))
         raise
     return resident
 
@@ -187,10 +198,14 @@ def search_residents(
     if term:
         query = query.where(_matches(term))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
+    rows = list(
+        db.session.scalars(
+            query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
+        )
     )
-    return list(rows), total
+    filters = {"village_id": village_id, "q": term, "page": page, "per_page": per_page}
+    record_bulk_read(user, "residents", filters, len(rows))
+    return rows, total
 
 
 def enrollments_of(resident_id: uuid.UUID) -> list[Any]:

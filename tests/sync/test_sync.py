@@ -232,10 +232,11 @@ def test_more_than_the_batch_limit_is_413(client, app):
     assert response.json["error"]["code"] == "payload_too_large"
 
 
-def test_a_cursor_we_did_not_make_is_422(client, app):
+def test_a_cursor_we_did_not_make_is_400(client, app):
     doctor = create_user(Role.COUNTY_ADMIN)
     response = api(client, "post", "/api/v1/sync", doctor, json={"records": [], "since": "not-a-cursor!"})
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
     assert "since" in response.json["error"]["fields"]
 
 
