@@ -10,6 +10,7 @@ from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.extensions import db
+from fieldapp.field_errors import localized
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def error_body(status: int, code: str, message: str, fields: Any = None, **extra
     """The envelope of API.md."""
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
-        error["fields"] = fields
+        error["fields"] = localized(fields)
     error.update(extra)
     return {"error": error}
 

@@ -165,6 +165,98 @@ GLOSSARY: dict[str, dict[str, Term]] = {
     "contract_status": _terms(
         active=("履约中", "Active"), expired=("已到期", "Expired"), terminated=("已解约", "Terminated")
     ),
+    "verification_status": _terms(
+        asked=("待回复", "Asked"),
+        confirmed=("居民确认", "Confirmed"),
+        denied=("居民否认", "Denied"),
+        no_answer=("未回复", "No answer"),
+    ),
+    "verification_finding": _terms(
+        genuine=("真实", "Genuine"),
+        not_genuine=("不真实", "Not genuine"),
+        unclear=("无法确定", "Unclear"),
+    ),
+    "assessment_part": _terms(
+        quantity=("数量", "Quantity"),
+        timeliness=("及时性", "Timeliness"),
+        completeness=("完整性", "Completeness"),
+        authenticity=("真实性", "Authenticity"),
+        outcomes=("管理效果", "Outcomes"),
+        training=("培训", "Training"),
+    ),
+    # The township's assessment sheet: its title and the columns beside the parts.
+    "assessment_sheet": _terms(
+        title=("村医绩效考核表", "Assessment of village doctors"),
+        doctor=("村医", "Village doctor"),
+        followups_done=("面对面随访完成数", "Face-to-face follow-ups done"),
+        followups_due=("应随访数", "Follow-ups due"),
+        denied=("居民否认数", "Denied by residents"),
+        training_days=("培训天数", "Training days"),
+        score=("得分", "Score"),
+    ),
+    "guidance_place": _terms(
+        township=("乡镇卫生院", "Township health centre"), village=("村卫生室", "Village clinic")
+    ),
+    # The follow-up record (高血压/2型糖尿病患者随访服务记录表).
+    "symptom": _terms(
+        none=("无症状", "No symptoms"),
+        headache_dizziness=("头痛头晕", "Headache, dizziness"),
+        nausea_vomiting=("恶心呕吐", "Nausea, vomiting"),
+        tinnitus_blurred_vision=("眼花耳鸣", "Blurred vision, tinnitus"),
+        dyspnea=("呼吸困难", "Difficulty breathing"),
+        palpitation_chest_tightness=("心悸胸闷", "Palpitations, chest tightness"),
+        epistaxis=("鼻衄出血不止", "Nosebleed that will not stop"),
+        limb_numbness=("四肢发麻", "Numb limbs"),
+        lower_limb_edema=("下肢水肿", "Swollen legs"),
+        polydipsia=("多饮", "Drinking a lot"),
+        polyphagia=("多食", "Eating a lot"),
+        polyuria=("多尿", "Passing much urine"),
+        blurred_vision=("视力模糊", "Blurred vision"),
+        infection=("感染", "Infection"),
+        hand_foot_numbness=("手脚麻木", "Numb hands or feet"),
+        weight_loss=("体重明显下降", "Marked weight loss"),
+    ),
+    "danger_sign": _terms(
+        altered_consciousness=("意识改变", "Altered consciousness"),
+        severe_headache_dizziness=("剧烈头痛或头晕", "Severe headache or dizziness"),
+        nausea_vomiting=("恶心呕吐", "Nausea, vomiting"),
+        blurred_vision=("视力模糊", "Blurred vision"),
+        eye_pain=("眼痛", "Eye pain"),
+        palpitations=("心悸", "Palpitations"),
+        chest_tightness=("胸闷", "Chest tightness"),
+        dyspnea_orthopnea=("喘憋不能平卧", "Breathless, cannot lie flat"),
+        pregnancy_lactation_high_bp=(
+            "妊娠期或哺乳期血压高于正常",
+            "High blood pressure in pregnancy or lactation",
+        ),
+        other_unmanageable=("存在不能处理的其他疾病", "Another condition that cannot be managed here"),
+        altered_consciousness_behaviour=("意识或行为改变", "Altered consciousness or behaviour"),
+        ketotic_breath=("呼气有烂苹果样丙酮味", "Breath smells of acetone"),
+        sweating=("出汗", "Sweating"),
+        anorexia=("食欲减退", "Loss of appetite"),
+        polydipsia_polyuria=("多饮多尿", "Drinking and passing much"),
+        abdominal_pain=("腹痛", "Abdominal pain"),
+        deep_breathing=("深大呼吸", "Deep, laboured breathing"),
+        flushed_skin=("皮肤潮红", "Flushed skin"),
+        fever_over_39=("体温超过39℃", "Temperature over 39 °C"),
+        sudden_vision_loss=("视力突然骤降", "Sudden loss of vision"),
+        pregnancy_lactation_high_glucose=(
+            "妊娠期及哺乳期血糖高于正常",
+            "High glucose in pregnancy or lactation",
+        ),
+        # The first edition's codes, still accepted.
+        severe_headache=("剧烈头痛或头晕", "Severe headache or dizziness"),
+        vomiting=("恶心呕吐", "Nausea, vomiting"),
+        chest_pain=("胸闷", "Chest tightness"),
+        pregnancy_high_bp=("妊娠期或哺乳期血压高于正常", "High blood pressure in pregnancy or lactation"),
+        dehydration_polyuria=("多饮多尿", "Drinking and passing much"),
+    ),
+    "pulse": _terms(normal=("触及正常", "Normal"), weakened=("减弱", "Weakened"), absent=("消失", "Absent")),
+    "salt": _terms(light=("轻", "Light"), moderate=("中", "Moderate"), heavy=("重", "Heavy")),
+    "rating": _terms(good=("良好", "Good"), fair=("一般", "Fair"), poor=("差", "Poor")),
+    "hypoglycaemia": _terms(
+        none=("无", "None"), occasional=("偶尔", "Occasional"), frequent=("频繁", "Frequent")
+    ),
     "patrol_kind": _terms(patrol=("巡诊", "Patrol"), stationing=("驻村服务", "Stationed service")),
     # One character for a month calendar's cell.
     "patrol_mark": _terms(patrol=("巡", "P"), stationing=("驻", "S")),

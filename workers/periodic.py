@@ -25,11 +25,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job run every ``interval_s`` seconds."""
+    """A job run every ``interval_s`` seconds (or by ``cron``)."""
 
     name: str
     func: Callable[..., Any]
     interval_s: int
+    # A cron line for RQ's scheduler instead of the interval (the embedded scheduler keeps the interval).
+    cron: str | None = None
 
 
 PERIODIC_JOBS = (
@@ -40,6 +42,9 @@ PERIODIC_JOBS = (
     PeriodicJob("fieldapp.overdue_digest", jobs.overdue_digest_job, 60 * 60),
     # Hourly; each contract's invitation is made once, held for the send window when need be.
     PeriodicJob("fieldapp.contract_renewals", jobs.contract_renewal_job, 60 * 60),
+    PeriodicJob("fieldapp.verification_expiry", jobs.verification_expiry_job, 60 * 60),
+    # Every hour of the 1st: the first run draws last month, the others find it drawn.
+    PeriodicJob("fieldapp.verification_draw", jobs.verification_draw_job, 60 * 60, cron="20 * 1 * *"),
 )
 
 

@@ -27,6 +27,9 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.teams", _l("Family-doctor teams")),
         ("console.contract_coverage", _l("Family-doctor contracts")),
         ("console.doctor_work", _l("Doctors' work")),
+        ("console.assessment_page", _l("Assessment")),
+        ("console.verifications_page", _l("Verification review")),
+        ("console.training_page", _l("Training and guidance")),
         ("console.doctors", _l("Villages of doctors")),
         ("console.residents", _l("Residents")),
     ],
@@ -37,6 +40,7 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.county_indicators", _l("County indicators")),
         ("console.county_contracts", _l("County contracts")),
         ("console.teams", _l("Family-doctor teams")),
+        ("console.assessment_page", _l("Assessment")),
         ("console.audit_log", _l("Audit log")),
         ("console.jobs_page", _l("Job queues")),
     ],
@@ -83,4 +87,15 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin, contracts, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import (  # noqa: E402, F401  (registers the pages on bp)
+    admin,
+    assessment,
+    contracts,
+    manager,
+    messages,
+    queue,
+    records,
+    referrals,
+    reports,
+    training,
+)

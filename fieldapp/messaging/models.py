@@ -47,6 +47,7 @@ class MessageKind(StrEnum):
     PATROL = "patrol"
     REPLY = "reply"
     CONTRACT_RENEWAL = "contract_renewal"
+    VERIFICATION = "verification"
 
 
 class Message(Timestamped, db.Model):  # type: ignore[name-defined,misc]

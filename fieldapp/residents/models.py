@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Uuid, event
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
 from fieldapp.dbtypes import Idempotent, Synced, new_id
 from fieldapp.extensions import db
@@ -32,6 +32,8 @@ class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False, index=True)
     household_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # 居民健康档案编号: given at the first flush unless brought along (see record_numbers).
+    record_number: Mapped[str] = mapped_column(String(17), unique=True, nullable=False)
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     sms_consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     opted_out: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -76,6 +78,16 @@ def _new_resident_knows_its_groups(target: Resident, _args: Any, _kwargs: Any) -
     target.has_hypertension = False
     target.has_diabetes = False
     target.open_contracts = []
+
+
+@event.listens_for(Session, "before_flush")
+def _number_new_residents(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Give the residents this flush inserts their record numbers (after the villages' codes)."""
+    new = [obj for obj in session.new if isinstance(obj, Resident)]
+    if new:
+        from fieldapp.residents.record_numbers import assign_record_numbers
+
+        assign_record_numbers(session, new)
 
 
 # The contracts relationship above names Contract: its module must be imported wherever Resident is.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -48,10 +47,6 @@ def _check_fields(
         clean["id_number"] = None
     if "key_group_flags" in data:
         clean["key_group_flags"] = flags_to_bits(data["key_group_flags"] or [])
-    if "birth_date" in data and data["birth_date"] > local_today():
-        errors["birth_date"] = ["must not be in the future"]
-    if "birth_date" in data and data["birth_date"] < date(1880, 1, 1):
-        errors["birth_date"] = ["must be after 1880-01-01"]
     if "village_id" in data:
         if area_village_ids is not None:
             visible = data["village_id"] in area_village_ids
@@ -69,27 +64,32 @@ def _check_fields(
     return clean
 
 
-def _raise_duplicate(user: User, id_number: str | None) -> None:
-    """409 ``duplicate_resident`` when the number is taken; the existing id only when the caller may see it.
+def _raise_duplicate(user: User, id_number: str | None, record_number: str | None = None) -> None:
+    """409 ``duplicate_resident`` when the identity or record number is taken; the existing id
+    only when the caller may see it.
 
     A duplicate outside the caller's area says no more than that the number is taken
     (API.md v2), and the attempt is audited: it tells that the person is in the programme.
     """
-    if not id_number:
-        return
-    found = db.session.execute(
-        select(Resident.id, resident_clause(user).label("visible")).where(Resident.id_number == id_number)
-    ).first()
-    if found is None:
-        return
-    existing, visible = found
-    if not visible:
-        record_refused_attempt(user, "duplicate", "resident", existing)
-    raise ConflictError(
-        "A resident with this identity number exists already.",
-        code="duplicate_resident",
-        extra={"existing_id": str(existing)} if visible else {},
-    )
+    for column, value, what in (
+        (Resident.id_number, id_number, "identity number"),
+        (Resident.record_number, record_number, "record number"),
+    ):
+        if not value:
+            continue
+        found = db.session.execute(
+            select(Resident.id, resident_clause(user).label("visible")).where(column == value)
+        ).first()
+        if found is None:
+            continue
+        existing, visible = found
+        if not visible:
+            record_refused_attempt(user, "duplicate", "resident", existing)
+        raise ConflictError(
+            f"A resident with this {what} exists already.",
+            code="duplicate_resident",
+            extra={"existing_id": str(existing)} if visible else {},
+        )
 
 
 def _is_opted_out(phone: str | None) -> bool:
@@ -105,14 +105,17 @@ def add_resident(
     clean = _check_fields(user, data, area_village_ids)
 
     def build(digest: str) -> Resident:
-        _raise_duplicate(user, clean.get("id_number"))
+        _raise_duplicate(user, clean.get("id_number"), clean.get("record_number"))
         fields = {k: v for k, v in clean.items() if v is not None or k != "id"}
         return Resident(
             **fields, request_hash=digest, created_by=user.id, opted_out=_is_opted_out(clean.get("phone"))
         )
 
     resident, created = insert_once(
-        Resident, data, build, on_conflict=lambda _e: _raise_duplicate(user, clean.get("id_number"))
+        Resident,
+        data,
+        build,
+        on_conflict=lambda _e: _raise_duplicate(user, clean.get("id_number"), clean.get("record_number")),
     )
     if created:
         record_access(user, "create", "resident", resident.id)
@@ -164,13 +167,14 @@ SEARCH_MIN_DIGITS = 4
 
 
 def _matches(term: str) -> ColumnElement[bool]:
-    """Name contains ``term``; or the phone or identity number contains its digits (4 or more)."""
+    """Name contains ``term``; or the phone, identity or record number contains its digits (4 or more)."""
     pattern = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     conditions = [Resident.name.ilike(f"%{pattern}%", escape="\\")]
     digits = "".join(ch for ch in term if ch.isdigit())
     if len(digits) >= SEARCH_MIN_DIGITS:
         conditions.append(Resident.phone.like(f"%{digits}%"))
         conditions.append(Resident.id_number.like(f"%{pattern.upper()}%", escape="\\"))
+        conditions.append(Resident.record_number.like(f"%{digits}%"))
     return or_(*conditions)
 
 
@@ -188,7 +192,7 @@ def search_residents(
     per_page: int,
     key_group: str | None = None,
 ) -> tuple[list[Resident], int]:
-    """A page of residents in the user's area matching ``q`` (name, phone or id number)."""
+    """A page of residents in the user's area matching ``q`` (name, phone, id or record number)."""
     query = select(Resident).where(resident_clause(user))
     if village_id is not None:
         query = query.where(Resident.village_id == village_id)

@@ -32,9 +32,16 @@ from fieldapp.contracts.service import add_contract
 from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, BadRequestError, ConflictError, PayloadTooLargeError, flatten_messages
 from fieldapp.extensions import db
+from fieldapp.field_errors import localized
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
+from fieldapp.followups.schemas import (
+    EnrollmentSchema,
+    FollowUpSchema,
+    PulledFollowUpSchema,
+    SyncEnrollmentSchema,
+    VisitSchema,
+)
 from fieldapp.http import storable, unstorable_fields
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
@@ -96,6 +103,8 @@ KINDS: dict[str, RecordKind] = {
 
 
 def _result(record_id: Any, kind: str | None, status: str, **extra: Any) -> dict[str, Any]:
+    if "errors" in extra:  # in the caller's language, as every answer's field errors
+        extra["errors"] = localized(extra["errors"])
     return {"id": None if record_id is None else str(record_id), "type": kind, "status": status, **extra}
 
 
@@ -316,7 +325,7 @@ def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
 FEEDS: tuple[Feed, ...] = (
     Feed("residents", 0, Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
     Feed("enrollments", 1, Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
-    Feed("followups", 2, FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
+    Feed("followups", 2, FollowUp, PulledFollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
     Feed("referrals", 3, Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
     Feed("contracts", 9, Contract, ContractSchema, lambda user, q: _via_resident(user, q, Contract)),
 )

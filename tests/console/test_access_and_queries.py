@@ -27,6 +27,7 @@ MANAGER_PAGES = (
     "/console/queue", "/console/referrals", "/console/indicators", "/console/coverage", "/console/messages",
     "/console/patrols", "/console/doctors", "/console/doctors/work", "/console/residents",
     "/console/teams", "/console/contracts",
+    "/console/verifications", "/console/training",
 )  # fmt: skip
 ADMIN_PAGES = ("/console/admin/org", "/console/admin/users", "/console/county", "/console/admin/audit",
                "/console/admin/jobs", "/console/county/contracts")  # fmt: skip

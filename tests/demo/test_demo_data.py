@@ -9,6 +9,8 @@ from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_date, local_today
+from fieldapp.training.models import GuidanceVisit, Training
+from fieldapp.verifications.models import Verification
 
 
 def _count(model, *where):
@@ -32,9 +34,17 @@ def test_demo_county_has_enrollments_followups_patrols_and_referrals(runner):
     assert _count(Enrollment, Enrollment.status == "active", Enrollment.next_due_on < today) > 0
     assert _count(FollowUp) > 2 * enrollments
     assert _count(FollowUp, FollowUp.mode == "phone") > 0
+    # The national form filled: most records complete, some not.
+    complete = _count(FollowUp, FollowUp.complete.is_(True))
+    assert 0.7 * _count(FollowUp) < complete < _count(FollowUp)
     assert _count(Visit) > 0
     assert _count(Patrol, Patrol.date > today) > 0
     assert _count(Referral, Referral.status == "pending") >= 2
+    confirmed = _count(Verification, Verification.status == "confirmed")
+    assert confirmed > _count(Verification, Verification.status == "denied") > 0
+    assert _count(Verification, Verification.status == "no_answer") > 0
+    assert _count(Verification, Verification.status == "asked") == 0
+    assert _count(Training) >= 2 and _count(GuidanceVisit) > 0
 
     again = runner.invoke(args=["demo-data", "--if-empty"])
     assert again.exit_code == 0
@@ -62,14 +72,22 @@ def test_demo_followups_follow_the_rules_and_set_the_due_date(runner):
                 heart_rate=followup.heart_rate,
                 fasting_glucose=followup.fasting_glucose,
                 adverse_reaction=followup.adverse_reaction,
+                measured=followup.mode != "phone",
             )
             outcome = assess(
-                measured, birth_date=birth, performed_on=local_date(followup.performed_at), previous=previous
+                measured,
+                birth_date=birth,
+                performed_on=local_date(followup.performed_at),
+                previous=previous,
             )
             assert followup.classification == outcome.classification
             assert followup.referral_recommended == outcome.referral_recommended
-            assert followup.next_due_on == outcome.next_due_on
-            previous = Classification(followup.classification)
+            assert followup.measured == measured.measured
+            if followup.measured:
+                assert followup.next_due_on == outcome.next_due_on
+                previous = Classification(followup.classification)
+            else:  # a call never postpones the visit: at most the rules' date
+                assert followup.next_due_on <= outcome.next_due_on
         assert all(a.performed_at < b.performed_at for (a, _), (b, _) in pairwise(history))
     for enrollment in db.session.scalars(select(Enrollment).where(Enrollment.status == "active")):
         history = by_enrollment.get(enrollment.id)

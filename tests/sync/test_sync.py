@@ -176,7 +176,7 @@ def test_one_bad_record_never_rejects_the_others(client, app):
         "conflict",
         "created",
     ]
-    assert results[0]["errors"] == {"sbp": ["must be between 60 and 300"]}
+    assert results[0]["errors"] == {"sbp": ["须在60至300之间"]}  # the caller's language, Chinese by default
     assert results[4]["code"] == "not_found"
     assert "favourite_colour" in results[5]["errors"]
     assert (
