@@ -544,7 +544,8 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> 
     _write_visits(rng, places, stamp)
     _write_patrols(users, places, stamp)
     _write_referrals(users, hospital, stamp)
-    write_contracts(rng, users["desk"], stamp)
+    # Its own random stream: the rest of the county is drawn as before.
+    write_contracts(random.Random(seed + 1), users["desk"], stamp)
     db.session.commit()
     assessment_demo.write_demo(rng, hospital.id, stamp.now)
     db.session.commit()

@@ -41,7 +41,8 @@ class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     language: Mapped[str] = mapped_column(String(2), nullable=False, default="zh")
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # The flagged key groups as bits (residents/keygroups.py); the computed ones are read below.
-    key_group_flags: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # (The database's default, so rows written without the column, as older code writes them, get 0.)
+    key_group_flags: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
     village: Mapped[Village] = relationship(lazy="joined")
     has_hypertension: Mapped[bool] = column_property(enrolled_clause(id, "hypertension"))
@@ -78,6 +79,7 @@ def _new_resident_knows_its_groups(target: Resident, _args: Any, _kwargs: Any) -
     target.has_hypertension = False
     target.has_diabetes = False
     target.open_contracts = []
+    target.key_group_flags = 0  # the body's flags, if any, are set after this
 
 
 @event.listens_for(Session, "before_flush")
