@@ -17,7 +17,15 @@ made with ``createdb bench``), on PostgreSQL too. Then it times, over repeated r
 * requests per second of ``POST /api/v1/followups`` beside ``GET /api/v1/me`` (a trivial
   authenticated JSON endpoint) on one gunicorn server (2 sync workers) on loopback, driven
   by a bounded loop of ``http.client`` requests from 4 threads;
-* the messaging engineer's ``bench.bench_messaging.run(database_url)`` when it exists.
+* the messaging engineer's ``bench.bench_messaging.run(database_url)`` when it exists;
+* a realistic offline day (``bench.bench_offline_day``): 250 new residents, each enrolled,
+  each with two follow-ups (1,000 records) in one sync push from an up-to-date phone, with
+  gzip as a phone asks for it, beside a bare Core bulk insert of the same rows in the same
+  run (``python -m bench.bench_offline_day`` runs it alone on ``BENCH_DATABASE_URL``);
+* the field app over emulated 2G in Chromium (``bench.bench_field_2g``, when
+  /usr/bin/chromium exists): the first sync of a doctor whose village holds 1,000 residents
+  (600 enrolled, a year of follow-ups) and a daily sync of 20 records typed offline, with
+  CDP ``Network.emulateNetworkConditions`` at 250 kbit/s down, 50 kbit/s up, 300 ms.
 
 Rows go to ``bench/results.json`` (operation, database, median_ms, p95_ms, records_per_s,
 peak_mem_mb) and a table is printed. ``peak_mem_mb`` is the peak Python heap of one

@@ -42,6 +42,9 @@ TARGETS = {
     "contract figures, one township": "p95 <= 300 ms",
     "contract figures, whole county": "<= 2 s",
     "sync push, 1,000 records": "<= 2 s and <= 5x bulk",
+    "sync push, realistic offline day": "<= 1 s and <= 5x bulk",
+    "field app over 2G: first sync": "<= 30 s",
+    "field app over 2G: daily sync": "<= 5 s",
     "sync push, 1,000 full-form": "<= 2 s",
     "POST followup, full form": "<= 2x first edition",
     "POST /api/v1/followups": ">= 50% of GET /me rps",
@@ -417,6 +420,8 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)
     results += contract_benchmarks(url)
+    results += importlib.import_module("bench.bench_offline_day").run(url, database)
+    results += importlib.import_module("bench.bench_field_2g").run(url, database)
     return results
 
 

@@ -31,6 +31,8 @@ BLUEPRINTS = (
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
     "fieldapp.contracts.api",
+    "fieldapp.replies.api",
+    "fieldapp.contacts.api",
     "fieldapp.verifications.api",
     "fieldapp.assessment.api",
     "fieldapp.training.api",
@@ -48,6 +50,7 @@ INIT_MODULES = (
     "fieldapp.i18n",
     "fieldapp.cli",
     "workers.cli",
+    "fieldapp.compression",
 )
 
 SECURITY_HEADERS = {

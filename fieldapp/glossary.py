@@ -165,6 +165,15 @@ GLOSSARY: dict[str, dict[str, Term]] = {
     "contract_status": _terms(
         active=("履约中", "Active"), expired=("已到期", "Expired"), terminated=("已解约", "Terminated")
     ),
+    "contact_channel": _terms(phone=("电话", "Phone"), visit=("上门", "Visit"), sms=("短信", "SMS")),
+    "contact_result": _terms(
+        will_come=("答应来", "Will come"),
+        unreachable=("联系不上", "Unreachable"),
+        wrong_number=("号码错误", "Wrong number"),
+        moved=("已迁出", "Moved away"),
+        died=("已死亡", "Died"),
+        refused=("拒绝", "Refused"),
+    ),
     "verification_status": _terms(
         asked=("待回复", "Asked"),
         confirmed=("居民确认", "Confirmed"),

@@ -3,6 +3,7 @@
 from fieldapp.assessment.models import AssessmentWeight
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
+from fieldapp.contacts.models import ContactAttempt
 from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
@@ -10,6 +11,7 @@ from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, Pus
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
+from fieldapp.replies.models import Reply, ReplyResident
 from fieldapp.residents.models import Resident
 from fieldapp.training.models import GuidanceVisit, Training, training_attendees
 from fieldapp.verifications.models import Verification, VerificationDraw
@@ -18,6 +20,7 @@ __all__ = [
     "ApiToken",
     "AssessmentWeight",
     "AuditEntry",
+    "ContactAttempt",
     "Contract",
     "Counter",
     "Enrollment",
@@ -31,6 +34,8 @@ __all__ = [
     "PushSubscription",
     "Referral",
     "ReferralEscalation",
+    "Reply",
+    "ReplyResident",
     "Resident",
     "ServicePackage",
     "SignInFailure",

@@ -362,6 +362,7 @@ class QueueItemSchema(Schema):
     state = fields.String(metadata={"enum": [str(s) for s in QueueState]})
     last_followup = fields.Nested(LastFollowUpSchema, allow_none=True)
     doctor = fields.Nested(DoctorSchema, allow_none=True)
+    last_contact = fields.Nested("LastContactSchema", allow_none=True)
 
 
 class QueuePageSchema(PageSchema):

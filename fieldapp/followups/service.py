@@ -24,6 +24,7 @@ from fieldapp.auth.scoping import (
     resident_village_clause,
     village_clause,
 )
+from fieldapp.contacts.models import ContactAttempt
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import rules
@@ -539,6 +540,8 @@ class QueueItem:
     state: str
     last_followup: FollowUp | None
     doctor: dict[str, Any] | None
+    # The newest attempt to reach the resident, or None.
+    last_contact: ContactAttempt | None = None
 
 
 def _due_window(status: str, today: date) -> ColumnElement[bool]:
@@ -628,6 +631,15 @@ def queue_page(
         .subquery("responsible")
     )
     doctor = aliased(User, name="doctor")
+    contact = aliased(ContactAttempt, name="last_contact")
+    contact_id = (
+        select(ContactAttempt.id)
+        .where(ContactAttempt.resident_id == keys.c.resident_id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+        .limit(1)
+        .correlate(keys)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(
             keys.c.id,
@@ -639,18 +651,31 @@ def queue_page(
             doctor.name,
             doctor.username,
             doctor.phone,
+            contact,
         )
         .select_from(keys)
         .join(Resident, Resident.id == keys.c.resident_id)
         .outerjoin(latest, latest.id == latest_id)
         .outerjoin(responsible, responsible.c.village_id == keys.c.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
+        .outerjoin(contact, contact.id == contact_id)
         .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
         .options(raiseload(Resident.village))
     ).all()
     total = db.session.scalar(select(func.count(Enrollment.id)).where(*conditions)) or 0
     items = []
-    for enrollment_id, due_on, condition, resident, followup, doctor_uid, name, username, phone in rows:
+    for (
+        enrollment_id,
+        due_on,
+        condition,
+        resident,
+        followup,
+        doctor_uid,
+        name,
+        username,
+        phone,
+        contact,
+    ) in rows:
         items.append(
             QueueItem(
                 resident=resident,
@@ -660,6 +685,7 @@ def queue_page(
                 days_overdue=max(0, (today - due_on).days),
                 state=str(rules.queue_state(due_on, today)),
                 last_followup=followup,
+                last_contact=contact,
                 doctor=(
                     {"id": doctor_uid, "name": name, "username": username, "phone": phone}
                     if doctor_uid is not None

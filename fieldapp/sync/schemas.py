@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.schemas import StrictSchema
 
-RECORD_TYPES = ("resident", "enrollment", "visit", "followup", "referral", "contract")
+RECORD_TYPES = ("resident", "enrollment", "visit", "followup", "referral", "contract", "contact_attempt")
 RESULT_STATUSES = ("created", "unchanged", "conflict", "invalid")
 
 
@@ -40,6 +40,8 @@ class SyncChangesSchema(Schema):
     enrollments = fields.List(fields.Dict())
     followups = fields.List(fields.Dict())
     referrals = fields.List(fields.Dict())
+    replies = fields.List(fields.Dict())
+    contact_attempts = fields.List(fields.Dict())
     contracts = fields.List(fields.Dict())
 
 

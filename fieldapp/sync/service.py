@@ -23,9 +23,13 @@ from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from fieldapp.api_messages import say
 from fieldapp.audit.service import AuditValues, collected_entries, record_bulk_read, write_entries
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
+from fieldapp.contacts import service as contacts
+from fieldapp.contacts.models import ContactAttempt
+from fieldapp.contacts.schemas import ContactAttemptSchema
 from fieldapp.contracts.models import Contract
 from fieldapp.contracts.schemas import ContractSchema
 from fieldapp.contracts.service import add_contract
@@ -46,6 +50,9 @@ from fieldapp.http import storable, unstorable_fields
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
+from fieldapp.replies import service as replies
+from fieldapp.replies.models import Reply
+from fieldapp.replies.schemas import ReplySchema
 from fieldapp.residents import service as residents
 from fieldapp.residents.models import Resident
 from fieldapp.residents.schemas import ResidentSchema
@@ -63,6 +70,8 @@ class RecordKind:
     dump: Schema
     # Commits the transaction inside its service function (see below).
     commits: bool = False
+    # Changes other rows (closes enrollments, moves due dates): applied on its own, flushed.
+    alone: bool = False
 
 
 def _add_resident(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
@@ -99,6 +108,13 @@ KINDS: dict[str, RecordKind] = {
         Referral, ReferralCreateSchema(), _create_referral, ReferralSchema(), commits=True
     ),
     "contract": RecordKind(Contract, ContractSchema(), _add_contract, ContractSchema()),
+    "contact_attempt": RecordKind(
+        ContactAttempt,
+        ContactAttemptSchema(),
+        contacts.add_contact_attempt,
+        ContactAttemptSchema(),
+        alone=True,
+    ),
 }
 
 
@@ -164,7 +180,7 @@ class Batch:
         raw = _data_of(record)
         if raw is None:
             return _result(
-                None, None, "invalid", code="validation_error", errors={"_schema": ["not a record"]}
+                None, None, "invalid", code="validation_error", errors={"_schema": [say("not a record")]}
             )
         kind_name, raw_id = record.get("type"), raw.get("id")
         unstorable = unstorable_fields(raw)
@@ -174,7 +190,7 @@ class Batch:
             return _result(shown_id, shown_type, "invalid", code="validation_error", errors=unstorable)
         kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
-            errors = {"type": [f"must be one of {', '.join(KINDS)}"]}
+            errors = {"type": [say(f"must be one of {', '.join(KINDS)}")]}
             return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
         record_id = _as_uuid(raw_id)
         return kind_name, kind, raw, (record_id if record_id not in self.taken[kind_name] else None)
@@ -206,10 +222,10 @@ class Batch:
             errors = flatten_messages(error.messages)
             return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
         except ConflictError as error:
-            errors = {"_schema": [error.message]}
+            errors = {"_schema": [say(error.message)]}
             return _result(raw_id, kind_name, "conflict", code=error.code, errors=errors, **error.extra)
         except APIError as error:
-            errors = error.fields or {"_schema": [error.message]}
+            errors = error.fields or {"_schema": [say(error.message)]}
             return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
         self._applied(kind_name, row, created, entries)
         return _answer(kind_name, row, created)
@@ -223,7 +239,7 @@ class Batch:
         parsed = self._parse(record)
         if isinstance(parsed, dict):
             return parsed
-        if parsed[1].commits:
+        if parsed[1].commits or parsed[1].alone:
             raise _OneByOne
         kind_name, kind, raw, new_id = parsed
 
@@ -313,6 +329,8 @@ class Feed:
     model: Any
     dump: type[Schema]
     visible: Callable[[User, Select[Any]], Select[Any]]
+    # Readies a page's rows for the caller before they are dumped (e.g. whose names to show).
+    prepare: Callable[[User, list[Any]], None] | None = None
 
 
 def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
@@ -327,7 +345,22 @@ FEEDS: tuple[Feed, ...] = (
     Feed("enrollments", 1, Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
     Feed("followups", 2, FollowUp, PulledFollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
     Feed("referrals", 3, Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
+    Feed(
+        "replies",
+        5,
+        Reply,
+        ReplySchema,
+        lambda user, q: q.where(replies.visible_clause(user)),
+        prepare=replies.name_visible_residents,
+    ),
     Feed("contracts", 9, Contract, ContractSchema, lambda user, q: _via_resident(user, q, Contract)),
+    Feed(
+        "contact_attempts",
+        10,
+        ContactAttempt,
+        ContactAttemptSchema,
+        lambda user, q: _via_resident(user, q, ContactAttempt),
+    ),
 )
 # Before everything: every row's sequence is at least 0. Its rank is what the first edition
 # wrote (one past its four feeds), so cursors phones hold from it stay valid.
@@ -370,8 +403,14 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
     return or_(model.change_seq > since.seq, and_(model.change_seq == since.seq, model.id > since.id))
 
 
-def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
-    """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``."""
+def pull_changes(
+    user: User, since: Position, limit: int, answered: frozenset[uuid.UUID] = frozenset()
+) -> tuple[dict[str, list[Any]], Position, bool]:
+    """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``.
+
+    Rows in ``answered`` (the answer's ``results`` carry them as they are now) keep their
+    place in the page and the cursor, but are not sent twice.
+    """
     keys: list[Position] = []
     for feed in FEEDS:
         model = feed.model
@@ -382,13 +421,24 @@ def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, lis
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
     for feed in FEEDS:
-        ids = [key.id for key in page if key.rank == feed.rank]
+        ids = [key.id for key in page if key.rank == feed.rank and key.id not in answered]
         rows: list[Any] = (
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
         ordered = sorted(rows, key=lambda row: (row.change_seq, row.id))
-        changes[feed.name] = feed.dump(many=True).dump(ordered)
+        if feed.prepare is not None:
+            feed.prepare(user, ordered)
+        changes[feed.name] = [_for_phone(row) for row in feed.dump(many=True).dump(ordered)]
     return changes, (page[-1] if page else since), more
+
+
+# What the phone never reads: left out of the pull, which crosses 2G networks.
+NOT_FOR_PHONE = frozenset({"updated_at", "request_hash"})
+
+
+def _for_phone(row: dict[str, Any]) -> dict[str, Any]:
+    """A pulled row without what the phone never reads: empty values and bookkeeping."""
+    return {key: value for key, value in row.items() if value is not None and key not in NOT_FOR_PHONE}
 
 
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
@@ -398,12 +448,17 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
     results: list[dict[str, Any]] = []
+    answered: frozenset[uuid.UUID] = frozenset()
     if records:
         reserve_change_seq(db.session())
-        results = _push_together(user, records) or _push_one_by_one(user, records)
+        together = _push_together(user, records)
+        if together is not None:
+            # Answered after the batch's last write: each record is as the pull would send it.
+            answered = frozenset(uuid.UUID(r["id"]) for r in together if r["status"] == "created")
+        results = together if together is not None else _push_one_by_one(user, records)
     # The pull below reads rows this batch wrote: they need no reload.
     commit_keeping_loaded()
-    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
+    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)
     pulled = sum(len(rows) for rows in changes.values())
     record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}

@@ -1,7 +1,7 @@
 """Family-doctor contracts: service packages, teams and members, contracts; residents' key-group flags
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0004
 Create Date: 2026-12-01 17:11:36.457619
 
 """
@@ -15,7 +15,7 @@ import fieldapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0009'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
