@@ -403,13 +403,11 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
     return or_(model.change_seq > since.seq, and_(model.change_seq == since.seq, model.id > since.id))
 
 
-def pull_changes(
-    user: User, since: Position, limit: int, answered: frozenset[uuid.UUID] = frozenset()
-) -> tuple[dict[str, list[Any]], Position, bool]:
+def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
     """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``.
 
-    Rows in ``answered`` (the answer's ``results`` carry them as they are now) keep their
-    place in the page and the cursor, but are not sent twice.
+    API.md: ``changes`` holds everything that changed after the cursor, a batch's own pushed
+    records included (a client may read them from either place).
     """
     keys: list[Position] = []
     for feed in FEEDS:
@@ -421,24 +419,15 @@ def pull_changes(
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
     for feed in FEEDS:
-        ids = [key.id for key in page if key.rank == feed.rank and key.id not in answered]
+        ids = [key.id for key in page if key.rank == feed.rank]
         rows: list[Any] = (
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
         ordered = sorted(rows, key=lambda row: (row.change_seq, row.id))
         if feed.prepare is not None:
             feed.prepare(user, ordered)
-        changes[feed.name] = [_for_phone(row) for row in feed.dump(many=True).dump(ordered)]
+        changes[feed.name] = feed.dump(many=True).dump(ordered)
     return changes, (page[-1] if page else since), more
-
-
-# What the phone never reads: left out of the pull, which crosses 2G networks.
-NOT_FOR_PHONE = frozenset({"updated_at", "request_hash"})
-
-
-def _for_phone(row: dict[str, Any]) -> dict[str, Any]:
-    """A pulled row without what the phone never reads: empty values and bookkeeping."""
-    return {key: value for key, value in row.items() if value is not None and key not in NOT_FOR_PHONE}
 
 
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
@@ -448,17 +437,13 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
     results: list[dict[str, Any]] = []
-    answered: frozenset[uuid.UUID] = frozenset()
     if records:
         reserve_change_seq(db.session())
         together = _push_together(user, records)
-        if together is not None:
-            # Answered after the batch's last write: each record is as the pull would send it.
-            answered = frozenset(uuid.UUID(r["id"]) for r in together if r["status"] == "created")
         results = together if together is not None else _push_one_by_one(user, records)
     # The pull below reads rows this batch wrote: they need no reload.
     commit_keeping_loaded()
-    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)
+    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
     pulled = sum(len(rows) for rows in changes.values())
     record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}

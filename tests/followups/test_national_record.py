@@ -341,10 +341,7 @@ def test_sync_takes_the_full_form_and_the_pull_brings_it_back(client, place):
         json={"records": [{"type": "followup", "data": record}], "since": None},
     ).json
     assert answer["results"][0]["status"] == "created", answer["results"]
-    # The push's own answer carries the record in results; a pull brings it back.
-    pulled = api(client, "post", "/api/v1/sync", place.doctor, json={"records": []}).json["changes"][
-        "followups"
-    ][0]
+    pulled = answer["changes"]["followups"][0]
     assert pulled["completeness"] == {"complete": True, "missing": []}
     assert pulled["lifestyle"]["staple_food_g_per_day"] == {"now": 400, "target": 300}
     assert pulled["medications"] == [{"name": "二甲双胍", "times_per_day": 2, "dose": "0.5g"}]
