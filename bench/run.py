@@ -22,6 +22,7 @@ import click
 from flask import Flask
 from sqlalchemy import insert, select
 
+from bench.bench_contracts import run as contract_benchmarks
 from bench.county import BENCH_DIR, bench_app, ensure_county, sqlite_url
 from bench.forms import full_form
 from bench.results import result_row
@@ -38,6 +39,8 @@ TARGETS = {
     "queue page": "p95 <= 50 ms",
     "indicators, one township-year": "p95 <= 300 ms",
     "indicators, whole county": "<= 2 s",
+    "contract figures, one township": "p95 <= 300 ms",
+    "contract figures, whole county": "<= 2 s",
     "sync push, 1,000 records": "<= 2 s and <= 5x bulk",
     "sync push, realistic offline day": "<= 1 s and <= 5x bulk",
     "field app over 2G: first sync": "<= 30 s",
@@ -426,6 +429,7 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         results += http_throughput(app, database, url, writer_username="doctor")
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)
+    results += contract_benchmarks(url)
     results += importlib.import_module("bench.bench_offline_day").run(url, database)
     results += importlib.import_module("bench.bench_field_2g").run(url, database)
     return results

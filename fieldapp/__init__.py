@@ -32,6 +32,7 @@ BLUEPRINTS = (
     "fieldapp.messaging.api",
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
+    "fieldapp.contracts.api",
     "fieldapp.replies.api",
     "fieldapp.contacts.api",
     "fieldapp.verifications.api",

@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select
 from fieldapp.assessment import demo as assessment_demo
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
+from fieldapp.contracts.demo import write_contracts
 from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
 from fieldapp.extensions import db
 from fieldapp.followups.items import RECORD_ITEMS, SALT, SYMPTOMS, missing_items
@@ -545,6 +546,8 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> 
     _write_visits(rng, places, stamp)
     _write_patrols(users, places, stamp)
     _write_referrals(users, hospital, stamp)
+    # Its own random stream: the rest of the county is drawn as before.
+    write_contracts(random.Random(seed + 1), users["desk"], stamp)
     db.session.commit()
     assessment_demo.write_demo(rng, hospital.id, stamp.now)
     db.session.commit()

@@ -129,6 +129,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         login=("登录", "Signed in"),
         logout=("退出", "Signed out"),
         duplicate=("身份证号查重（辖区外）", "Duplicate ID number (outside the area)"),
+        terminate=("解约", "Terminated"),
     ),
     # What an audit entry read or changed: one record, or (plural) a bulk read's list.
     "audit_entity": _terms(
@@ -143,6 +144,27 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         sync=("离线同步", "Offline sync"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "key_group": _terms(
+        elderly=("65岁及以上老年人", "Aged 65 or over"),
+        hypertension=("高血压患者", "Hypertension"),
+        diabetes=("2型糖尿病患者", "Type 2 diabetes"),
+        pregnant=("孕产妇", "Pregnant or postpartum"),
+        child_0_6=("0-6岁儿童", "Child aged 0-6"),
+        disabled=("残疾人", "Disabled"),
+        severe_mental_illness=("严重精神障碍患者", "Severe mental illness"),
+        tuberculosis=("肺结核患者", "Tuberculosis"),
+        low_income=("低收入人群", "Low income"),
+    ),
+    "team_role": _terms(
+        lead=("团队长（全科医生）", "Lead (general practitioner)"),
+        village_doctor=("村医", "Village doctor"),
+        nurse=("护士", "Nurse"),
+        public_health=("公卫人员", "Public health staff"),
+        specialist=("县医院专科医生", "County specialist"),
+    ),
+    "contract_status": _terms(
+        active=("履约中", "Active"), expired=("已到期", "Expired"), terminated=("已解约", "Terminated")
+    ),
     "contact_channel": _terms(phone=("电话", "Phone"), visit=("上门", "Visit"), sms=("短信", "SMS")),
     "contact_result": _terms(
         will_come=("答应来", "Will come"),

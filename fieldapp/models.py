@@ -4,6 +4,7 @@ from fieldapp.assessment.models import AssessmentWeight
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
 from fieldapp.contacts.models import ContactAttempt
+from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.healthchecks.models import HealthCheck
@@ -22,6 +23,7 @@ __all__ = [
     "AssessmentWeight",
     "AuditEntry",
     "ContactAttempt",
+    "Contract",
     "Counter",
     "Enrollment",
     "Facility",
@@ -40,8 +42,11 @@ __all__ = [
     "Resident",
     "Screening",
     "ScreeningOutcome",
+    "ServicePackage",
     "SignInFailure",
     "SmsOptOut",
+    "Team",
+    "TeamMember",
     "Township",
     "Training",
     "User",

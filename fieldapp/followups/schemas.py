@@ -18,6 +18,7 @@ from marshmallow import (
 from fieldapp.followups import items, rules
 from fieldapp.followups.items import ITEMS, LIFESTYLE_ITEMS, LIFESTYLE_PREFIX, Item, Kind
 from fieldapp.followups.rules import CLASSIFICATION_ORDER, Condition, QueueState
+from fieldapp.residents.keygroups import KEY_GROUPS
 from fieldapp.residents.schemas import ResidentSchema
 from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
 
@@ -311,6 +312,7 @@ class QueueQuerySchema(QueryPageSchema):
     condition = fields.String(load_default=None, validate=validate.OneOf(CONDITIONS))
     village_id = fields.UUID(load_default=None)
     township_id = fields.UUID(load_default=None)
+    key_group = fields.String(load_default=None, validate=validate.OneOf(KEY_GROUPS))
 
 
 class DoctorSchema(Schema):

@@ -34,6 +34,7 @@ from fieldapp.followups.rules import Classification, Condition, Measurements, Qu
 from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
 from fieldapp.residents.models import Resident
+from fieldapp.residents.service import resident_key_group
 from fieldapp.timeutil import local_date, local_today, utcnow
 
 ACTIVE = "active"
@@ -575,6 +576,9 @@ def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[
     if filters.get("township_id"):
         in_township = select(Village.id).where(Village.township_id == filters["township_id"])
         conditions.append(Enrollment.village_id.in_(in_township))
+    if filters.get("key_group"):
+        in_group = select(Resident.id).where(resident_key_group(filters["key_group"]))
+        conditions.append(Enrollment.resident_id.in_(in_group))
     return conditions
 
 
@@ -611,8 +615,8 @@ def queue_page(
     *,
     audit_action: str = "list",
 ) -> tuple[list[QueueItem], int]:
-    """One page of a queue and its total: exactly two SQL statements (and the audit entry,
-    written with the answer)."""
+    """One page of a follow-up queue and its total: three SQL statements (page, total, and the
+    page's residents' contracts) and the audit entry, written with the answer."""
     if user.role not in QUEUE_ROLES:
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()

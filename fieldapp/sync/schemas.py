@@ -14,6 +14,7 @@ RECORD_TYPES = (
     "referral",
     "screening",
     "health_check",
+    "contract",
     "contact_attempt",
 )
 RESULT_STATUSES = ("created", "unchanged", "conflict", "invalid")
@@ -53,6 +54,7 @@ class SyncChangesSchema(Schema):
     contact_attempts = fields.List(fields.Dict())
     screenings = fields.List(fields.Dict())
     health_checks = fields.List(fields.Dict())
+    contracts = fields.List(fields.Dict())
 
 
 class SyncResponseSchema(Schema):

@@ -30,6 +30,9 @@ from fieldapp.auth.scoping import referral_clause, resident_clause
 from fieldapp.contacts import service as contacts
 from fieldapp.contacts.models import ContactAttempt
 from fieldapp.contacts.schemas import ContactAttemptSchema
+from fieldapp.contracts.models import Contract
+from fieldapp.contracts.schemas import ContractSchema
+from fieldapp.contracts.service import add_contract
 from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, BadRequestError, ConflictError, PayloadTooLargeError, flatten_messages
 from fieldapp.extensions import db
@@ -93,6 +96,12 @@ def _create_referral(area: followups.Area, data: dict[str, Any]) -> tuple[Any, b
     return create_referral(area.user, data)
 
 
+def _add_contract(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
+    if area.unflushed:  # the check for a second active contract reads earlier records: one by one
+        raise followups.Unflushed
+    return add_contract(area.user, data)
+
+
 # Referrals commit inside their service function (and notify after the commit); within the
 # record's savepoint that commits the batch so far, which is safe.
 # Schemas hold no state between calls: one instance each serves every record.
@@ -104,6 +113,7 @@ KINDS: dict[str, RecordKind] = {
     "referral": RecordKind(
         Referral, ReferralCreateSchema(), _create_referral, ReferralSchema(), commits=True
     ),
+    "contract": RecordKind(Contract, ContractSchema(), _add_contract, ContractSchema()),
     "contact_attempt": RecordKind(
         ContactAttempt,
         ContactAttemptSchema(),
@@ -361,6 +371,7 @@ FEEDS: tuple[Feed, ...] = (
         HealthCheckSchema,
         lambda user, q: _via_resident(user, q, HealthCheck),
     ),
+    Feed("contracts", 9, Contract, ContractSchema, lambda user, q: _via_resident(user, q, Contract)),
     Feed(
         "contact_attempts",
         10,

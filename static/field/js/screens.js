@@ -4,6 +4,7 @@ import * as area from "./area.js";
 import { currentLanguage, go, switchLanguage } from "./nav.js";
 import { contactControls } from "./contacts.js";
 import { doctorsDay } from "./day.js";
+import { contractLine, contractRoutes, contractSection } from "./contracts.js";
 import { formRoutes, forms } from "./forms.js";
 import { referralRoutes, referralSummary } from "./referrals.js";
 import { healthCheckForms, healthCheckRoutes } from "./healthcheck.js";
@@ -64,6 +65,7 @@ async function today() {
         { href: `#/followup/${item.resident.id}/${item.condition}`, class: "row" },
         h("strong", {}, item.resident.name),
         h("span", {}, `${term("condition", item.condition)} · ${when}`),
+        contractLine(item.resident),
         done ? h("span", { class: "badge pending" }, t("recorded_waiting")) : null,
       ),
       attempt ? h("p", { class: "small last-contact" }, lastContact(attempt)) : null,
@@ -113,6 +115,7 @@ async function residents({ query }) {
             { href: `#/resident/${r.id}`, class: "row" },
             h("strong", {}, r.name),
             h("span", {}, `${term("sex", r.sex)} · ${r.birth_date}`),
+            contractLine(r),
             r._entry ? h("span", { class: "badge pending" }, t("waiting_sync")) : null,
           ),
         ),
@@ -173,6 +176,7 @@ async function resident({ args }) {
       detail(t("field_phone"), phone),
       detail(t("field_sms_consent"), consent),
     ),
+    await contractSection(person),
     h("h2", {}, t("enrollments")),
     enrollments.length ? h("ul", { class: "list" }, enrollments.map(enrollmentRow)) : h("p", { class: "muted" }, t("no_enrollments")),
     replies.length ? repliesSection(replies) : null,
@@ -324,4 +328,4 @@ async function more() {
   );
 }
 
-export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes, ...referralRoutes, ...screeningRoutes, ...healthCheckRoutes };
+export const routes = { today, residents, resident, outbox, edit, more, ...formRoutes, ...referralRoutes, ...screeningRoutes, ...healthCheckRoutes, ...contractRoutes };
