@@ -1,7 +1,7 @@
 // The annual health check (健康体检表): a form built from the server's table of items, by section.
 import { ApiError, getJson, OfflineError } from "./api.js";
 import * as area from "./area.js";
-import { currentLanguage, go } from "./app.js";
+import { currentLanguage, go } from "./nav.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
 import { field, fieldset, h, input, link, localDate, select, t } from "./ui.js";

@@ -2,7 +2,7 @@
 // suspected results; the list of who needs a screening follow-up or a health check.
 import { ApiError, getJson, OfflineError, postJson } from "./api.js";
 import * as area from "./area.js";
-import { go } from "./app.js";
+import { go } from "./nav.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
 import { button, checkbox, field, fieldset, h, input, link, localDate, localDateTime, t } from "./ui.js";
