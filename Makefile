@@ -24,9 +24,13 @@ translations: $(STAMP)
 	  fi; \
 	done
 
+# The periodic jobs (reminders, escalation) run in their own process beside the server,
+# never inside a user's request; it stops with the server.
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
+	$(BIN)/flask cron & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(STAMP) translations

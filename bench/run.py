@@ -166,6 +166,8 @@ class SyncBatch:
                     "sex": "F",
                     "birth_date": date(1958, 4, 1 + n % 9),
                     "village_id": village_id,
+                    # Outside any real village's prefix (county 999999): never taken by the API's.
+                    "record_number": f"999999{resident_id.int % 10**11:011d}",
                     "sms_consent": True,
                     "opted_out": False,
                     "phone_invalid": False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "FIELDAPP_TIMEZONE": env.get("FIELDAPP_TIMEZONE", "Asia/Shanghai"),
+        # The county's GB/T 2260 division code: the first 6 digits of every record number.
+        "FIELDAPP_COUNTY_CODE": env.get("FIELDAPP_COUNTY_CODE", "000000").strip(),
         "FIELDAPP_PUBLIC_URL": env.get("FIELDAPP_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN"),
@@ -71,6 +74,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         config["SMS_PROVIDER"] = env.get("SMS_PROVIDER") or ("twilio" if has_twilio else "outbox")
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = env.get("SECRET_KEY") or _secret_for(config, instance)
+    if not re.fullmatch(r"[0-9]{6}", config["FIELDAPP_COUNTY_CODE"]):
+        raise ConfigError("FIELDAPP_COUNTY_CODE must be 6 digits (the county's division code)")
     if config["SMS_PROVIDER"] == "twilio" and not config["TWILIO_AUTH_TOKEN"]:
         raise ConfigError("SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
     return config

@@ -56,8 +56,8 @@ class Counter(db.Model):  # type: ignore[name-defined,misc]
     value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
-def next_counter_value(session: Session, name: str) -> int:
-    """Increment counter ``name`` and return its new value."""
+def next_counter_value(session: Session, name: str, step: int = 1) -> int:
+    """Increment counter ``name`` by ``step`` and return its new value."""
     # Core statements on the session's connection: this runs in every flush, and the ORM's
     # bulk-update machinery costs more than the round trip.
     counters = Counter.__table__
@@ -65,7 +65,7 @@ def next_counter_value(session: Session, name: str) -> int:
     increment = (
         update(counters)
         .where(counters.c.name == name)
-        .values(value=counters.c.value + 1)
+        .values(value=counters.c.value + step)
         .returning(counters.c.value)
     )
     result = connection.execute(increment).scalar()

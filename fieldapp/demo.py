@@ -34,6 +34,7 @@ from fieldapp.referrals.rules import ack_deadline
 from fieldapp.referrals.service import REFERRAL_COUNTER
 from fieldapp.residents.identity import check_digit
 from fieldapp.residents.models import Resident
+from fieldapp.residents.record_numbers import take_serials, village_prefix
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 SURNAMES = (
@@ -68,6 +69,8 @@ class Place:
     village_id: uuid.UUID
     township_id: uuid.UUID
     doctor_id: uuid.UUID | None
+    # The first 12 digits of its residents' record numbers.
+    record_prefix: str
 
 
 @dataclass
@@ -171,7 +174,12 @@ def _build_places(residents: int, password: str, hospital: Facility) -> tuple[di
     db.session.add_all(staff)
     db.session.flush()
     places = [
-        Place(village.id, village.township_id, doctors[village.id].id if village.id in doctors else None)
+        Place(
+            village.id,
+            village.township_id,
+            doctors[village.id].id if village.id in doctors else None,
+            village_prefix(village, village.township),
+        )
         for village in villages
     ]
     return users, places
@@ -316,9 +324,21 @@ def _write_residents(rng: random.Random, first: int, count: int, places: list[Pl
                 enrollment["next_due_on"] = max(history, key=lambda f: f["performed_at"])["next_due_on"]
             enrollments.append(enrollment)
             followups.extend(history)
+    _number(residents, places)
     for model, rows in ((Resident, residents), (Enrollment, enrollments), (FollowUp, followups)):
         if rows:
             db.session.execute(insert(model.__table__), rows)
+
+
+def _number(residents: list[dict[str, Any]], places: list[Place]) -> None:
+    """Record numbers for bulk-inserted residents (the ORM's flush would give them one by one)."""
+    prefixes = {place.village_id: place.record_prefix for place in places}
+    by_prefix: dict[str, list[dict[str, Any]]] = {}
+    for resident in residents:
+        by_prefix.setdefault(prefixes[resident["village_id"]], []).append(resident)
+    for prefix, group in by_prefix.items():
+        for resident, number in zip(group, take_serials(db.session(), prefix, len(group)), strict=True):
+            resident["record_number"] = number
 
 
 def _write_visits(rng: random.Random, places: list[Place], stamp: Stamp) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from workers import jobs
-from workers.periodic import run_due_in_process
+from workers.periodic import EmbeddedScheduler
 from workers.queues import QueueNames, enqueue, redis_connection
 
 AT_OPTION = click.option(
@@ -41,16 +44,28 @@ def worker_command(burst: bool) -> None:
 @click.command("cron")
 @with_appcontext
 def cron_command() -> None:
-    """Run RQ's scheduler with fieldapp's periodic jobs (same as ``rq cron workers.cron``)."""
+    """Run the periodic jobs: RQ's scheduler with Redis (``rq cron workers.cron``), else here."""
     from rq.cron import CronScheduler
 
     if not current_app.config.get("REDIS_URL"):
-        raise click.ClickException(
-            "REDIS_URL is not set: run the CLI commands from the system's cron instead."
-        )
+        _run_embedded_scheduler()
+        return
     scheduler = CronScheduler(connection=redis_connection())
     scheduler.load_config_from_file("workers.cron")
     scheduler.start()
+
+
+def _run_embedded_scheduler() -> None:
+    """Without Redis: run the periodic jobs in this process until interrupted."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = EmbeddedScheduler(app, Path(app.instance_path) / "periodic.lock")
+    click.echo("Periodic jobs run in this process (no REDIS_URL); Ctrl-C stops them.")
+    try:
+        scheduler.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def _run_or_enqueue(job: Callable[..., Any], at: str | None) -> None:
@@ -101,7 +116,6 @@ def messages_release_command(at: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the worker and scheduler commands (and, without Redis, in-process periodic jobs)."""
+    """Register the worker and scheduler commands."""
     for command in (worker_command, cron_command, reminders_group, referrals_group, messages_group):
         app.cli.add_command(command)
-    app.teardown_request(run_due_in_process)

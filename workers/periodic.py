@@ -1,19 +1,22 @@
 """The periodic jobs, in one list with stable names (RQ's scheduler runs them: ``workers.cron``).
 
-Without Redis (``make run``) there is no scheduler: the same jobs then run in-process
-after a request, each at most once per its interval, so the demo still reminds and
-escalates.
+Without Redis (``make run``) ``flask cron`` runs them itself (``EmbeddedScheduler``), in
+its own process beside the web server, each at most once per its interval; never inside a
+user's request.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from flask import current_app
+from flask import Flask
 
 from workers import jobs
 
@@ -37,19 +40,66 @@ PERIODIC_JOBS = (
     PeriodicJob("fieldapp.overdue_digest", jobs.overdue_digest_job, 60 * 60),
 )
 
-_last_run: dict[str, float] = {}
 
+class EmbeddedScheduler:
+    """Runs the periodic jobs without Redis, in a process of its own (``flask cron``).
 
-def run_due_in_process(_error: BaseException | None = None) -> None:
-    """Without Redis and outside tests: run the periodic jobs whose interval has passed."""
-    if current_app.config.get("REDIS_URL") or current_app.config.get("TESTING"):
-        return
-    now = time.monotonic()
-    for job in PERIODIC_JOBS:
-        if now - _last_run.get(job.name, -job.interval_s) < job.interval_s:
-            continue
-        _last_run[job.name] = now
+    An exclusive lock on a file in the instance folder makes it the only one: a second
+    scheduler (another ``make run``, a restarted one) waits until the holder is gone, so
+    no job runs twice at once. Users' requests never run a periodic job.
+    """
+
+    def __init__(self, app: Flask, lock_path: Path, jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS) -> None:
+        self.app = app
+        self.lock_path = lock_path
+        self.jobs = jobs
+        self._lock_file: IO[str] | None = None
+        self._last_run: dict[str, float] = {}
+
+    def holds_lock(self) -> bool:
+        """Take the lock if it is free; True while this scheduler holds it."""
+        if self._lock_file is not None:
+            return True
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.lock_path.open("a")
         try:
-            job.func()
-        except Exception:
-            log.warning("periodic job %s failed in-process", job.name, exc_info=True)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._lock_file = handle
+        return True
+
+    def release(self) -> None:
+        """Let another scheduler take over."""
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    def tick(self, now: float | None = None) -> list[str]:
+        """Run every job whose interval has passed (only while holding the lock); their names."""
+        if not self.holds_lock():
+            return []
+        now = time.monotonic() if now is None else now
+        ran = []
+        for job in self.jobs:
+            if now - self._last_run.get(job.name, -job.interval_s) < job.interval_s:
+                continue
+            self._last_run[job.name] = now
+            ran.append(job.name)
+            try:
+                with self.app.app_context():  # a fresh session for each run
+                    job.func()
+            except Exception:  # one failing job must not stop the others or the loop
+                log.warning("periodic job %s failed", job.name, exc_info=True)
+        return ran
+
+    def run_forever(self, stop: threading.Event, poll_s: float = 5.0) -> None:
+        """Tick until ``stop`` is set."""
+        try:
+            while not stop.is_set():
+                self.tick()
+                stop.wait(poll_s)
+        finally:
+            self.release()

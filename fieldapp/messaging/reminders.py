@@ -171,7 +171,13 @@ def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result:
     )
     query = (
         select(
-            Enrollment.id, Enrollment.resident_id, due, Resident.phone, Resident.language, Village.township_id
+            Enrollment.id,
+            Enrollment.resident_id,
+            due,
+            Resident.phone,
+            Resident.name,
+            Resident.language,
+            Village.township_id,
         )
         .join(Resident, Resident.id == Enrollment.resident_id)
         .join(Village, Village.id == Resident.village_id)
@@ -184,13 +190,14 @@ def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result:
             Resident.phone.is_not(None),
             ~noticed,
         )
-        .order_by(Enrollment.resident_id, Enrollment.id)
+        .order_by(Resident.phone, Enrollment.resident_id, Enrollment.id)
     )
     bodies = _Bodies()
-    for page in _pages(query, Enrollment.resident_id):
+    # One SMS per phone and day: a household phone's message names each of its residents due.
+    for page in _pages(query, Resident.phone):
         messages: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
-        for resident_id, group in groupby(page, key=lambda row: row.resident_id):
+        for phone, group in groupby(page, key=lambda row: row.phone):
             items = list(group)
             kinds = [
                 notice_kind(row.next_due_on, scan_at.today) or MessageKind.OVERDUE.value for row in items
@@ -198,16 +205,17 @@ def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result:
             kind = combined_kind(kinds)
             first = items[0]
             centre = centres[first.township_id]
+            names = _household_names(items)
             if kind == MessageKind.OVERDUE:
-                body = bodies.get(texts.overdue_text, centre, first.language)
+                body = bodies.get(texts.overdue_text, centre, first.language, names)
             else:
                 soonest = min(row.next_due_on for row, k in zip(items, kinds, strict=True) if k == kind)
-                body = bodies.get(texts.reminder_text, soonest, centre, first.language)
+                body = bodies.get(texts.reminder_text, soonest, centre, first.language, names)
             message = _message_row(
                 scan_at,
-                key=f"notice:{resident_id}:{scan_at.send_day.isoformat()}",
-                to=first.phone,
-                resident_id=resident_id,
+                key=f"notice:{phone}:{scan_at.send_day.isoformat()}",
+                to=phone,
+                resident_id=first.resident_id,
                 township_id=first.township_id,
                 kind=kind,
                 body=body,
@@ -227,6 +235,12 @@ def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result:
             if message["id"] in inserted:
                 setattr(result, message["kind"], getattr(result, message["kind"]) + 1)
         _finish_page(scan_at, inserted, result)
+
+
+def _household_names(rows: list[Any]) -> tuple[str, ...]:
+    """The residents a household phone's message names: none when the phone is one person's."""
+    names = tuple(dict.fromkeys(row.name for row in rows))
+    return names if len({row.resident_id for row in rows}) > 1 else ()
 
 
 def _scan_patrols(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
@@ -250,17 +264,17 @@ def _scan_patrols(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: Sca
                 Resident.phone.is_not(None),
                 enrolled,
             )
-            .order_by(Resident.id)
+            .order_by(Resident.phone, Resident.id)
         )
         centre = centres[patrol.township_id]
-        for page in _pages(query, Resident.id):
+        for page in _pages(query, Resident.phone):
             messages = []
             for row in page:
                 body = bodies.get(texts.patrol_text, patrol.date, patrol.name, centre, row.language)
                 messages.append(
                     _message_row(
                         scan_at,
-                        key=f"patrol:{patrol.id}:{row.id}",
+                        key=f"patrol:{patrol.id}:{row.phone}",  # a household phone: once
                         to=row.phone,
                         resident_id=row.id,
                         township_id=patrol.township_id,

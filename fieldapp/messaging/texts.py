@@ -67,28 +67,41 @@ def _reference(number: str | int) -> str:
 # Texts to residents
 
 
-def reminder_text(due_on: date, centre_name: str, lang: str) -> str:
-    """A follow-up falls due soon."""
+def _addressed(names: tuple[str, ...], line: str) -> str:
+    """A household phone's text names whom it is about (never their condition)."""
+    if not names:
+        return line
+    return _("%(names)s: %(line)s", names=_("、").join(names), line=line)
+
+
+def reminder_text(due_on: date, centre_name: str, lang: str, names: tuple[str, ...] = ()) -> str:
+    """A follow-up falls due soon (``names``: the residents of a shared phone it is about)."""
     return _in(
         lang,
         lambda: _resident_sms(
             centre_name,
-            _(
-                "Your health check-up is due on %(date)s: please visit your village clinic or the "
-                "township health centre.",
-                date=_day(due_on),
+            _addressed(
+                names,
+                _(
+                    "Your health check-up is due on %(date)s: please visit your village clinic or the "
+                    "township health centre.",
+                    date=_day(due_on),
+                ),
             ),
         ),
     )
 
 
-def overdue_text(centre_name: str, lang: str) -> str:
-    """A follow-up is a week or more overdue."""
+def overdue_text(centre_name: str, lang: str, names: tuple[str, ...] = ()) -> str:
+    """A follow-up is a week or more overdue (``names`` as for reminders)."""
     return _in(
         lang,
         lambda: _resident_sms(
             centre_name,
-            _("Your health check-up is overdue: please visit your village clinic or the health centre soon."),
+            _addressed(
+                names,
+                _("Your health check-up is overdue: please visit your village clinic or the health centre soon."),
+            ),
         ),
     )
 

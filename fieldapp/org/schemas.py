@@ -12,6 +12,8 @@ from fieldapp.schemas import StrictSchema, without_nulls
 
 CODE = validate.And(validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$"))
 NAME = validate.Length(min=1, max=120)
+# A township's code within the county, a village's within its township (GB/T 2260 style, 001-999).
+DIVISION_CODE = validate.Regexp(r"^(?!000)[0-9]{3}$", error="must be 3 digits, 001 to 999")
 
 
 class TownshipSchema(StrictSchema):
@@ -20,6 +22,7 @@ class TownshipSchema(StrictSchema):
     id = fields.UUID(load_default=None)
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=NAME)
+    division_code = fields.String(load_default=None, validate=DIVISION_CODE)
 
 
 class VillageSchema(StrictSchema):
@@ -29,6 +32,7 @@ class VillageSchema(StrictSchema):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=NAME)
     township_id = fields.UUID(required=True)
+    division_code = fields.String(load_default=None, validate=DIVISION_CODE)
 
 
 class FacilitySchema(StrictSchema):

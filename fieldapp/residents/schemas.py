@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from marshmallow import EXCLUDE, fields, pre_load, validate
+from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate
 
+from fieldapp.residents.identity import normalize_id_number
 from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
+from fieldapp.timeutil import local_today
 
 LANGUAGES = ("zh", "en")
+EARLIEST_BIRTH = date(1880, 1, 1)
+
+
+def check_birth_date(value: date) -> None:
+    """A birth date lies between 1880 and today (checked with the other fields, so all are told at once)."""
+    if value > local_today():
+        raise ValidationError("must not be in the future")
+    if value < EARLIEST_BIRTH:
+        raise ValidationError("must be after 1880-01-01")
+
+
+def check_id_number(value: str | None) -> None:
+    """An identity number, when given, has a right check digit."""
+    if value and normalize_id_number(value) is None:
+        raise ValidationError("not a valid 18-character identity number (check digit)")
 
 
 class ResidentSchema(StrictSchema):
@@ -17,10 +35,16 @@ class ResidentSchema(StrictSchema):
     id = fields.UUID(load_default=None)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     sex = fields.String(required=True, validate=validate.OneOf(["M", "F"]))
-    birth_date = fields.Date(required=True)
+    birth_date = fields.Date(required=True, validate=check_birth_date)
     village_id = fields.UUID(required=True)
     household_id = fields.UUID(allow_none=True, load_default=None)
-    id_number = fields.String(allow_none=True, load_default=None)
+    id_number = fields.String(allow_none=True, load_default=None, validate=check_id_number)
+    # Given by the server unless an imported record brings its own; never changed afterwards.
+    record_number = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(r"^[0-9]{17}$", error="must be 17 digits"),
+    )
     phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
     sms_consent = fields.Boolean(required=True)
     language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
@@ -47,10 +71,10 @@ class ResidentUpdateSchema(StrictSchema):
 
     name = fields.String(validate=validate.Length(min=1, max=120))
     sex = fields.String(validate=validate.OneOf(["M", "F"]))
-    birth_date = fields.Date()
+    birth_date = fields.Date(validate=check_birth_date)
     village_id = fields.UUID()
     household_id = fields.UUID(allow_none=True)
-    id_number = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True, validate=check_id_number)
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     sms_consent = fields.Boolean()
     language = fields.String(validate=validate.OneOf(LANGUAGES))
@@ -63,7 +87,7 @@ class ResidentPageSchema(PageSchema):
 
 
 class ResidentQuerySchema(QueryPageSchema):
-    """``GET /api/v1/residents`` filters; ``q`` matches name, phone or identity number."""
+    """``GET /api/v1/residents`` filters; ``q`` matches name, phone, identity or record number."""
 
     class Meta:
         unknown = EXCLUDE

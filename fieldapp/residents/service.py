@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -21,7 +20,6 @@ from fieldapp.org.models import Village
 from fieldapp.org.service import normalize_phone
 from fieldapp.residents.identity import normalize_id_number
 from fieldapp.residents.models import Resident
-from fieldapp.timeutil import local_today
 
 
 def _check_fields(
@@ -45,10 +43,6 @@ def _check_fields(
         clean["id_number"] = number
     elif "id_number" in data:
         clean["id_number"] = None
-    if "birth_date" in data and data["birth_date"] > local_today():
-        errors["birth_date"] = ["must not be in the future"]
-    if "birth_date" in data and data["birth_date"] < date(1880, 1, 1):
-        errors["birth_date"] = ["must be after 1880-01-01"]
     if "village_id" in data:
         if area_village_ids is not None:
             visible = data["village_id"] in area_village_ids
@@ -66,16 +60,18 @@ def _check_fields(
     return clean
 
 
-def _raise_duplicate(id_number: str | None) -> None:
-    existing = (
-        db.session.scalar(select(Resident.id).where(Resident.id_number == id_number)) if id_number else None
-    )
-    if existing is not None:
-        raise ConflictError(
-            "A resident with this identity number exists already.",
-            code="duplicate_resident",
-            extra={"existing_id": str(existing)},
-        )
+def _raise_duplicate(id_number: str | None, record_number: str | None = None) -> None:
+    for column, value, what in (
+        (Resident.id_number, id_number, "identity number"),
+        (Resident.record_number, record_number, "record number"),
+    ):
+        existing = db.session.scalar(select(Resident.id).where(column == value)) if value else None
+        if existing is not None:
+            raise ConflictError(
+                f"A resident with this {what} exists already.",
+                code="duplicate_resident",
+                extra={"existing_id": str(existing)},
+            )
 
 
 def _is_opted_out(phone: str | None) -> bool:
@@ -91,14 +87,17 @@ def add_resident(
     clean = _check_fields(user, data, area_village_ids)
 
     def build(digest: str) -> Resident:
-        _raise_duplicate(clean.get("id_number"))
+        _raise_duplicate(clean.get("id_number"), clean.get("record_number"))
         fields = {k: v for k, v in clean.items() if v is not None or k != "id"}
         return Resident(
             **fields, request_hash=digest, created_by=user.id, opted_out=_is_opted_out(clean.get("phone"))
         )
 
     resident, created = insert_once(
-        Resident, data, build, on_conflict=lambda _e: _raise_duplicate(clean.get("id_number"))
+        Resident,
+        data,
+        build,
+        on_conflict=lambda _e: _raise_duplicate(clean.get("id_number"), clean.get("record_number")),
     )
     if created:
         record_access(user, "create", "resident", resident.id)
@@ -150,20 +149,21 @@ SEARCH_MIN_DIGITS = 4
 
 
 def _matches(term: str) -> ColumnElement[bool]:
-    """Name contains ``term``; or the phone or identity number contains its digits (4 or more)."""
+    """Name contains ``term``; or the phone, identity or record number contains its digits (4 or more)."""
     pattern = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     conditions = [Resident.name.ilike(f"%{pattern}%", escape="\\")]
     digits = "".join(ch for ch in term if ch.isdigit())
     if len(digits) >= SEARCH_MIN_DIGITS:
         conditions.append(Resident.phone.like(f"%{digits}%"))
         conditions.append(Resident.id_number.like(f"%{pattern.upper()}%", escape="\\"))
+        conditions.append(Resident.record_number.like(f"%{digits}%"))
     return or_(*conditions)
 
 
 def search_residents(
     user: User, *, village_id: uuid.UUID | None, q: str | None, page: int, per_page: int
 ) -> tuple[list[Resident], int]:
-    """A page of residents in the user's area matching ``q`` (name, phone or id number)."""
+    """A page of residents in the user's area matching ``q`` (name, phone, id or record number)."""
     query = select(Resident).where(resident_clause(user))
     if village_id is not None:
         query = query.where(Resident.village_id == village_id)

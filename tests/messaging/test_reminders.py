@@ -87,6 +87,24 @@ def test_one_message_a_resident_a_day(app: Flask) -> None:
     assert len(messages()) == 2
 
 
+def test_a_household_phone_gets_one_sms_naming_each_resident_due(app: Flask) -> None:
+    phone = "+8613900001111"
+    father = create_resident(create_village(create_township(name="青山镇")), name="王建国", phone=phone)
+    mother = create_resident(create_village(create_township(name="白水镇")), name="李秀英", phone=phone)
+    alone = create_resident(create_village(), name="赵强")
+    create_enrollment(father, TODAY + timedelta(days=2), condition="hypertension")
+    create_enrollment(mother, TODAY + timedelta(days=1), condition="diabetes")
+    create_enrollment(alone, TODAY + timedelta(days=1))
+    assert run_scan(MORNING).reminder == 2
+    household, single = sorted(messages(), key=lambda m: m.to != phone)
+    assert household.to == phone
+    assert "王建国、李秀英：" in household.body or "李秀英、王建国：" in household.body
+    assert "高血压" not in household.body and "糖尿病" not in household.body
+    assert "赵强" not in single.body  # one person's phone: addressed as before
+    assert run_scan(MORNING + timedelta(hours=3)).reminder == 0  # neither is told twice
+    assert len(messages()) == 2
+
+
 def test_at_night_the_scan_holds_messages_until_eight(app: Flask) -> None:
     resident = create_resident(create_village())
     create_enrollment(resident, TODAY + timedelta(days=2))
@@ -116,6 +134,17 @@ def test_patrol_notice_the_day_before_to_enrolled_consenting_villagers(app: Flas
     [notice] = messages()
     assert (notice.resident_id, notice.kind) == (enrolled.id, "patrol")
     assert "东村" in notice.body and "11月23日" in notice.body
+
+
+def test_a_household_phone_gets_one_patrol_notice(app: Flask) -> None:
+    village = create_village(name="东村")
+    for name in ("王建国", "李秀英"):
+        create_enrollment(
+            create_resident(village, name=name, phone="+8613900002222"), TODAY + timedelta(days=60)
+        )
+    create_patrol(village, on=TODAY + timedelta(days=1))
+    assert run_scan(MORNING).patrol == 1
+    assert [m.to for m in messages()] == ["+8613900002222"]
 
 
 def test_the_cli_scans_at_the_given_time(app: Flask, runner: FlaskCliRunner) -> None:

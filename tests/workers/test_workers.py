@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from redis import Redis
 from rq import Queue
 from rq.cron import CronScheduler
@@ -134,19 +136,66 @@ def test_the_release_job_leaves_fresh_messages_to_their_own_dispatch(app: Flask,
     assert db.session.get(Message, message.id).status == "sent"
 
 
-def test_without_redis_periodic_jobs_run_in_process_after_requests(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _recording_jobs(calls: list[str]) -> tuple[Any, ...]:
     from workers import periodic
 
-    monkeypatch.setattr(periodic, "_last_run", {})
-    app.config["TESTING"] = False
+    return tuple(
+        periodic.PeriodicJob(job.name, lambda name=job.name: calls.append(name), job.interval_s)
+        for job in periodic.PERIODIC_JOBS
+    )
+
+
+def test_no_user_request_runs_a_periodic_job(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Redis and outside tests, requests still never run the scan or the escalation."""
+    from workers import periodic
+
+    calls: list[str] = []
+    monkeypatch.setattr(periodic, "PERIODIC_JOBS", _recording_jobs(calls))
+    monkeypatch.setitem(app.config, "TESTING", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/api/v1/me").status_code == 401
+    assert calls == []
+
+
+def test_the_embedded_scheduler_runs_each_job_once_per_interval(app: Flask, tmp_path: Path) -> None:
+    from workers.periodic import EmbeddedScheduler
+
+    calls: list[str] = []
+    scheduler = EmbeddedScheduler(app, tmp_path / "periodic.lock", _recording_jobs(calls))
+    names = [job.name for job in scheduler.jobs]
+    assert scheduler.tick(now=1000.0) == names
+    assert scheduler.tick(now=1030.0) == []  # within every interval: nothing again
+    assert scheduler.tick(now=1060.0) == ["fieldapp.escalation_check", "fieldapp.release_messages"]
+    assert calls == [*names, "fieldapp.escalation_check", "fieldapp.release_messages"]
+    scheduler.release()
+
+
+def test_a_second_embedded_scheduler_waits_for_the_first(app: Flask, tmp_path: Path) -> None:
+    from workers.periodic import EmbeddedScheduler
+
+    first_calls: list[str] = []
+    second_calls: list[str] = []
+    lock = tmp_path / "periodic.lock"
+    first = EmbeddedScheduler(app, lock, _recording_jobs(first_calls))
+    second = EmbeddedScheduler(app, lock, _recording_jobs(second_calls))
+    assert first.tick(now=0.0)
+    assert second.tick(now=0.0) == []  # the lock is held: two web workers never both scan
+    first.release()
+    assert second.tick(now=0.0)  # the holder is gone: the other takes over
+    second.release()
+    assert len(first_calls) == len(second_calls) == len(first.jobs)
+
+
+def test_the_embedded_scheduler_runs_the_real_scan_in_a_fresh_context(app: Flask, tmp_path: Path) -> None:
+    from workers.periodic import EmbeddedScheduler
+
     with frozen_at(local(2026, 11, 22, 10, 0)):
         create_enrollment(create_resident(create_village()), date(2026, 11, 23))
-        periodic.run_due_in_process()
-        assert len(db.session.scalars(select(Message)).all()) >= 1
-        before = len(db.session.scalars(select(Message)).all())
-        create_enrollment(create_resident(create_village()), date(2026, 11, 24))
-        periodic.run_due_in_process()  # within the interval: nothing runs again
-        assert len(db.session.scalars(select(Message)).all()) == before
-    assert set(periodic._last_run) == {job.name for job in periodic.PERIODIC_JOBS}
+        scheduler = EmbeddedScheduler(app, tmp_path / "periodic.lock")
+        assert "fieldapp.reminder_scan" in scheduler.tick()
+        scheduler.release()
+    assert len(db.session.scalars(select(Message)).all()) >= 1
