@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "fieldapp.messaging.api",
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
+    "fieldapp.imports.api",
     "fieldapp.field.views",
     "fieldapp.console.views",
 )
@@ -38,6 +39,7 @@ INIT_MODULES = (
     "fieldapp.auth.context",
     "fieldapp.i18n",
     "fieldapp.cli",
+    "fieldapp.imports.cli",
     "workers.cli",
 )
 

@@ -48,6 +48,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY"),
         "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:admin@fieldapp.invalid"),
         "MAX_CONTENT_LENGTH": int(env.get("FIELDAPP_MAX_BODY_BYTES", 5 * 1024 * 1024)),
+        # An import upload (POST /api/v1/imports) may be larger: a county's register.
+        "IMPORT_MAX_BYTES": int(env.get("FIELDAPP_IMPORT_MAX_BYTES", 50 * 1024 * 1024)),
+        # Rows written per transaction by an import (a killed import loses at most one batch).
+        "IMPORT_BATCH_ROWS": int(env.get("FIELDAPP_IMPORT_BATCH_ROWS", 1000)),
         "SYNC_MAX_RECORDS": 2000,
         "SYNC_PAGE_SIZE": int(env.get("FIELDAPP_SYNC_PAGE_SIZE", 500)),
         "TRUSTED_PROXIES": int(env.get("FIELDAPP_TRUSTED_PROXIES", 0)),

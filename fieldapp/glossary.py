@@ -124,6 +124,10 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         close=("结案", "Closed"),
         login=("登录", "Signed in"),
         logout=("退出", "Signed out"),
+        **{"import": ("导入", "Imported")},
+    ),
+    "import_status": _terms(
+        running=("导入中", "Running"), done=("已完成", "Done"), failed=("无法导入", "Failed")
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
 }

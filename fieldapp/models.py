@@ -4,6 +4,7 @@ from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, User, user_villages
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.imports.models import ImportedFollowUp, ImportedResident, ImportRun
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
@@ -17,6 +18,9 @@ __all__ = [
     "Enrollment",
     "Facility",
     "FollowUp",
+    "ImportRun",
+    "ImportedFollowUp",
+    "ImportedResident",
     "InboundMessage",
     "Message",
     "Patrol",

@@ -119,3 +119,11 @@ def overdue_digest_job(at: str | None = None) -> int:
 
     with frozen_at(parse_at(at)):
         return push_overdue_digests()
+
+
+@in_app_context
+def import_job(import_id: str) -> str:
+    """Import an uploaded register file (a run that finished already is left alone)."""
+    from fieldapp.imports.service import run_import
+
+    return str(run_import(uuid.UUID(import_id)).status)

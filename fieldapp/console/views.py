@@ -32,6 +32,7 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.org_page", _l("Townships and villages")),
         ("console.users_page", _l("Users")),
         ("console.county_indicators", _l("County indicators")),
+        ("console.imports_page", _l("Import records")),
         ("console.audit_log", _l("Audit log")),
         ("console.jobs_page", _l("Job queues")),
     ],
@@ -76,4 +77,4 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import admin, imports, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)

@@ -1,0 +1,618 @@
+"""Running an import: rows checked one at a time, written a batch at a time.
+
+Each batch is one transaction: a resident, their enrollments and their imported follow-up
+are committed together or not at all, so an import killed halfway and run again leaves no
+partial resident (the rows already in come back ``unchanged``). New residents go in with
+set-based inserts; rows that change a known resident go through the ORM (its hooks keep
+sync and moved villages right). A dry run does exactly the same and rolls every batch back.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from fieldapp.audit.service import record_access
+from fieldapp.auth.models import User
+from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
+from fieldapp.errors import NotFoundError, ValidationError
+from fieldapp.extensions import db
+from fieldapp.followups import rules
+from fieldapp.followups.models import Enrollment, FollowUp
+from fieldapp.followups.rules import Condition, Measurements
+from fieldapp.imports.columns import BY_KEY
+from fieldapp.imports.models import ImportedFollowUp, ImportedResident, ImportRun, ImportStatus
+from fieldapp.imports.reader import FileProblemError, Table, open_table
+from fieldapp.imports.rows import ImportRow, RowChecker, RowError, VillageRef
+from fieldapp.messaging.models import SmsOptOut
+from fieldapp.org.models import Township, Village
+from fieldapp.org.service import normalize_phone
+from fieldapp.residents.models import Resident
+from fieldapp.residents.record_numbers import assign_record_numbers, county_code
+from fieldapp.timeutil import local_today, local_zone, utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 1000
+# Uploads larger than this run as a job (RQ, or in-process without Redis).
+JOB_BYTES = 256 * 1024
+# While a run goes on, its errors are saved with its progress up to this many (all at the end).
+LIVE_ERRORS = 2000
+IMPORTED_NOTE = "由原系统导入的末次随访"
+ACTIVE = "active"
+
+
+def _phone(raw: str) -> str | None:
+    try:
+        return normalize_phone(raw)
+    except ValidationError as error:
+        raise ValueError(raw) from error
+
+
+def _json_cell(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10] if isinstance(value, datetime) else value.isoformat()
+    return value
+
+
+def performed_at_of(day: date) -> datetime:
+    """An imported follow-up's instant: local noon of its date (the old system kept the date only)."""
+    return datetime.combine(day, time(12), tzinfo=local_zone()).astimezone(UTC)
+
+
+def followup_values(row: ImportRow, condition: str) -> dict[str, Any]:
+    """The follow-up a row's last readings make for one condition, classified by the rules."""
+    assert row.followup_on is not None and row.sbp is not None and row.dbp is not None
+    outcome = rules.assess(
+        Measurements(
+            condition=Condition(condition), sbp=row.sbp, dbp=row.dbp, fasting_glucose=row.fasting_glucose
+        ),
+        birth_date=row.birth_date,
+        performed_on=row.followup_on,
+        previous=None,
+    )
+    return {
+        "condition": condition,
+        "performed_at": performed_at_of(row.followup_on),
+        # The old system's follow-ups are measured visits; see the README on how they count.
+        "mode": "clinic",
+        "sbp": row.sbp,
+        "dbp": row.dbp,
+        "fasting_glucose": row.fasting_glucose,
+        "classification": str(outcome.classification),
+        "urgent_referral": outcome.urgent_referral,
+        "referral_recommended": outcome.referral_recommended,
+        "next_due_on": outcome.next_due_on,
+        "notes": IMPORTED_NOTE,
+    }
+
+
+@dataclass
+class _Match:
+    """What the database knows of a row's resident."""
+
+    resident_id: uuid.UUID | None = None
+    digest: str | None = None
+    error: RowError | None = None
+
+
+@dataclass
+class Counts:
+    """Rows read and what became of them."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add a batch's counts."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass
+class Importer:
+    """One run over one file."""
+
+    run: ImportRun
+    user_id: uuid.UUID | None
+    today: date = field(default_factory=local_today)
+    counts: Counts = field(default_factory=Counts)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Residents the file has named so far, with the row that named them.
+    seen: dict[uuid.UUID, int] = field(default_factory=dict)
+    checker: RowChecker = field(init=False)
+
+    def __post_init__(self) -> None:
+        villages, townships = _villages()
+        self.checker = RowChecker(villages, townships, _phone, self.today)
+
+    # --- the run ---------------------------------------------------------------------------
+
+    def process(self, table: Table, on_progress: Callable[[int, int | None], None] | None = None) -> None:
+        """Check and write every row of ``table``, a batch at a time."""
+        batch_rows = int(current_app.config.get("IMPORT_BATCH_ROWS", BATCH_ROWS))
+        batch: list[ImportRow] = []
+        for raw in table.rows:
+            self.counts.rows += 1
+            row, errors = self.checker.check(raw.number, raw.values)
+            if row is None:
+                self._reject(raw.number, raw.values, errors)
+            else:
+                batch.append(row)
+            if self.counts.rows % batch_rows == 0:
+                self._write(batch)
+                batch = []
+                self._save_progress(table.expected_rows)
+                if on_progress:
+                    on_progress(self.counts.rows, table.expected_rows)
+        self._write(batch)
+        self._finish()
+        if on_progress:
+            on_progress(self.counts.rows, self.counts.rows)
+
+    def _reject(self, number: int, values: dict[str, Any], errors: Iterable[RowError]) -> None:
+        self.errors.extend(error.as_dict() for error in errors)
+        self.rejected.append({"row": number, "values": {k: _json_cell(v) for k, v in values.items()}})
+
+    def _rejected_values(self, row: ImportRow) -> dict[str, Any]:
+        return {
+            "record_number": row.record_number,
+            "name": row.name,
+            "sex": {"M": "男", "F": "女"}[row.sex],
+            "birth_date": row.birth_date.isoformat(),
+            "id_number": row.id_number,
+            "phone": row.phone,
+            "hypertension_on": _json_cell(row.diagnosed.get("hypertension")),
+            "diabetes_on": _json_cell(row.diagnosed.get("diabetes")),
+            "followup_on": _json_cell(row.followup_on),
+            "sbp": row.sbp,
+            "dbp": row.dbp,
+            "fasting_glucose": row.fasting_glucose,
+        }
+
+    def _write(self, batch: list[ImportRow]) -> None:
+        if not batch:
+            return
+        try:
+            counts, named = self._write_batch(batch)
+        except IntegrityError:
+            # Someone else took a number or identity number meanwhile: one row at a time.
+            db.session.rollback()
+            counts, named = Counts(), {}
+            for row in batch:
+                try:
+                    one, one_named = self._write_batch([row])
+                except IntegrityError:
+                    db.session.rollback()
+                    message = "与系统中已有的居民冲突（档案编号或身份证号已被占用），请核对后重新导入"
+                    self._reject_written(row, "id_number", message)
+                    continue
+                counts.add(one)
+                named.update(one_named)
+        self.counts.add(counts)
+        self.seen.update(named)
+
+    def _reject_written(self, row: ImportRow, key: str, message: str) -> None:
+        error = RowError(row.number, BY_KEY[key].header, message)
+        values = self._rejected_values(row)
+        values["village_code"] = self._codes_of(row)[1]
+        values["township_code"] = self._codes_of(row)[0]
+        self._reject(row.number, values, [error])
+
+    def _codes_of(self, row: ImportRow) -> tuple[str, str]:
+        prefix = row.village.record_prefix
+        return prefix[6:9], prefix[9:12]
+
+    def _write_batch(self, batch: list[ImportRow]) -> tuple[Counts, dict[uuid.UUID, int]]:
+        """Write one batch in one transaction (rolled back in a dry run); its counts."""
+        counts = Counts()
+        named: dict[uuid.UUID, int] = {}
+        matches = self._match(batch)
+        new_rows: list[ImportRow] = []
+        for row in batch:
+            match = matches[row.number]
+            if match.error is not None:
+                self._reject_written(row, _key_of(match.error), match.error.message)
+            elif match.resident_id is None:
+                new_rows.append(row)
+            else:
+                named[match.resident_id] = row.number
+                if match.digest == row.digest:
+                    counts.unchanged += 1
+                elif self._update(row, match.resident_id):
+                    counts.updated += 1
+                else:
+                    counts.unchanged += 1
+        if new_rows:
+            named.update(self._insert(new_rows))
+            counts.created += len(new_rows)
+        if self.run.dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        return counts, named
+
+    # --- matching ---------------------------------------------------------------------------
+
+    def _match(self, batch: list[ImportRow]) -> dict[int, _Match]:
+        """Each row's resident: by 档案编号, then by 身份证号 (one query for the batch)."""
+        records = {row.record_number for row in batch if row.record_number}
+        id_numbers = {row.id_number for row in batch if row.id_number}
+        found = db.session.execute(
+            select(Resident.id, Resident.record_number, Resident.id_number, ImportedResident.digest)
+            .outerjoin(ImportedResident, ImportedResident.resident_id == Resident.id)
+            .where(or_(Resident.record_number.in_(records), Resident.id_number.in_(id_numbers)))
+        ).all()
+        by_record = {r.record_number: r for r in found}
+        by_id_number = {r.id_number: r for r in found if r.id_number}
+        matches = {}
+        in_batch: dict[uuid.UUID, int] = {}
+        for row in batch:
+            resident = by_record.get(row.record_number) if row.record_number else None
+            holder = by_id_number.get(row.id_number) if row.id_number else None
+            match = _Match()
+            if resident is None and holder is not None:
+                resident = holder
+                if row.record_number and holder.record_number != row.record_number:
+                    match.error = RowError(
+                        row.number,
+                        BY_KEY["id_number"].header,
+                        f"该身份证号已属于档案编号为 {holder.record_number} 的居民，与本行档案编号不一致",
+                    )
+            elif resident is not None and holder is not None and holder.id != resident.id:
+                match.error = RowError(
+                    row.number,
+                    BY_KEY["id_number"].header,
+                    f"该身份证号已属于另一位居民（档案编号 {holder.record_number}）",
+                )
+            if resident is not None and match.error is None:
+                first = self.seen.get(resident.id) or in_batch.get(resident.id)
+                if first is not None:
+                    match.error = RowError(
+                        row.number,
+                        BY_KEY["name"].header,
+                        f"与第{first}行是同一位居民（档案编号或身份证号相同）",
+                    )
+                else:
+                    match.resident_id, match.digest = resident.id, resident.digest
+                    in_batch[resident.id] = row.number
+            matches[row.number] = match
+        return matches
+
+    # --- new residents: set-based inserts ---------------------------------------------------
+
+    def _insert(self, rows: list[ImportRow]) -> dict[uuid.UUID, int]:
+        session = db.session()
+        _load_villages()
+        numbers = self._record_numbers(rows)
+        phones = {row.phone for row in rows if row.phone}
+        opted_out = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
+        stamp = {"change_seq": next_counter_value(session, SYNC_COUNTER), "created_at": utcnow()}
+        stamp["updated_at"] = stamp["created_at"]
+        residents, enrollments, followups, marks, digests = [], [], [], [], []
+        named = {}
+        for row, record_number in zip(rows, numbers, strict=True):
+            resident_id = uuid.uuid4()
+            named[resident_id] = row.number
+            residents.append(
+                {
+                    "id": resident_id,
+                    "name": row.name,
+                    "sex": row.sex,
+                    "birth_date": row.birth_date,
+                    "village_id": row.village.id,
+                    "id_number": row.id_number,
+                    "phone": row.phone,
+                    "record_number": record_number,
+                    "sms_consent": False,
+                    "opted_out": row.phone in opted_out,
+                    "phone_invalid": False,
+                    "language": "zh",
+                    "created_by": self.user_id,
+                    **stamp,
+                }
+            )
+            digests.append({"resident_id": resident_id, "digest": row.digest, "import_id": self.run.id})
+            for condition, diagnosed_on in row.diagnosed.items():
+                enrollment_id = uuid.uuid4()
+                enrollment = {
+                    "id": enrollment_id,
+                    "resident_id": resident_id,
+                    "village_id": row.village.id,
+                    "condition": condition,
+                    "status": ACTIVE,
+                    "diagnosed_on": diagnosed_on,
+                    "enrolled_on": diagnosed_on,
+                    "next_due_on": self.today,
+                    "created_by": self.user_id,
+                    **stamp,
+                }
+                if row.followup_on is not None:
+                    followup = {
+                        "id": uuid.uuid4(),
+                        "enrollment_id": enrollment_id,
+                        "resident_id": resident_id,
+                        **followup_values(row, condition),
+                        "danger_signs": [],
+                        "adverse_reaction": False,
+                        "new_complication": False,
+                        **stamp,
+                    }
+                    enrollment["next_due_on"] = followup["next_due_on"]
+                    followups.append(followup)
+                    marks.append(
+                        {
+                            "followup_id": followup["id"],
+                            "enrollment_id": enrollment_id,
+                            "import_id": self.run.id,
+                        }
+                    )
+                enrollments.append(enrollment)
+        for model, values in (
+            (Resident, residents),
+            (Enrollment, enrollments),
+            (FollowUp, followups),
+            (ImportedFollowUp, marks),
+            (ImportedResident, digests),
+        ):
+            if values:
+                session.execute(insert(model.__table__), values)
+        return named
+
+    def _record_numbers(self, rows: list[ImportRow]) -> list[str]:
+        """Each new row's record number: its own, or its village's next (the numbering of residents).
+
+        Numbers a file brings move their village's serial past them: one carrier per village,
+        with its highest number, instead of one per row.
+        """
+        unnumbered = [Resident(village_id=row.village.id) for row in rows if not row.record_number]
+        carriers: dict[str, Resident] = {}
+        for row in rows:
+            if row.record_number:
+                carrier = carriers.get(row.village.record_prefix)
+                if carrier is None or carrier.record_number < row.record_number:
+                    carriers[row.village.record_prefix] = Resident(
+                        village_id=row.village.id, record_number=row.record_number
+                    )
+        assign_record_numbers(db.session(), [*unnumbered, *carriers.values()])
+        given = iter(resident.record_number for resident in unnumbered)
+        return [row.record_number or next(given) for row in rows]
+
+    # --- known residents: through the ORM ---------------------------------------------------
+
+    def _update(self, row: ImportRow, resident_id: uuid.UUID) -> bool:
+        """Bring a known resident in line with the row; whether anything changed."""
+        resident = db.session.get(Resident, resident_id)
+        assert resident is not None
+        changed = _assign(
+            resident,
+            {
+                "name": row.name,
+                "sex": row.sex,
+                "birth_date": row.birth_date,
+                "village_id": row.village.id,
+                # A blank optional cell leaves what fieldapp knows.
+                **({"id_number": row.id_number} if row.id_number else {}),
+                **({"phone": row.phone} if row.phone else {}),
+            },
+        )
+        if row.phone and "phone" in changed:
+            resident.phone_invalid = False
+            resident.opted_out = db.session.get(SmsOptOut, row.phone) is not None
+        active = {
+            e.condition: e
+            for e in db.session.scalars(
+                select(Enrollment).where(Enrollment.resident_id == resident_id, Enrollment.status == ACTIVE)
+            )
+        }
+        any_change = bool(changed)
+        for condition, diagnosed_on in row.diagnosed.items():
+            enrollment = active.get(condition)
+            if enrollment is None:
+                enrollment = Enrollment(
+                    id=uuid.uuid4(),
+                    resident_id=resident_id,
+                    village_id=row.village.id,
+                    condition=condition,
+                    status=ACTIVE,
+                    diagnosed_on=diagnosed_on,
+                    enrolled_on=diagnosed_on,
+                    next_due_on=self.today,
+                    created_by=self.user_id,
+                )
+                db.session.add(enrollment)
+                any_change = True
+            elif enrollment.diagnosed_on != diagnosed_on:
+                enrollment.diagnosed_on = diagnosed_on
+                any_change = True
+            if row.followup_on is not None:
+                any_change = self._update_followup(row, enrollment) or any_change
+        self._remember(resident_id, row.digest, new=not db.session.get(ImportedResident, resident_id))
+        return any_change
+
+    def _update_followup(self, row: ImportRow, enrollment: Enrollment) -> bool:
+        values = followup_values(row, enrollment.condition)
+        mark = db.session.scalar(
+            select(ImportedFollowUp).where(ImportedFollowUp.enrollment_id == enrollment.id)
+        )
+        followup = db.session.get(FollowUp, mark.followup_id) if mark else None
+        if followup is None:
+            followup = FollowUp(
+                id=uuid.uuid4(), enrollment_id=enrollment.id, resident_id=enrollment.resident_id, **values
+            )
+            db.session.add(followup)
+            db.session.flush()
+            db.session.add(
+                ImportedFollowUp(followup_id=followup.id, enrollment_id=enrollment.id, import_id=self.run.id)
+            )
+            changed = True
+        else:
+            changed = bool(_assign(followup, values))
+        later = db.session.scalar(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(
+                FollowUp.enrollment_id == enrollment.id,
+                FollowUp.id != followup.id,
+                FollowUp.performed_at > followup.performed_at,
+            )
+        )
+        # The enrollment's due date follows its newest follow-up, as for any follow-up.
+        if not later and enrollment.next_due_on != followup.next_due_on:
+            enrollment.next_due_on = followup.next_due_on
+            changed = True
+        return changed
+
+    def _remember(self, resident_id: uuid.UUID, digest: str, *, new: bool) -> None:
+        if new:
+            db.session.add(ImportedResident(resident_id=resident_id, digest=digest, import_id=self.run.id))
+        else:
+            mark = db.session.get(ImportedResident, resident_id)
+            if mark is not None:
+                mark.digest, mark.import_id = digest, self.run.id
+
+    # --- bookkeeping ------------------------------------------------------------------------
+
+    def _save_progress(self, expected: int | None) -> None:
+        run = db.session.get(ImportRun, self.run.id)
+        assert run is not None
+        self.run = run
+        run.rows, run.created = self.counts.rows, self.counts.created
+        run.updated, run.unchanged = self.counts.updated, self.counts.unchanged
+        if expected:
+            run.progress = round(min(0.99, self.counts.rows / expected), 4)
+        if len(self.errors) <= LIVE_ERRORS:
+            run.errors = list(self.errors)
+        db.session.commit()
+
+    def _finish(self) -> None:
+        self._save_progress(None)
+        run = self.run
+        run.errors = self.errors
+        run.rejected = self.rejected
+        run.progress = 1.0
+        run.status = ImportStatus.DONE
+        run.finished_at = utcnow()
+        run.content = None
+        user = db.session.get(User, self.user_id) if self.user_id else None
+        record_access(user, "import", "import", run.id)
+        db.session.commit()
+
+
+def _key_of(error: RowError) -> str:
+    return next(column.key for column in BY_KEY.values() if column.header == error.column)
+
+
+def _assign(target: Any, values: dict[str, Any]) -> set[str]:
+    """Set the attributes that differ; their names."""
+    changed = {name for name, value in values.items() if getattr(target, name) != value}
+    for name in changed:
+        setattr(target, name, values[name])
+    return changed
+
+
+def _villages() -> tuple[dict[tuple[str, str], VillageRef], set[str]]:
+    """Every village by (township code, village code), and the township codes."""
+    county = county_code()
+    rows = db.session.execute(
+        select(Township.division_code, Village.division_code, Village.id).join(
+            Village, Village.township_id == Township.id
+        )
+    ).all()
+    villages = {(t, v): VillageRef(village_id, f"{county}{t}{v}") for t, v, village_id in rows}
+    townships = set(db.session.scalars(select(Township.division_code)))
+    return villages, townships
+
+
+def _load_villages() -> None:
+    """Every village and township in the session, so numbering a batch reads none of them again."""
+    db.session.scalars(select(Village).options(joinedload(Village.township))).all()
+
+
+# --- the entry points -------------------------------------------------------------------------
+
+
+def check_file(content: bytes) -> None:
+    """422 when the file is not an import table (before anything is stored or queued)."""
+    try:
+        open_table(io.BytesIO(content))
+    except FileProblemError as error:
+        raise ValidationError("The file cannot be imported.", fields={"file": [str(error)]})
+
+
+def start_import(user: User, filename: str, content: bytes, dry_run: bool) -> ImportRun:
+    """Store the upload as a run; small files are imported at once, large ones by a job."""
+    check_file(content)
+    large = len(content) > int(current_app.config.get("IMPORT_JOB_BYTES", JOB_BYTES))
+    run = ImportRun(
+        filename=filename[:255] or "import",
+        dry_run=dry_run,
+        status=ImportStatus.RUNNING,
+        content=content if large else None,
+        created_by=user.id,
+    )
+    db.session.add(run)
+    db.session.commit()
+    if not large:
+        return run_import(run.id, io.BytesIO(content))
+    from workers import jobs
+    from workers.queues import QueueNames, enqueue
+
+    enqueue(jobs.import_job, str(run.id), queue=QueueNames.DEFAULT)  # after the commit: the job reads the run
+    db.session.expire_all()
+    return get_import(user, run.id)
+
+
+def run_import(
+    import_id: uuid.UUID,
+    source: IO[bytes] | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> ImportRun:
+    """Import a stored run's file (or ``source``); a run that is no longer running is left as it is."""
+    run = db.session.get(ImportRun, import_id)
+    if run is None:
+        raise NotFoundError("No such import.")
+    if run.status != ImportStatus.RUNNING:
+        return run
+    if source is None:
+        source = io.BytesIO(run.content or b"")
+    importer = Importer(run, run.created_by)
+    try:
+        importer.process(open_table(source), on_progress)
+    except FileProblemError as error:
+        db.session.rollback()
+        run = db.session.get(ImportRun, import_id)
+        assert run is not None
+        run.status, run.finished_at, run.content = ImportStatus.FAILED, utcnow(), None
+        run.errors = [{"row": None, "column": None, "message": str(error)}]
+        db.session.commit()
+        return run
+    return importer.run
+
+
+def get_import(user: User, import_id: uuid.UUID) -> ImportRun:
+    """An import run (county admins see every run)."""
+    run = db.session.get(ImportRun, import_id)
+    if run is None:
+        raise NotFoundError("No such import.")
+    return run
+
+
+def recent_imports(user: User, limit: int = 20) -> list[ImportRun]:
+    """The latest import runs, newest first."""
+    query = select(ImportRun).order_by(ImportRun.created_at.desc()).limit(limit)
+    return list(db.session.scalars(query))
