@@ -76,7 +76,7 @@ def _xlsx(source: IO[bytes]) -> Table:
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise FileProblemError("无法读取该 XLSX 文件（文件已损坏或不是 Excel 工作簿）") from error
     sheet = workbook.worksheets[0]
-    expected = (sheet.max_row - 1) if sheet.max_row else None
+    expected = (sheet.max_row - 1) if sheet.max_row else _count_xlsx_rows(sheet)
     try:
         data = _rows(sheet.iter_rows(values_only=True))
     except BaseException:
@@ -90,6 +90,20 @@ def _xlsx(source: IO[bytes]) -> Table:
             workbook.close()
 
     return Table(rows(), expected)
+
+
+def _count_xlsx_rows(sheet: Any) -> int | None:
+    """The data rows of a sheet whose file does not say its size: its ``<row`` tags, counted unparsed."""
+    try:
+        with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+            rows, tail = 0, b""
+            while chunk := xml.read(CHUNK):
+                # A tag cut by the chunk's end is found with the tail; the tail alone holds none.
+                rows += (tail + chunk).count(b"<row ")
+                tail = chunk[-4:]
+    except (AttributeError, KeyError, OSError):
+        return None
+    return max(rows - 1, 0)
 
 
 def detect_encoding(source: IO[bytes]) -> tuple[str, int]:

@@ -18,13 +18,15 @@ from datetime import UTC, date, datetime, time
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
-from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
+from fieldapp.dbtypes import SYNC_COUNTER, Counter, next_counter_value
 from fieldapp.errors import NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import rules
@@ -38,7 +40,7 @@ from fieldapp.messaging.models import SmsOptOut
 from fieldapp.org.models import Township, Village
 from fieldapp.org.service import normalize_phone
 from fieldapp.residents.models import Resident
-from fieldapp.residents.record_numbers import assign_record_numbers, county_code
+from fieldapp.residents.record_numbers import assign_record_numbers, counter_name, county_code
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,23 @@ class Counts:
 
 
 @dataclass
+class _Outcome:
+    """What one batch did: counts, the residents it named (by row), rows left for the end, rejections."""
+
+    counts: Counts = field(default_factory=lambda: Counts())
+    named: dict[uuid.UUID, int] = field(default_factory=dict)
+    deferred: list[ImportRow] = field(default_factory=list)
+    rejected: list[tuple[ImportRow, RowError]] = field(default_factory=list)
+
+    def add(self, other: _Outcome) -> None:
+        """Add another batch's outcome."""
+        self.counts.add(other.counts)
+        self.named.update(other.named)
+        self.deferred += other.deferred
+        self.rejected += other.rejected
+
+
+@dataclass
 class Importer:
     """One run over one file."""
 
@@ -134,6 +153,8 @@ class Importer:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     # Residents the file has named so far, with the row that named them.
     seen: dict[uuid.UUID, int] = field(default_factory=dict)
+    # New rows without a 档案编号, written at the end (see ``process``).
+    deferred: list[ImportRow] = field(default_factory=list)
     checker: RowChecker = field(init=False)
 
     def __post_init__(self) -> None:
@@ -160,6 +181,11 @@ class Importer:
                 if on_progress:
                     on_progress(self.counts.rows, table.expected_rows)
         self._write(batch)
+        # Rows without a 档案编号 are numbered last, once every number the file brings is in:
+        # a number given earlier could be one a later row brings.
+        deferred, self.deferred = self.deferred, []
+        for start in range(0, len(deferred), batch_rows):
+            self._write(deferred[start : start + batch_rows], number_now=True)
         self._finish()
         if on_progress:
             on_progress(self.counts.rows, self.counts.rows)
@@ -184,30 +210,29 @@ class Importer:
             "fasting_glucose": row.fasting_glucose,
         }
 
-    def _write(self, batch: list[ImportRow]) -> None:
+    def _write(self, batch: list[ImportRow], *, number_now: bool = False) -> None:
         if not batch:
             return
         try:
-            counts, named = self._write_batch(batch)
+            outcome = self._write_batch(batch, number_now)
         except IntegrityError:
             # Someone else took a number or identity number meanwhile: one row at a time.
             db.session.rollback()
-            counts, named = Counts(), {}
+            outcome = _Outcome()
             for row in batch:
                 try:
-                    one, one_named = self._write_batch([row])
+                    outcome.add(self._write_batch([row], number_now))
                 except IntegrityError:
                     db.session.rollback()
                     message = "与系统中已有的居民冲突（档案编号或身份证号已被占用），请核对后重新导入"
-                    self._reject_written(row, "id_number", message)
-                    continue
-                counts.add(one)
-                named.update(one_named)
-        self.counts.add(counts)
-        self.seen.update(named)
+                    outcome.rejected.append((row, RowError(row.number, BY_KEY["id_number"].header, message)))
+        self.counts.add(outcome.counts)
+        self.seen.update(outcome.named)
+        self.deferred.extend(outcome.deferred)
+        for row, error in outcome.rejected:
+            self._reject_written(row, error)
 
-    def _reject_written(self, row: ImportRow, key: str, message: str) -> None:
-        error = RowError(row.number, BY_KEY[key].header, message)
+    def _reject_written(self, row: ImportRow, error: RowError) -> None:
         values = self._rejected_values(row)
         values["village_code"] = self._codes_of(row)[1]
         values["township_code"] = self._codes_of(row)[0]
@@ -217,34 +242,33 @@ class Importer:
         prefix = row.village.record_prefix
         return prefix[6:9], prefix[9:12]
 
-    def _write_batch(self, batch: list[ImportRow]) -> tuple[Counts, dict[uuid.UUID, int]]:
-        """Write one batch in one transaction (rolled back in a dry run); its counts."""
-        counts = Counts()
-        named: dict[uuid.UUID, int] = {}
+    def _write_batch(self, batch: list[ImportRow], number_now: bool) -> _Outcome:
+        """Write one batch in one transaction (rolled back in a dry run); what became of its rows."""
+        outcome = _Outcome()
         matches = self._match(batch)
         new_rows: list[ImportRow] = []
         for row in batch:
             match = matches[row.number]
             if match.error is not None:
-                self._reject_written(row, _key_of(match.error), match.error.message)
+                outcome.rejected.append((row, match.error))
             elif match.resident_id is None:
-                new_rows.append(row)
+                (new_rows if row.record_number or number_now else outcome.deferred).append(row)
             else:
-                named[match.resident_id] = row.number
+                outcome.named[match.resident_id] = row.number
                 if match.digest == row.digest:
-                    counts.unchanged += 1
+                    outcome.counts.unchanged += 1
                 elif self._update(row, match.resident_id):
-                    counts.updated += 1
+                    outcome.counts.updated += 1
                 else:
-                    counts.unchanged += 1
+                    outcome.counts.unchanged += 1
         if new_rows:
-            named.update(self._insert(new_rows))
-            counts.created += len(new_rows)
+            outcome.named.update(self._insert(new_rows))
+            outcome.counts.created += len(new_rows)
         if self.run.dry_run:
             db.session.rollback()
         else:
             db.session.commit()
-        return counts, named
+        return outcome
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -297,7 +321,6 @@ class Importer:
 
     def _insert(self, rows: list[ImportRow]) -> dict[uuid.UUID, int]:
         session = db.session()
-        _load_villages()
         numbers = self._record_numbers(rows)
         phones = {row.phone for row in rows if row.phone}
         opted_out = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
@@ -374,21 +397,19 @@ class Importer:
         return named
 
     def _record_numbers(self, rows: list[ImportRow]) -> list[str]:
-        """Each new row's record number: its own, or its village's next (the numbering of residents).
-
-        Numbers a file brings move their village's serial past them: one carrier per village,
-        with its highest number, instead of one per row.
-        """
-        unnumbered = [Resident(village_id=row.village.id) for row in rows if not row.record_number]
-        carriers: dict[str, Resident] = {}
+        """Each new row's record number: its own, or its village's next (issue 10's numbering)."""
+        brought: dict[str, int] = {}
         for row in rows:
             if row.record_number:
-                carrier = carriers.get(row.village.record_prefix)
-                if carrier is None or carrier.record_number < row.record_number:
-                    carriers[row.village.record_prefix] = Resident(
-                        village_id=row.village.id, record_number=row.record_number
-                    )
-        assign_record_numbers(db.session(), [*unnumbered, *carriers.values()])
+                prefix = row.village.record_prefix
+                brought[prefix] = max(brought.get(prefix, 0), int(row.record_number[len(prefix) :]))
+        if brought:
+            raise_serial_counters(brought)
+        unnumbered = [Resident(village_id=row.village.id) for row in rows if not row.record_number]
+        if unnumbered:
+            held = _load_villages()  # the identity map keeps only what is referenced
+            assign_record_numbers(db.session(), unnumbered)
+            del held
         given = iter(resident.record_number for resident in unnumbered)
         return [row.record_number or next(given) for row in rows]
 
@@ -513,10 +534,6 @@ class Importer:
         db.session.commit()
 
 
-def _key_of(error: RowError) -> str:
-    return next(column.key for column in BY_KEY.values() if column.header == error.column)
-
-
 def _assign(target: Any, values: dict[str, Any]) -> set[str]:
     """Set the attributes that differ; their names."""
     changed = {name for name, value in values.items() if getattr(target, name) != value}
@@ -538,9 +555,33 @@ def _villages() -> tuple[dict[tuple[str, str], VillageRef], set[str]]:
     return villages, townships
 
 
-def _load_villages() -> None:
-    """Every village and township in the session, so numbering a batch reads none of them again."""
-    db.session.scalars(select(Village).options(joinedload(Village.township))).all()
+def _load_villages() -> list[Village]:
+    """Every village with its township, in the session (keep the list while they are needed)."""
+    return list(db.session.scalars(select(Village).options(joinedload(Village.township))))
+
+
+def raise_serial_counters(highest: dict[str, int]) -> None:
+    """Move each village prefix's record-number counter up to the highest serial a batch brings.
+
+    What ``assign_record_numbers`` does for one resident who brings a number, for a whole batch
+    in one statement (in name order, so two imports lock the counters in the same order).
+    """
+    counters = Counter.__table__
+    dialect = db.session.connection().dialect.name
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = dialect_insert(counters).values(
+        [{"name": counter_name(prefix), "value": highest[prefix]} for prefix in sorted(highest)]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[counters.c.name],
+        set_={
+            "value": case(
+                (counters.c.value < statement.excluded.value, statement.excluded.value),
+                else_=counters.c.value,
+            )
+        },
+    )
+    db.session.execute(statement)
 
 
 # --- the entry points -------------------------------------------------------------------------

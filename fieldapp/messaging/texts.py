@@ -100,7 +100,9 @@ def overdue_text(centre_name: str, lang: str, names: tuple[str, ...] = ()) -> st
             centre_name,
             _addressed(
                 names,
-                _("Your health check-up is overdue: please visit your village clinic or the health centre soon."),
+                _(
+                    "Your health check-up is overdue: please visit your village clinic or the health centre soon."
+                ),
             ),
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -262,3 +263,16 @@ def test_two_rows_naming_one_resident_by_different_keys_are_refused(
         (3, "与第2行是同一位居民（档案编号或身份证号相同）")
     ]
     assert db.session.get(Resident, existing.id) is not None
+
+
+def test_a_row_without_a_record_number_never_takes_one_a_later_row_brings(
+    app: Flask, client: FlaskClient, county: County
+) -> None:
+    app.config["IMPORT_BATCH_ROWS"] = 1
+    brought = f"{county.prefix()}00001"  # what the village's counter would give first
+    rows = [register_row(county, 1, 档案编号=None), register_row(county, 2, 档案编号=brought)]
+    body = upload(client, county.admin, xlsx_file(rows)).get_json()
+    assert _summary(body) == (2, 2, 0, 0) and body["errors"] == []
+    numbered = db.session.scalar(select(Resident.record_number).where(Resident.name == "居民1"))
+    assert numbered == f"{county.prefix()}00002"
+    assert _resident(brought).name == "居民2"

@@ -66,3 +66,9 @@ def test_extra_columns_are_ignored_and_order_does_not_matter() -> None:
     headers = ["备注", "乡镇编码", "村编码", "出生日期", "性别", "姓名"]
     rows = _read(csv_file([{**ROW, "备注": "x"}], headers=headers))
     assert rows[0][1] == _keyed({k: ROW[k] for k in headers if k in ROW})
+
+
+def test_the_expected_rows_are_known_for_progress_even_when_the_sheet_does_not_say() -> None:
+    rows = [ROW] * 1500
+    assert open_table(io.BytesIO(xlsx_file(rows))).expected_rows == 1500  # a write-only sheet: no dimension
+    assert open_table(io.BytesIO(csv_file(rows, encoding="gb18030"))).expected_rows == 1500
