@@ -17,7 +17,11 @@ made with ``createdb bench``), on PostgreSQL too. Then it times, over repeated r
 * requests per second of ``POST /api/v1/followups`` beside ``GET /api/v1/me`` (a trivial
   authenticated JSON endpoint) on one gunicorn server (2 sync workers) on loopback, driven
   by a bounded loop of ``http.client`` requests from 4 threads;
-* the messaging engineer's ``bench.bench_messaging.run(database_url)`` when it exists.
+* the messaging engineer's ``bench.bench_messaging.run(database_url)`` when it exists;
+* on PostgreSQL, ``bench.bench_imports``: ``flask import records`` of a 100,000-row XLSX
+  register into the county's villages, the same file again, and a 20,000-row file beside
+  it for memory (each a child process: wall time and peak resident set), removing what it
+  imported afterwards.
 
 Rows go to ``bench/results.json`` (operation, database, median_ms, p95_ms, records_per_s,
 peak_mem_mb) and a table is printed. ``peak_mem_mb`` is the peak Python heap of one

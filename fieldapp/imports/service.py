@@ -62,8 +62,13 @@ def _phone(raw: str) -> str | None:
 
 
 def _json_cell(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()[:10] if isinstance(value, datetime) else value.isoformat()
+    """A cell as JSON keeps it for the error report: dates as ISO text, whole numbers as integers."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # a phone or an identity number typed as a number
     return value
 
 
