@@ -19,6 +19,7 @@ from fieldapp.imports.columns import BY_KEY
 from fieldapp.residents.identity import normalize_id_number
 
 RECORD_NUMBER = re.compile(r"^\d{17}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DIVISION_CODE = re.compile(r"^\d{1,3}$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 EARLIEST_BIRTH = date(1880, 1, 1)
@@ -104,6 +105,11 @@ class _Cells:
         text = self.text(key, required=required)
         if text is None:
             return None
+        if ISO_DATE.match(text):  # the common case, without strptime
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
         for layout in DATE_FORMATS:
             try:
                 return datetime.strptime(text.split(" ")[0], layout).date()

@@ -9,8 +9,10 @@ sync and moved villages right). A dry run does exactly the same and rolls every 
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,7 +56,29 @@ IMPORTED_NOTE = "由原系统导入的末次随访"
 ACTIVE = "active"
 
 
+MOBILE = re.compile(r"^1\d{10}$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _mobile_block_valid(block: str) -> bool:
+    """Whether mainland mobile numbers of this 7-digit block are valid (validity goes by block)."""
+    try:
+        return normalize_phone(block + "0000") is not None
+    except ValidationError:
+        return False
+
+
 def _phone(raw: str) -> str | None:
+    """A phone as the residents API stores it (E.164); ValueError when it is not a number.
+
+    A register holds tens of thousands of mobile numbers: their validity is looked up per
+    7-digit block, not parsed number by number.
+    """
+    digits = raw.replace(" ", "").replace("-", "")
+    if MOBILE.match(digits):
+        if _mobile_block_valid(digits[:7]):
+            return "+86" + digits
+        raise ValueError(raw)
     try:
         return normalize_phone(raw)
     except ValidationError as error:
