@@ -26,6 +26,10 @@ def _terms(**words: tuple[str, str]) -> dict[str, Term]:
     return {code: Term(*pair) for code, pair in words.items()}
 
 
+# The product's one name, on the login page, the console, staff SMS and push (the manifest's too).
+PRODUCT = Term("村医随访", "Village Doctor Follow-up")
+
+
 GLOSSARY: dict[str, dict[str, Term]] = {
     "sex": _terms(M=("男", "Male"), F=("女", "Female")),
     "condition": _terms(hypertension=("高血压", "Hypertension"), diabetes=("2型糖尿病", "Type 2 diabetes")),
@@ -129,7 +133,78 @@ GLOSSARY: dict[str, dict[str, Term]] = {
     "import_status": _terms(
         running=("导入中", "Running"), done=("已完成", "Done"), failed=("无法导入", "Failed")
     ),
+    "audit_entity": _terms(
+        resident=("居民档案", "Resident record"),
+        referral=("转诊单", "Referral"),
+        enrollment=("慢病管理", "Enrollment"),
+        followup=("随访记录", "Follow-up"),
+    ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "patrol_kind": _terms(patrol=("巡诊", "Patrol"), stationing=("驻村服务", "Stationed service")),
+    # One character for a month calendar's cell.
+    "patrol_mark": _terms(patrol=("巡", "P"), stationing=("驻", "S")),
+    "patrol_status": _terms(planned=("已计划", "Planned"), cancelled=("已取消", "Cancelled")),
+    # Form fields, as an error message names them.
+    "field": _terms(
+        code=("编码", "Code"),
+        name=("名称", "Name"),
+        division_code=("区划代码", "Division code"),
+        township_id=("乡镇", "Township"),
+        village_id=("村", "Village"),
+        village_ids=("负责的村", "Villages"),
+        facility_id=("医院", "Facility"),
+        phone=("电话", "Phone"),
+        username=("用户名", "Username"),
+        password=("密码", "Password"),
+        role=("角色", "Role"),
+        active=("可以登录", "May sign in"),
+        kind=("类型", "Kind"),
+        date=("日期", "Date"),
+        until=("最后一天", "Last day"),
+        team=("人员", "Team"),
+        note=("备注", "Note"),
+        reason=("原因", "Reason"),
+        appointment_at=("就诊时间", "Appointment"),
+        outcome=("结果", "Outcome"),
+        expected=("应管理人数", "Expected"),
+        _schema=("表单", "Form"),
+    ),
+    # What an export's title row calls the sheet, and its words.
+    "export": _terms(
+        queue=("随访队列", "Follow-up queue"),
+        indicators=("高血压、2型糖尿病患者健康管理指标", "Hypertension and diabetes management indicators"),
+        year=("年度", "Year"),
+        exported_on=("导出日期", "Exported on"),
+        total=("合计", "Total"),
+    ),
+    # Column headers of the console's exports (and the names of the fields they show).
+    "column": _terms(
+        name=("姓名", "Name"),
+        sex=("性别", "Sex"),
+        birth_date=("出生日期", "Date of birth"),
+        phone=("联系电话", "Phone"),
+        record_number=("档案编号", "Record number"),
+        township=("乡镇", "Township"),
+        village=("村", "Village"),
+        condition=("病种", "Condition"),
+        due_on=("应随访日期", "Due on"),
+        days_overdue=("逾期天数", "Days overdue"),
+        state=("状态", "State"),
+        last_followup_at=("末次随访时间", "Last follow-up"),
+        last_bp=("末次血压(mmHg)", "Last blood pressure (mmHg)"),
+        last_classification=("末次随访分类", "Last classification"),
+        doctor=("责任医生", "Doctor"),
+        expected=("应管理人数", "Expected"),
+        managed=("已管理人数", "Managed"),
+        management_rate=("管理率", "Management rate"),
+        standardized=("规范管理人数", "Standardized"),
+        standardized_management_rate=("规范管理率", "Standardized management rate"),
+        controlled=("控制满意人数", "Controlled"),
+        control_rate=("控制率", "Control rate"),
+        health_checked=("年度体检人数", "Health checked"),
+        health_check_rate=("体检率", "Health check rate"),
+        complete_records_rate=("记录完整率", "Complete records rate"),
+    ),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from marshmallow import Schema, fields
@@ -30,6 +30,16 @@ def _redis_status() -> str:
         log.warning("healthz: redis unreachable", exc_info=True)
         return "error"
     return "ok"
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The product's icon where browsers look for it (the field app's, as PNG)."""
+    response = send_from_directory(
+        current_app.static_folder or "static", "field/icons/icon-192.png", max_age=86400
+    )
+    response.mimetype = "image/png"
+    return response
 
 
 @bp.get("/healthz")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role
 from fieldapp.console.web import bp, me
-from fieldapp.glossary import label
 from fieldapp.imports.columns import COLUMNS
 from fieldapp.imports.service import recent_imports
 
@@ -18,10 +16,4 @@ from fieldapp.imports.service import recent_imports
 @roles_required(Role.COUNTY_ADMIN)
 def imports_page() -> ResponseReturnValue:
     """The upload form (with its progress display), the template and the latest runs."""
-    language = str(get_locale() or "zh")
-    return render_template(
-        "console/admin_imports.html",
-        runs=recent_imports(me()),
-        columns=COLUMNS,
-        status_word=lambda code: label("import_status", code, language),
-    )
+    return render_template("console/admin_imports.html", runs=recent_imports(me()), columns=COLUMNS)

@@ -1,79 +1,47 @@
-"""What the console calls roles, statuses and conditions, in the reader's language."""
+"""What the console calls roles, statuses and conditions: the glossary's words, in the reader's language."""
 
 from __future__ import annotations
 
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 
-from fieldapp.auth.models import Role
+from fieldapp import glossary
 
-ROLE_NAMES: dict[str, LazyString] = {
-    Role.VILLAGE_DOCTOR: _l("Village doctor"),
-    Role.TOWNSHIP_DOCTOR: _l("Township doctor"),
-    Role.TOWNSHIP_MANAGER: _l("Township manager"),
-    Role.REFERRAL_DESK: _l("Referral desk"),
-    Role.COUNTY_ADMIN: _l("County admin"),
-}
+# The glossary's groups the console's bare codes come from, first match first (a code
+# such as "overdue" names a queue state before a message kind).
+GLOSSARY_GROUPS = (
+    "sex",
+    "condition",
+    "queue_state",
+    "classification",
+    "mode",
+    "urgency",
+    "referral_status",
+    "enrollment_status",
+    "message_status",
+    "message_kind",
+    "audit_action",
+)
 
-WORDS: dict[str, LazyString] = {
-    # sex
-    "M": _l("Male"),
-    "F": _l("Female"),
-    # conditions
-    "hypertension": _l("Hypertension"),
-    "diabetes": _l("Diabetes"),
-    # queue states
-    "due": _l("Due"),
-    "overdue": _l("Overdue"),
-    "lost": _l("Lost to follow-up"),
-    "all": _l("All"),
-    # follow-up classification and modes
-    "controlled": _l("Controlled"),
-    "uncontrolled": _l("Uncontrolled"),
-    "adverse_reaction": _l("Adverse reaction"),
-    "complication": _l("Complication"),
-    "clinic": _l("Clinic"),
-    "home": _l("Home"),
-    "phone": _l("Phone"),
-    # referral urgency and status
-    "emergency": _l("Emergency"),
-    "urgent": _l("Urgent"),
-    "routine": _l("Routine"),
-    "pending": _l("Pending"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-    # message status and kinds
-    "queued": _l("Queued"),
-    "sending": _l("Sending"),
-    "sent": _l("Sent"),
-    "delivered": _l("Delivered"),
-    "undelivered": _l("Undelivered"),
-    "failed": _l("Failed"),
-    "suppressed": _l("Suppressed"),
-    "reminder": _l("Reminder"),
-    "referral": _l("Referral"),
-    "escalation": _l("Escalation"),
-    "patrol": _l("Patrol"),
-    "reply": _l("Reply"),
-    # audit actions
-    "read": _l("Read"),
-    "create": _l("Created"),
-    "update": _l("Changed"),
-    # enrollment status
-    "active": _l("Active"),
-    "closed": _l("Closed"),
-}
+
+def _language() -> str:
+    return "en" if str(get_locale()) == "en" else "zh"
 
 
 def role_name(role: str) -> str:
-    """A role as people call it."""
-    return str(ROLE_NAMES.get(role, role))
+    """A role as the glossary names it."""
+    return glossary.label("role", role, _language())
 
 
 def word(value: str | None) -> str:
-    """A status, kind or condition code as people call it; unknown codes as they are."""
+    """A status, kind or condition code as the glossary names it; unknown codes as they are."""
     if value is None:
-        return "—"
-    return str(WORDS.get(value, value))
+        return glossary.BLANK
+    for group in GLOSSARY_GROUPS:
+        if glossary.term(group, value) is not None:
+            return glossary.label(group, value, _language())
+    return value
+
+
+def term(group: str, code: str | None) -> str:
+    """A code of one glossary group, in the reader's language (for codes ``word`` cannot tell apart)."""
+    return glossary.label(group, code, _language())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,9 +19,10 @@ from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
 from fieldapp.errors import NotFoundError
 from fieldapp.http import page_args
 from fieldapp.org import service as org
-from fieldapp.org.models import Township
+from fieldapp.org.models import Township, Village
 from fieldapp.patrols import service as patrols_service
-from fieldapp.patrols.schemas import PatrolSchema
+from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
+from fieldapp.patrols.schemas import PatrolCancelSchema, PatrolChangeSchema, PatrolSchema
 from fieldapp.residents import service as residents_service
 from fieldapp.timeutil import local_today
 
@@ -82,27 +85,79 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
     )
 
 
+def chosen_month(today: date) -> date:
+    """``?month=YYYY-MM`` (default this month) as its first day; anything else is a 404."""
+    raw = request.args.get("month", "")
+    if not raw:
+        return today.replace(day=1)
+    try:
+        first = date.fromisoformat(f"{raw}-01")
+    except ValueError:
+        raise NotFoundError(_("No such month.")) from None
+    if not 2000 <= first.year <= 2100:
+        raise NotFoundError(_("No such month."))
+    return first
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    """One village's month: for each day, the planned patrol or stationing there (or None)."""
+
+    village: Village
+    days: list[Patrol | None]
+
+
+def month_calendar(villages: list[Village], patrols: list[Patrol], first: date) -> list[CalendarRow]:
+    """The month by village: which days a team is there (cancelled ones left out)."""
+    length = calendar.monthrange(first.year, first.month)[1]
+    rows = {v.id: CalendarRow(v, [None] * length) for v in villages}
+    for patrol in patrols:
+        if patrol.status != PatrolStatus.PLANNED or patrol.village_id not in rows:
+            continue
+        for n in range(length):
+            if patrol.date <= first + timedelta(days=n) <= patrol.last_day:
+                rows[patrol.village_id].days[n] = patrol
+    return list(rows.values())
+
+
 @bp.get("/patrols")
 @township_pages
 def patrols() -> ResponseReturnValue:
-    """The township's patrols of the last month and the next three, and the form to plan one."""
+    """Coming patrols and stationings (to change or cancel), past ones apart, the month by village, and the plan form."""
     user = me()
     township = chosen_township(user)
     today = local_today()
-    planned = patrols_service.list_patrols(
-        user, township.id, today - timedelta(days=PATROL_DAYS_BACK), today + timedelta(days=PATROL_DAYS_AHEAD)
+    month = chosen_month(today)
+    month_end = month + timedelta(days=calendar.monthrange(month.year, month.month)[1] - 1)
+    listed = patrols_service.list_patrols(
+        user,
+        township.id,
+        min(month, today - timedelta(days=PATROL_DAYS_BACK)),
+        max(month_end, today + timedelta(days=PATROL_DAYS_AHEAD)),
     )
     staff = township_staff(user, township)
     villages = org.list_villages(user, township.id)
+    in_month = [p for p in listed if p.date <= month_end and p.last_day >= month]
     return render_template(
         "console/patrols.html",
         township=township,
-        patrols=planned,
+        coming=[
+            p for p in listed if p.last_day >= today and p.date <= today + timedelta(days=PATROL_DAYS_AHEAD)
+        ],
+        past=sorted(
+            (p for p in listed if today - timedelta(days=PATROL_DAYS_BACK) <= p.last_day < today),
+            key=lambda p: p.date,
+            reverse=True,
+        ),
         villages=villages,
         village_names={v.id: v.name for v in villages},
         staff=staff,
         staff_names={str(u.id): u.name or u.username for u in staff},
         today=today,
+        month=month,
+        prev_month=(month - timedelta(days=1)).replace(day=1),
+        next_month=month_end + timedelta(days=1),
+        calendar=month_calendar(villages, in_month, month),
         preset_village=uuid_arg("village_id"),
     )
 
@@ -110,12 +165,72 @@ def patrols() -> ResponseReturnValue:
 @bp.post("/patrols")
 @roles_required(Role.TOWNSHIP_MANAGER)
 def plan_patrol() -> ResponseReturnValue:
-    """Plan a patrol: village, date, team, note."""
+    """Plan a patrol (village, date, team, note) or a stationing (also its last day)."""
 
     def create() -> object:
-        return patrols_service.create_patrol(me(), form_data(PatrolSchema(), lists=("team",)))
+        data = form_data(PatrolSchema(), lists=("team",))
+        if data.get("kind") != PatrolKind.STATIONING:
+            data["until"] = None
+        return patrols_service.create_patrol(me(), data)
 
     return submit(create, _("Patrol planned."), url_for(".patrols"))
+
+
+@bp.get("/patrols/<uuid:patrol_id>")
+@township_pages
+def patrol_page(patrol_id: uuid.UUID) -> ResponseReturnValue:
+    """One patrol or stationing: change its dates, team or note, or cancel it, before it starts."""
+    user = me()
+    patrol = patrols_service.get_patrol(user, patrol_id)
+    township = chosen_township(user) if user.role != Role.COUNTY_ADMIN else patrol_township(user, patrol)
+    staff = township_staff(user, township)
+    village = next((v for v in org.list_villages(user, township.id) if v.id == patrol.village_id), None)
+    return render_template(
+        "console/patrol.html",
+        township=township,
+        patrol=patrol,
+        village=village,
+        staff=staff,
+        staff_names={str(u.id): u.name or u.username for u in staff},
+        changeable=patrol.status == PatrolStatus.PLANNED and patrol.date > local_today(),
+        today=local_today(),
+    )
+
+
+def patrol_township(user: User, patrol: Patrol) -> Township:
+    """The township a patrol belongs to, as the user sees it."""
+    for township in org.list_townships(user):
+        if township.id == patrol.township_id:
+            return township
+    raise NotFoundError(_("No such township."))
+
+
+@bp.post("/patrols/<uuid:patrol_id>")
+@roles_required(Role.TOWNSHIP_MANAGER)
+def change_patrol(patrol_id: uuid.UUID) -> ResponseReturnValue:
+    """Change a patrol's dates, team or note (residents already told get a correction)."""
+
+    patrol = patrols_service.get_patrol(me(), patrol_id)  # another township's patrol is a 404
+
+    def change() -> object:
+        data = form_data(PatrolChangeSchema(), lists=("team",))
+        data.setdefault("note", None)
+        if patrol.kind != PatrolKind.STATIONING:
+            data.pop("until", None)
+        return patrols_service.update_patrol(me(), patrol_id, data)
+
+    return submit(change, _("Patrol changed."), url_for(".patrol_page", patrol_id=patrol_id))
+
+
+@bp.post("/patrols/<uuid:patrol_id>/cancel")
+@roles_required(Role.TOWNSHIP_MANAGER)
+def cancel_patrol(patrol_id: uuid.UUID) -> ResponseReturnValue:
+    """Cancel a patrol with its reason (residents already told get a correction)."""
+
+    def cancel() -> object:
+        return patrols_service.cancel_patrol(me(), patrol_id, form_data(PatrolCancelSchema())["reason"])
+
+    return submit(cancel, _("Patrol cancelled."), url_for(".patrol_page", patrol_id=patrol_id))
 
 
 @bp.get("/doctors")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -38,6 +38,7 @@ def messages() -> ResponseReturnValue:
         township=township,
         counts=counts,
         delivery_rate=replies.delivery_rate(counts),
+        outbox=current_app.config.get("SMS_PROVIDER") == "outbox",
         to_fix=replies.numbers_to_fix(user, township.id),
         unread=replies.unread_replies(user, township.id),
         log=log,

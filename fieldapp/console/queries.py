@@ -45,10 +45,20 @@ def audit_page(
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == entity_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # The resident a record belongs to, so the log names a person rather than an id.
+    owner = func.coalesce(
+        case((AuditEntry.entity == "resident", AuditEntry.entity_id)),
+        Referral.resident_id,
+        Enrollment.resident_id,
+        FollowUp.resident_id,
+    )
     listed = (
         query.add_columns(User.username, Resident.name)
         .outerjoin(User, User.id == AuditEntry.user_id)
-        .outerjoin(Resident, (AuditEntry.entity == "resident") & (Resident.id == AuditEntry.entity_id))
+        .outerjoin(Referral, (AuditEntry.entity == "referral") & (Referral.id == AuditEntry.entity_id))
+        .outerjoin(Enrollment, (AuditEntry.entity == "enrollment") & (Enrollment.id == AuditEntry.entity_id))
+        .outerjoin(FollowUp, (AuditEntry.entity == "followup") & (FollowUp.id == AuditEntry.entity_id))
+        .outerjoin(Resident, Resident.id == owner)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -133,10 +143,25 @@ def names_by_id(model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     return {row_id: name for row_id, name in rows}
 
 
+def users_by_id(ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
+    """Staff by id (a referral's referring doctor: name and phone for the desk)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
 def queue_counts_by_village(
-    user: User, township_id: uuid.UUID, condition: str | None, today: date
+    user: User,
+    township_id: uuid.UUID,
+    condition: str | None,
+    today: date,
+    village_ids: list[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, dict[str, int]]:
-    """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY)."""
+    """Active enrollments per village of the township that are due, overdue and lost (one GROUP BY).
+
+    ``village_ids`` narrows it to those villages (a doctor's, when the queue is filtered by doctor).
+    """
     due_end = today + timedelta(days=int(rules.RULES["due_window_days"].value))
     lost_before = today - timedelta(days=int(rules.RULES["lost_after_days"].value))
     due = Enrollment.next_due_on
@@ -158,6 +183,8 @@ def queue_counts_by_village(
     )
     if condition:
         query = query.where(Enrollment.condition == condition)
+    if village_ids is not None:
+        query = query.where(Resident.village_id.in_(village_ids))
     return {
         village_id: {"due": int(d or 0), "overdue": int(o or 0), "lost": int(lost or 0)}
         for village_id, d, o, lost in db.session.execute(query)

@@ -9,13 +9,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from fieldapp.auth.models import User
-from fieldapp.console.exports import table_download
+from fieldapp.console.exports import EXPORT_LANGUAGE, Column, Kind, Table, download, title_line
 from fieldapp.console.manager import DOCTOR_ROLES, chosen_township, township_pages, township_staff
 from fieldapp.console.queries import pages, queue_counts_by_village
 from fieldapp.console.web import bp, me, uuid_arg
 from fieldapp.errors import NotFoundError
 from fieldapp.followups.rules import QueueState
 from fieldapp.followups.service import QueueItem, queue_page
+from fieldapp.glossary import label
 from fieldapp.http import page_args
 from fieldapp.org import service as org
 from fieldapp.org.models import Township
@@ -62,7 +63,9 @@ def queue() -> ResponseReturnValue:
     page, per_page = page_args(default_per_page=50)
     items, total = queue_page(user, filters, page, per_page)
     villages = org.list_villages(user, township.id)
-    counts = queue_counts_by_village(user, township.id, filters["condition"], local_today())
+    counts = queue_counts_by_village(
+        user, township.id, filters["condition"], local_today(), filters.get("village_ids")
+    )
     return render_template(
         "console/queue.html",
         township=township,
@@ -72,6 +75,9 @@ def queue() -> ResponseReturnValue:
         villages=villages,
         village_names={v.id: v.name for v in villages},
         counts=counts,
+        count_villages=[
+            v for v in villages if filters.get("village_ids") is None or v.id in filters["village_ids"]
+        ],
         doctors=doctors,
         states=STATES,
         conditions=CONDITIONS,
@@ -79,34 +85,58 @@ def queue() -> ResponseReturnValue:
 
 
 def queue_rows(items: list[QueueItem], village_names: dict[Any, str]) -> list[list[Any]]:
-    """The export's rows, one per queue item."""
+    """The export's rows, one per queue item, in QUEUE_COLUMNS' order and words."""
     rows = []
     for item in items:
         last = item.last_followup
         rows.append(
             [
                 item.resident.name,
-                item.resident.sex,
-                item.resident.birth_date.isoformat(),
+                label("sex", item.resident.sex, EXPORT_LANGUAGE),
+                item.resident.birth_date,
                 item.resident.phone,
-                village_names.get(item.resident.village_id, ""),
-                item.condition,
-                item.due_on.isoformat(),
+                village_names.get(item.resident.village_id),
+                label("condition", item.condition, EXPORT_LANGUAGE),
+                item.due_on,
                 item.days_overdue,
-                item.state,
-                to_local(last.performed_at).strftime("%Y-%m-%d %H:%M") if last else None,
-                f"{last.sbp}/{last.dbp}" if last else None,
-                last.classification if last else None,
+                label("queue_state", item.state, EXPORT_LANGUAGE),
+                to_local(last.performed_at).replace(tzinfo=None) if last else None,
+                f"{last.sbp}/{last.dbp}" if last and last.sbp else None,
+                label("classification", last.classification, EXPORT_LANGUAGE) if last else None,
                 (item.doctor or {}).get("name") or (item.doctor or {}).get("username"),
             ]
         )
     return rows
 
 
-QUEUE_HEADER = (
-    "name", "sex", "birth_date", "phone", "village", "condition", "due_on", "days_overdue", "state",
-    "last_followup_at", "last_bp", "last_classification", "doctor",
-)  # fmt: skip
+QUEUE_COLUMNS = (
+    Column("name"),
+    Column("sex"),
+    Column("birth_date", Kind.DATE),
+    Column("phone"),
+    Column("village"),
+    Column("condition"),
+    Column("due_on", Kind.DATE),
+    Column("days_overdue", Kind.INT),
+    Column("state"),
+    Column("last_followup_at", Kind.DATETIME),
+    Column("last_bp"),
+    Column("last_classification"),
+    Column("doctor"),
+)
+
+
+def _filter_words(filters: dict[str, Any], villages: dict[Any, str], doctors: list[User]) -> list[str]:
+    """The filters as the title row names them."""
+    words = [label("queue_state", filters["status"], EXPORT_LANGUAGE)]
+    if filters["condition"]:
+        words.append(label("condition", filters["condition"], EXPORT_LANGUAGE))
+    if filters["village_id"]:
+        words.append(villages.get(filters["village_id"], ""))
+    doctor = next((d for d in doctors if d.id == filters["doctor_id"]), None)
+    if doctor is not None:
+        words.append(f"{label('column', 'doctor', EXPORT_LANGUAGE)} {doctor.name or doctor.username}")
+    return words
 
 
 @bp.get("/queue.<fmt>")
@@ -115,8 +145,16 @@ def queue_export(fmt: str) -> ResponseReturnValue:
     """The whole filtered queue (up to 10,000 rows) as CSV or XLSX."""
     user = me()
     township = chosen_township(user)
-    filters = _queue_filters(user, township, _doctors(user, township))
+    doctors = _doctors(user, township)
+    filters = _queue_filters(user, township, doctors)
     items, _total = queue_page(user, filters, 1, EXPORT_LIMIT)
     villages = {v.id: v.name for v in org.list_villages(user, township.id)}
-    name = f"queue-{township.code}-{filters['status']}-{local_today().isoformat()}"
-    return table_download(fmt, name, QUEUE_HEADER, queue_rows(items, villages))
+    today = local_today()
+    title = title_line(
+        township.name,
+        label("export", "queue", EXPORT_LANGUAGE),
+        _filter_words(filters, villages, doctors),
+        today,
+    )
+    table = Table(title, QUEUE_COLUMNS, queue_rows(items, villages))
+    return download(fmt, f"queue-{township.code}-{filters['status']}-{today.isoformat()}", table)

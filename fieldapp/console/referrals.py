@@ -14,7 +14,7 @@ from marshmallow import Schema
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role, User
 from fieldapp.console.manager import chosen_township, township_pages
-from fieldapp.console.queries import names_by_id, pages, visible_residents
+from fieldapp.console.queries import names_by_id, pages, users_by_id, visible_residents
 from fieldapp.console.web import bp, form_data, me, submit
 from fieldapp.http import page_args
 from fieldapp.org.models import Facility, Township
@@ -37,7 +37,9 @@ def _context(user: User, referrals: list[Referral]) -> dict[str, Any]:
         "residents": visible_residents(user, {r.resident_id for r in referrals}),
         "townships": names_by_id(Township, {r.township_id for r in referrals}),
         "facilities": names_by_id(Facility, {r.facility_id for r in referrals}),
+        "doctors": users_by_id({r.referred_by for r in referrals}),
         "iso": isoformat_local,
+        "now": isoformat_local(utcnow()),
     }
 
 
@@ -61,7 +63,6 @@ def desk() -> ResponseReturnValue:
         pending=pending,
         accepted=accepted,
         closed=closed,
-        now=isoformat_local(utcnow()),
         **_context(user, [*pending, *accepted, *closed]),
     )
 
@@ -78,7 +79,7 @@ def _decide(
 @bp.post("/desk/<uuid:referral_id>/accept")
 @desk_only
 def accept(referral_id: uuid.UUID) -> ResponseReturnValue:
-    """Accept a pending referral, with the appointment time."""
+    """Accept a pending referral; the appointment time is optional (an emergency is on its way)."""
     return _decide(referral_id, AcceptSchema(), referrals_service.accept_referral, _("Referral accepted."))
 
 

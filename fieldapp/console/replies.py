@@ -19,7 +19,8 @@ from fieldapp.timeutil import utcnow
 
 LIST_LIMIT = 200
 # Statuses a message ends in once the network has answered, and the one that counts as success.
-FINISHED = ("sent", "delivered", "undelivered", "failed")
+# Statuses the network reported on; "sent" waits for a report (and the outbox provider never sends one).
+FINISHED = ("delivered", "undelivered", "failed")
 DELIVERED = "delivered"
 
 
@@ -46,10 +47,10 @@ def status_counts(user: User, township_id: uuid.UUID, since: datetime) -> dict[s
     return {status: int(n) for status, n in db.session.execute(query)}
 
 
-def delivery_rate(counts: dict[str, int]) -> float:
-    """Delivered among the messages the network has answered for (0 when none)."""
+def delivery_rate(counts: dict[str, int]) -> float | None:
+    """Delivered among the messages the network has reported on (None when it reported on none)."""
     finished = sum(counts.get(status, 0) for status in FINISHED)
-    return counts.get(DELIVERED, 0) / finished if finished else 0.0
+    return counts.get(DELIVERED, 0) / finished if finished else None
 
 
 def numbers_to_fix(user: User, township_id: uuid.UUID) -> list[Resident]:

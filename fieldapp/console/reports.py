@@ -11,17 +11,17 @@ from flask_babel import gettext as _
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role
 from fieldapp.console.charts import rate_chart
-from fieldapp.console.exports import table_download
-from fieldapp.console.labels import word
+from fieldapp.console.exports import EXPORT_LANGUAGE, Column, Kind, Table, download, title_line
+from fieldapp.console.labels import term
 from fieldapp.console.manager import chosen_township, township_pages
 from fieldapp.console.web import bp, me
 from fieldapp.errors import NotFoundError
+from fieldapp.glossary import label
 from fieldapp.org import service as org
 from fieldapp.reports import service as reports
 from fieldapp.timeutil import local_today
 
 CONDITIONS = reports.CONDITIONS
-COUNTS = ("managed", "standardized", "standardized_management_rate", "controlled", "control_rate")
 
 
 def chosen_year() -> int:
@@ -38,7 +38,7 @@ def _condition_charts(categories: list[str], groups: list[dict[str, Any]], what:
     """One chart per condition: control rate and standardized management rate for each group."""
     return [
         rate_chart(
-            f"{word(condition)} · {what}",
+            f"{term('condition', condition)} · {what}",
             categories,
             {
                 _("Control rate"): [g[condition]["control_rate"] for g in groups],
@@ -74,13 +74,44 @@ def indicators() -> ResponseReturnValue:
     )
 
 
-def indicator_rows(totals: dict[str, Any], by_village: list[dict[str, Any]]) -> list[list[Any]]:
-    """The export's rows: each village and condition, then the township's totals."""
-    rows = []
-    for group, name in [*((row, row["village"].name) for row in by_village), (totals, _("Total"))]:
-        for condition in CONDITIONS:
-            rows.append([name, condition, *(group[condition][key] for key in COUNTS)])
-    return rows
+# The county's report layout: one row per village and the township's total, each condition's
+# figures side by side (management, standardized management, control), counts before rates.
+REPORT_FIGURES = (
+    ("expected", Kind.INT),
+    ("managed", Kind.INT),
+    ("management_rate", Kind.RATE),
+    ("standardized", Kind.INT),
+    ("standardized_management_rate", Kind.RATE),
+    ("controlled", Kind.INT),
+    ("control_rate", Kind.RATE),
+)
+
+
+def indicator_columns(totals: dict[str, Any]) -> list[tuple[str, str, Column]]:
+    """``(condition, figure, column)`` for each figure the report service gives, per condition."""
+    return [
+        (
+            condition,
+            key,
+            Column(
+                key,
+                kind,
+                header=f"{label('condition', condition, EXPORT_LANGUAGE)} {label('column', key, EXPORT_LANGUAGE)}",
+            ),
+        )
+        for condition in CONDITIONS
+        for key, kind in REPORT_FIGURES
+        if key in totals[condition]
+    ]
+
+
+def indicator_table(title: str, totals: dict[str, Any], by_village: list[dict[str, Any]]) -> Table:
+    """The export: each village, then the township's total row."""
+    figures = indicator_columns(totals)
+    groups = [*((row["village"].name, row) for row in by_village)]
+    groups.append((label("export", "total", EXPORT_LANGUAGE), totals))
+    rows = [[name, *(group[condition][key] for condition, key, _c in figures)] for name, group in groups]
+    return Table(title, [Column("village"), *(column for _c, _k, column in figures)], rows)
 
 
 @bp.get("/indicators.<fmt>")
@@ -90,9 +121,12 @@ def indicators_export(fmt: str) -> ResponseReturnValue:
     user = me()
     township, year = chosen_township(user), chosen_year()
     totals = reports.indicators(user, township.id, year)
-    rows = indicator_rows(totals, reports.indicators_by_village(user, township.id, year))
-    header = [_("Village"), _("Condition"), *COUNTS]
-    return table_download(fmt, f"indicators-{township.code}-{year}", header, rows)
+    what = label("export", "indicators", EXPORT_LANGUAGE)
+    title = title_line(
+        township.name, what, [f"{year}{label('export', 'year', EXPORT_LANGUAGE)}"], local_today()
+    )
+    table = indicator_table(title, totals, reports.indicators_by_village(user, township.id, year))
+    return download(fmt, f"indicators-{township.code}-{year}", table)
 
 
 @bp.get("/county")

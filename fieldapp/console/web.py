@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask import Blueprint, Response, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaValidationError
 
 from fieldapp.auth.models import Role, User
+from fieldapp.console import wording
 from fieldapp.errors import APIError, ForbiddenError, NotFoundError, flatten_messages
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -39,6 +41,19 @@ def guard_console() -> ResponseReturnValue | None:
         if not expected or not hmac.compare_digest(str(sent), str(expected)):
             raise ForbiddenError(_("The form has expired; reload the page."), code="csrf_failed")
     return None
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    """Console pages and exports hold residents' records: no cache may keep them."""
+    if request.endpoint not in OPEN_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def language() -> str:
+    """The reader's language: ``zh`` or ``en``."""
+    return "en" if str(get_locale() or "").startswith("en") else "zh"
 
 
 def me() -> User:
@@ -73,21 +88,23 @@ def form_data(schema: Schema, *, lists: tuple[str, ...] = (), partial: bool = Fa
 
 
 def submit(action: Callable[[], Any], done: str, back: str) -> ResponseReturnValue:
-    """Run a form's service call; flash ``done`` and go back, or flash what was wrong."""
+    """Run a form's service call; flash ``done`` and go back, or flash what was wrong (in the reader's words)."""
+    lang = language()
     try:
         action()
     except SchemaValidationError as error:
-        _flash_fields(flatten_messages(error.messages))
+        flash(wording.say("Some fields are not valid.", "validation_error", lang), "error")
+        _flash_lines(wording.field_lines(flatten_messages(error.messages), lang))
     except APIError as error:
         if error.status == 404:
             raise
-        flash(error.message, "error")
-        _flash_fields(error.fields or {})
+        flash(wording.say(error.message, error.code, lang), "error")
+        _flash_lines(wording.field_lines(error.fields or {}, lang))
     else:
         flash(done, "ok")
     return redirect(back)
 
 
-def _flash_fields(fields: dict[str, list[str]]) -> None:
-    for name, problems in fields.items():
-        flash(f"{name}: {'; '.join(problems)}", "error")
+def _flash_lines(lines: list[str]) -> None:
+    for line in lines:
+        flash(line, "error")

@@ -36,7 +36,7 @@ from fieldapp.messaging.decisions import (
 from fieldapp.messaging.models import EnrollmentNotice, Message, MessageKind, MessageStatus
 from fieldapp.messaging.service import dispatch, queue_push, release_due
 from fieldapp.org.models import Township, Village
-from fieldapp.patrols.models import Patrol
+from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_date, local_zone
 
@@ -246,9 +246,17 @@ def _household_names(rows: list[Any]) -> tuple[str, ...]:
 def _scan_patrols(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
     patrol_day = patrol_date_to_notify(scan_at.now, local_zone())
     patrols = db.session.execute(
-        select(Patrol.id, Patrol.village_id, Patrol.date, Village.name, Village.township_id)
+        select(
+            Patrol.id,
+            Patrol.village_id,
+            Patrol.date,
+            Patrol.until,
+            Patrol.kind,
+            Village.name,
+            Village.township_id,
+        )
         .join(Village, Village.id == Patrol.village_id)
-        .where(Patrol.date == patrol_day)
+        .where(Patrol.date == patrol_day, Patrol.status == PatrolStatus.PLANNED.value)
         .order_by(Patrol.id)
     ).all()
     bodies = _Bodies()
@@ -270,7 +278,12 @@ def _scan_patrols(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: Sca
         for page in _pages(query, Resident.phone):
             messages = []
             for row in page:
-                body = bodies.get(texts.patrol_text, patrol.date, patrol.name, centre, row.language)
+                if patrol.kind == PatrolKind.STATIONING and patrol.until is not None:
+                    body = bodies.get(
+                        texts.stationing_text, patrol.date, patrol.until, patrol.name, centre, row.language
+                    )
+                else:
+                    body = bodies.get(texts.patrol_text, patrol.date, patrol.name, centre, row.language)
                 messages.append(
                     _message_row(
                         scan_at,

@@ -13,8 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
-from flask_babel import Domain, force_locale
+from flask_babel import Domain, force_locale, get_locale
 
+from fieldapp import glossary
 from fieldapp.timeutil import to_local
 
 TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
@@ -55,9 +56,14 @@ def _resident_sms(centre_name: str, line: str) -> str:
     return _("[%(centre)s] %(line)s Reply TD to opt out", centre=centre_name, line=line)
 
 
+def _lang() -> str:
+    return "en" if str(get_locale() or "").startswith("en") else "zh"
+
+
 def _urgency(urgency: str) -> str:
-    labels = {"emergency": _("emergency"), "urgent": _("urgent"), "routine": _("routine")}
-    return labels.get(urgency, urgency)
+    """The glossary's word for an urgency, as every surface uses it (lower case inside English text)."""
+    word = glossary.label("urgency", urgency, _lang())
+    return word.lower() if _lang() == "en" else word
 
 
 def _reference(number: str | int) -> str:
@@ -118,6 +124,60 @@ def patrol_text(patrol_date: date, village_name: str, centre_name: str, lang: st
                 "The health centre team visits %(village)s on %(date)s. You are welcome to come.",
                 village=village_name,
                 date=_day(patrol_date),
+            ),
+        ),
+    )
+
+
+def stationing_text(first: date, until: date, village_name: str, centre_name: str, lang: str) -> str:
+    """The township's staff are stationed in the village from tomorrow."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "Health centre staff are stationed in %(village)s from %(first)s to %(until)s. "
+                "You are welcome to come.",
+                village=village_name,
+                first=_day(first),
+                until=_day(until),
+            ),
+        ),
+    )
+
+
+def patrol_moved_text(first: date, until: date | None, village_name: str, centre_name: str, lang: str) -> str:
+    """Correction: the patrol (or stationing) the resident was told of has new dates."""
+
+    def build() -> str:
+        if until is None or until == first:
+            line = _(
+                "Correction: the health centre team now visits %(village)s on %(date)s.",
+                village=village_name,
+                date=_day(first),
+            )
+        else:
+            line = _(
+                "Correction: health centre staff are now stationed in %(village)s from %(first)s to %(until)s.",
+                village=village_name,
+                first=_day(first),
+                until=_day(until),
+            )
+        return _resident_sms(centre_name, line)
+
+    return _in(lang, build)
+
+
+def patrol_cancelled_text(first: date, village_name: str, centre_name: str, lang: str) -> str:
+    """Correction: the patrol (or stationing) the resident was told of will not take place."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "Correction: the health centre visit to %(village)s on %(date)s is cancelled.",
+                village=village_name,
+                date=_day(first),
             ),
         ),
     )
@@ -212,8 +272,17 @@ def _completed_line(number: str | int, facility_name: str) -> str:
     )
 
 
+def _product() -> str:
+    return glossary.PRODUCT.en if _lang() == "en" else glossary.PRODUCT.zh
+
+
 def _staff_sms(line: str) -> str:
-    return _("[fieldapp] %(line)s", line=line)
+    return _("[%(product)s] %(line)s", product=_product(), line=line)
+
+
+def _signed(title: str) -> str:
+    """A push title signed with the product's name, as staff SMS are."""
+    return f"{_product()} · {title}"
 
 
 def referral_created_text(
@@ -257,7 +326,7 @@ def referral_push(
             "accepted": lambda: _accepted_line(number, facility_name),
             "completed": lambda: _completed_line(number, facility_name),
         }
-        title = _("Referral %(number)s", number=_reference(number))
+        title = _signed(_("Referral %(number)s", number=_reference(number)))
         return PushPayload(title=title, body=lines[event](), url=url)
 
     return _in(lang, build)
@@ -268,7 +337,7 @@ def overdue_digest_push(count: int, url: str, lang: str) -> PushPayload:
     return _in(
         lang,
         lambda: PushPayload(
-            title=_("Overdue follow-ups"),
+            title=_signed(_("Overdue follow-ups")),
             body=_("%(count)d follow-ups fell overdue today.", count=count),
             url=url,
         ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
@@ -10,7 +12,13 @@ from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.http import load
 from fieldapp.openapi import doc
 from fieldapp.patrols import service
-from fieldapp.patrols.schemas import PatrolListSchema, PatrolQuerySchema, PatrolSchema
+from fieldapp.patrols.schemas import (
+    PatrolCancelSchema,
+    PatrolChangeSchema,
+    PatrolListSchema,
+    PatrolQuerySchema,
+    PatrolSchema,
+)
 
 bp = Blueprint("patrols_api", __name__, url_prefix="/api/v1")
 
@@ -31,3 +39,20 @@ def list_patrols() -> ResponseReturnValue:
     args = load(PatrolQuerySchema(), {k: v for k, v in request.args.items() if v != ""})
     rows = service.list_patrols(current_user(), args["township_id"], args["date_from"], args["date_to"])
     return PatrolListSchema().dump({"items": rows, "total": len(rows)})
+
+
+@bp.patch("/patrols/<uuid:patrol_id>")
+@doc("Change a patrol before it starts", body=PatrolChangeSchema, response=PatrolSchema)
+def update_patrol(patrol_id: uuid.UUID) -> ResponseReturnValue:
+    """Date, last day, team or note; 409 once started or cancelled; residents told get a correction."""
+    user = require_role(*TOWNSHIP_ROLES)
+    return PatrolSchema().dump(service.update_patrol(user, patrol_id, load(PatrolChangeSchema())))
+
+
+@bp.post("/patrols/<uuid:patrol_id>/cancel")
+@doc("Cancel a patrol before it starts", body=PatrolCancelSchema, response=PatrolSchema)
+def cancel_patrol(patrol_id: uuid.UUID) -> ResponseReturnValue:
+    """Cancel with a reason; 409 once started or cancelled; residents told get a correction."""
+    user = require_role(*TOWNSHIP_ROLES)
+    data = load(PatrolCancelSchema())
+    return PatrolSchema().dump(service.cancel_patrol(user, patrol_id, data["reason"]))

@@ -55,6 +55,7 @@ class VillageCoverageSchema(Schema):
     village = fields.Nested(VillageSchema)
     last_visit_at = Instant(allow_none=True)
     visits_30d = fields.Integer()
+    patrol_visits_30d = fields.Integer()
     blank_spot = fields.Boolean()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.rules import RULES, Classification, Condition
 from fieldapp.messaging.models import Message, MessageStatus
 from fieldapp.org.models import Township, Village
+from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
 from fieldapp.referrals.models import Referral
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
@@ -455,22 +456,44 @@ def doctor_work(user: User, township_id: uuid.UUID | None, year: int | None) -> 
     return result
 
 
+def _patrol_visit(area: uuid.UUID | None, since: datetime) -> ColumnElement[bool]:
+    """A visit that counts as a patrol: logged as one, or made during a stationing of its village."""
+    stationings = db.session.execute(
+        select(Patrol.village_id, Patrol.date, Patrol.until).where(
+            Patrol.kind == PatrolKind.STATIONING,
+            Patrol.status == PatrolStatus.PLANNED,
+            Patrol.until >= since.astimezone(local_zone()).date(),
+            _in_township(Patrol.village_id, area),
+        )
+    ).all()
+    zone = local_zone()
+    during = [
+        (Visit.village_id == village_id)
+        & (Visit.visited_at >= datetime.combine(first, time.min, zone))
+        & (Visit.visited_at < datetime.combine((last or first) + timedelta(days=1), time.min, zone))
+        for village_id, first, last in stationings
+    ]
+    return or_(Visit.purpose == "patrol", *during)
+
+
 def coverage(user: User, township_id: uuid.UUID | None, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Each village of the area with its last visit, visits in the last 30 days and blank-spot flag."""
+    """Each village of the area: last visit, visits (and patrol visits) in the last 30 days, blank-spot flag."""
     area = report_township(user, township_id)
     since = (now or utcnow()) - timedelta(days=COVERAGE_WINDOW_DAYS)
+    recent = Visit.visited_at >= since
     visits = (
         select(
             Visit.village_id,
             func.max(Visit.visited_at).label("last_visit_at"),
-            func.sum(case((Visit.visited_at >= since, 1), else_=0)).label("recent"),
+            func.sum(case((recent, 1), else_=0)).label("recent"),
+            func.sum(case((recent & _patrol_visit(area, since), 1), else_=0)).label("patrols"),
         )
         .where(_in_township(Visit.village_id, area))
         .group_by(Visit.village_id)
         .subquery()
     )
     rows = db.session.execute(
-        select(Village, visits.c.last_visit_at, visits.c.recent)
+        select(Village, visits.c.last_visit_at, visits.c.recent, visits.c.patrols)
         .outerjoin(visits, visits.c.village_id == Village.id)
         .where(_in_township(Village.id, area))
         .order_by(Village.code)
@@ -480,7 +503,8 @@ def coverage(user: User, township_id: uuid.UUID | None, now: datetime | None = N
             "village": village,
             "last_visit_at": last_visit_at,
             "visits_30d": int(recent or 0),
+            "patrol_visits_30d": int(patrols or 0),
             "blank_spot": not recent,
         }
-        for village, last_visit_at, recent in rows
+        for village, last_visit_at, recent, patrols in rows
     ]

@@ -1,10 +1,10 @@
-// The referral desk: a live countdown to each acknowledgement deadline, and a quiet refresh
-// so a new referral shows up without anyone reloading (never while someone is typing).
+// Referral pages: a live countdown to each acknowledgement deadline; on the desk also a quiet
+// refresh so a new referral shows up without anyone reloading (never while someone is typing).
 (function () {
   "use strict";
   var REFRESH_MS = 30000;
   var SOON_MS = 5 * 60 * 1000;
-  var holder = document.getElementById("pending");
+  var holder = document.querySelector("[data-now]");
   if (!holder) { return; }
   // Server time minus browser time, so a wrong clock on the desk's PC does not lie.
   var skew = Date.parse(holder.getAttribute("data-now")) - Date.now();
@@ -41,5 +41,5 @@
 
   tick();
   window.setInterval(tick, 1000);
-  window.setInterval(refreshWhenIdle, REFRESH_MS);
+  if (holder.hasAttribute("data-refresh")) { window.setInterval(refreshWhenIdle, REFRESH_MS); }
 })();

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import open_context
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "console"
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 768}  # the township office's laptop
 PHONE = {"width": 390, "height": 844}
 
 

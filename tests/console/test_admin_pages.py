@@ -18,6 +18,7 @@ from tests.builders import (
     create_user,
     create_village,
 )
+from tests.console.builders import create_referral_row
 from tests.console.helpers import post_form, sign_in
 
 
@@ -137,3 +138,31 @@ def test_job_queues_page_says_when_redis_is_not_configured(client: FlaskClient, 
     sign_in(client, admin)
     page = client.get("/console/admin/jobs").get_data(as_text=True)
     assert "not configured" in page
+
+
+def test_the_user_page_lists_only_the_users_townships_villages(client: FlaskClient, admin: User) -> None:
+    home, other = create_township(name="青山镇"), create_township(name="河口乡")
+    mine, theirs = create_village(home, name="东村"), create_village(other, name="远村")
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=home)
+    sign_in(client, admin)
+    page = client.get(f"/console/admin/users/{doctor.id}").get_data(as_text=True)
+    label = lambda v: page[page.index(f'data-township="{v.township_id}"') :].split(">")[0]  # noqa: E731
+    assert "hidden" not in label(mine) and "hidden" in label(theirs)
+    assert 'src="/static/console/users.js"' in page  # hides the others as the township changes
+
+
+def test_audit_log_names_the_resident_of_a_referral_and_the_action_in_chinese(
+    client: FlaskClient, admin: User
+) -> None:
+    village = create_village()
+    resident = create_resident(village, name="孙丽")
+    desk = create_user(Role.REFERRAL_DESK, username="desk9", facility=create_facility())
+    referral = create_referral_row(resident, desk.facility_id)
+    record_access(desk, "accept", "referral", referral.id)
+    db.session.commit()
+    sign_in(client, admin, lang="zh")
+    page = client.get("/console/admin/audit").get_data(as_text=True)
+    row = page[page.index("<td>desk9</td>") :].split("</tr>")[0]
+    assert (
+        "接收" in row and "孙丽" in row and "转诊单" in row and str(referral.id) not in row.split('href="')[0]
+    )

@@ -88,7 +88,7 @@ def test_manager_finds_an_overdue_resident_and_plans_a_patrol(browser_context: A
     page.get_by_label("孙医生").check()
     page.fill("#p-note", "带上血压计")
     screenshot(page, "04-plan-patrol")
-    page.get_by_role("button", name="安排巡诊").click()
+    page.get_by_role("button", name="安排", exact=True).click()
     page.wait_for_url("**/console/patrols")
     assert page.get_by_text("巡诊已安排。").is_visible()
     listed = page.locator("#patrol-list tbody tr", has_text="带上血压计")
@@ -106,8 +106,12 @@ def test_desk_accepts_an_emergency_before_its_deadline(browser_context: Any, app
     resident = create_resident(create_village(township, name="石桥村"), name="赵建国")
     create_enrollment(resident)
     desk = create_user(Role.REFERRAL_DESK, username="desk", facility=hospital)
+    doctor = create_user(Role.VILLAGE_DOCTOR, username="liu", phone="+8613912345678", township=township)
+    doctor.name = "刘医生"
     create_referral_row(resident, hospital.id, "routine", created_at=utcnow() - timedelta(hours=3))
-    emergency = create_referral_row(resident, hospital.id, "emergency", reason="血压 200/120，胸痛")
+    emergency = create_referral_row(
+        resident, hospital.id, "emergency", reason="血压 200/120，胸痛", referred_by=doctor.id
+    )
 
     # Headless Chromium has no push service to talk to: stand in for it with a fixed subscription.
     browser_context.grant_permissions(["notifications"])
@@ -131,11 +135,17 @@ def test_desk_accepts_an_emergency_before_its_deadline(browser_context: Any, app
     subscription = db.session.query(PushSubscription).one()
     assert (subscription.user_id, subscription.endpoint) == (desk.id, "https://push.example.test/desk-1")
 
-    appointment = (local_today() + timedelta(days=1)).isoformat() + "T09:30"
     card = page.locator(f"#referral-{emergency.id}")
-    card.locator("input[name=appointment_at]").fill(appointment)
-    card.locator("input[name=note]").fill("急诊科接诊")
-    card.get_by_role("button", name="接收").click()
+    # The card names the referring doctor with a phone to call, and the urgency with its window.
+    assert "刘医生" in card.inner_text() and "+8613912345678" in card.inner_text()
+    assert "急诊（15分钟内接收）" in card.inner_text()
+    # Declining sits behind its own button: its reason field shows only when asked for.
+    assert not card.locator("input[name=reason]").is_visible()
+    one_tap = card.get_by_role("button", name="立即接收（病人已在路上）")
+    assert one_tap.is_visible()
+    box = one_tap.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 768  # no scrolling at 1366x768
+    one_tap.click()
     page.wait_for_url("**/console/desk")
     assert page.get_by_text("已接收转诊。").is_visible()
     screenshot(page, "07-desk-accepted")
@@ -143,6 +153,7 @@ def test_desk_accepts_an_emergency_before_its_deadline(browser_context: Any, app
     db.session.expire_all()
     accepted = db.session.get(Referral, emergency.id)
     assert accepted.status == "accepted" and accepted.accepted_at < accepted.ack_deadline
+    assert accepted.appointment_at is None  # the patient is on the way: no time needed
 
     card = page.locator(f"#referral-{emergency.id}")
     card.locator("input[name=outcome]").fill("降压治疗后稳定，转回乡镇随访")

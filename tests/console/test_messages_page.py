@@ -51,3 +51,13 @@ def test_desk_and_doctors_have_no_message_log(client: FlaskClient, app: object) 
     for role in (Role.REFERRAL_DESK, Role.TOWNSHIP_DOCTOR):
         sign_in(client, create_user(role, township=township))
         assert client.get("/console/messages").status_code == 403
+
+
+def test_no_delivery_rate_without_delivery_reports(client: FlaskClient, app: object) -> None:
+    township = create_township()
+    resident = create_resident(create_village(township))
+    for _n in range(3):
+        create_message(resident, status="sent")  # the outbox provider's messages: never reported on
+    sign_in(client, create_user(Role.TOWNSHIP_MANAGER, township=township))
+    page = client.get("/console/messages").get_data(as_text=True)
+    assert '<strong id="delivery-rate">—</strong>' in page and 'id="outbox-note"' in page

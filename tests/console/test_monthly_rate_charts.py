@@ -46,5 +46,5 @@ def test_manager_sees_both_rates_of_each_month_as_of_its_end(client: FlaskClient
     standardized = [bars[(m, "Standardized management rate")] for m in range(1, 13)]
     assert control == ["0.0%"] + ["100.0%"] * 3 + ["0.0%"] * 8
     assert standardized == ["0.0%", "100.0%", "100.0%", "0.0%", "100.0%", "100.0%"] + ["0.0%"] * 6
-    diabetes = _month_bars(page, "Diabetes")
+    diabetes = _month_bars(page, "Type 2 diabetes")
     assert set(diabetes.values()) == {"0.0%"} and len(diabetes) == 24

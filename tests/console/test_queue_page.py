@@ -76,6 +76,13 @@ def test_queue_sorts_and_counts_per_village(client: FlaskClient, queue_world: di
     assert [cell.split("<")[0] for cell in east_row.split('class="num">')[1:]] == ["0", "2", "1"]
 
 
+def test_the_counts_per_village_follow_the_doctor_filter(client: FlaskClient, queue_world: dict) -> None:
+    sign_in(client, queue_world["manager"])
+    page = client.get(f"/console/queue?doctor_id={queue_world['doctor'].id}").get_data(as_text=True)
+    counts = page[page.index('id="village-counts"') : page.index('id="queue"')]
+    assert "东村" in counts and "西村" not in counts  # the doctor serves 东村 only
+
+
 def test_a_doctor_of_another_township_is_a_404(client: FlaskClient, queue_world: dict) -> None:
     stranger = create_user(Role.VILLAGE_DOCTOR, township=create_township())
     sign_in(client, queue_world["manager"])
@@ -94,15 +101,18 @@ def test_queue_export_matches_the_api(client: FlaskClient, queue_world: dict, fm
     else:
         sheet = load_workbook(io.BytesIO(response.data)).active
         rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        assert "青山镇" in rows[0][0] and "全部" in rows[0][0]  # the title row: township and filter
+        rows = rows[1:]
     header, body = rows[0], rows[1:]
     exported = [dict(zip(header, row, strict=True)) for row in body]
     assert len(exported) == from_api["total"] == 3
     for mine, theirs in zip(exported, from_api["items"], strict=True):
-        assert mine["name"] == theirs["resident"]["name"]
-        assert mine["due_on"] == theirs["due_on"]
-        assert int(mine["days_overdue"]) == theirs["days_overdue"]
-        assert mine["condition"] == theirs["condition"]
-    assert exported[1]["last_bp"] == "150/95" and exported[1]["doctor"] == "sun"
+        assert mine["姓名"] == theirs["resident"]["name"]
+        assert mine["应随访日期"][:10] == theirs["due_on"]
+        assert int(mine["逾期天数"]) == theirs["days_overdue"]
+        assert mine["病种"] == {"hypertension": "高血压", "diabetes": "2型糖尿病"}[theirs["condition"]]
+    assert exported[1]["末次血压(mmHg)"] == "150/95" and exported[1]["责任医生"] == "sun"
+    assert exported[1]["末次随访分类"] == "控制不满意" and exported[1]["状态"] == "已逾期"
 
 
 def test_queue_page_runs_a_bounded_number_of_queries(client: FlaskClient, queue_world: dict) -> None:

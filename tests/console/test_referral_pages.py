@@ -116,6 +116,34 @@ def test_manager_sees_the_townships_referrals_by_status(client: FlaskClient, des
     assert client.get("/console/referrals").status_code == 403
 
 
+def test_the_townships_referrals_show_each_pending_deadline_with_a_countdown(
+    client: FlaskClient, desk_world: dict
+) -> None:
+    sign_in(client, desk_world["manager"], lang="zh")
+    page = client.get("/console/referrals").get_data(as_text=True)
+    emergency: Referral = desk_world["emergency"]
+    assert f'data-deadline="{isoformat_local(emergency.ack_deadline)}"' in page
+    assert 'src="/static/console/desk.js"' in page and "data-now=" in page
+    assert "急诊（15分钟内接收）" in page and "紧急" not in page
+
+
+def test_an_emergency_is_accepted_without_an_appointment_and_a_decline_needs_a_reason(
+    client: FlaskClient, desk_world: dict
+) -> None:
+    sign_in(client, desk_world["desk"], lang="zh")
+    emergency: Referral = desk_world["emergency"]
+    card = client.get("/console/desk").get_data(as_text=True)
+    card = card[card.index(f'id="referral-{emergency.id}"') :].split("</article>")[0]
+    assert "立即接收" in card and card.index("立即接收") < card.index('name="reason"')
+    refused = post_form(
+        client, f"/console/desk/{desk_world['routine'].id}/decline", {}, follow_redirects=True
+    )
+    assert "原因：必须填写" in refused.get_data(as_text=True)
+    assert post_form(client, f"/console/desk/{emergency.id}/accept").status_code == 302
+    db.session.expire_all()
+    assert emergency.status == "accepted" and emergency.appointment_at is None
+
+
 def test_the_service_worker_is_served_for_the_console_scope(client: FlaskClient) -> None:
     response = client.get("/console/sw.js")
     assert response.status_code == 200

@@ -71,6 +71,13 @@ def test_manager_sees_the_townships_indicators_by_village_with_charts(
     assert "50.0%" in page  # control rate of 东村 and of the township: 1 of 2
 
 
+def test_a_rate_over_nobody_is_a_dash(client: FlaskClient, county: dict) -> None:
+    sign_in(client, county["manager"])
+    page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
+    west = page[page.index("西村", page.index('class="indicators"')) :].split("</tr>")[0]  # nobody enrolled
+    assert "0.0%" not in west and west.count(">—<") == 4
+
+
 def test_manager_may_not_see_another_townships_indicators(client: FlaskClient, county: dict) -> None:
     sign_in(client, county["manager"])
     other = county["other"]
@@ -98,14 +105,23 @@ def test_indicator_export_matches_the_api(client: FlaskClient, county: dict, fmt
         rows = _csv_rows(response.data)
     else:
         sheet = load_workbook(io.BytesIO(response.data)).active
-        rows = [[("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [[("" if v is None else v) for v in row] for row in sheet.iter_rows(values_only=True)][1:]
     header, body = rows[0], rows[1:]
-    totals = {row[1]: dict(zip(header[2:], row[2:], strict=True)) for row in body if row[0] == "Total"}
-    for condition in ("hypertension", "diabetes"):
-        for key, value in from_api[condition].items():
-            assert float(totals[condition][key]) == pytest.approx(value), (condition, key)
-    east = {row[1]: row for row in body if row[0] == "东村"}
-    assert east["hypertension"][2:4] == ["2", "2"]
+    # The county's layout: a row per village, then the total; each condition's figures side by side.
+    assert [row[0] for row in body] == ["东村", "西村", "合计"]
+    total = dict(zip(header, body[-1], strict=True))
+    words = {"hypertension": "高血压", "diabetes": "2型糖尿病"}
+    headers = {"managed": "已管理人数", "standardized": "规范管理人数", "controlled": "控制满意人数"}
+    rates = {"standardized_management_rate": "规范管理率", "control_rate": "控制率"}
+    for condition, word in words.items():
+        for key, title in headers.items():
+            assert int(total[f"{word} {title}"]) == from_api[condition][key], (condition, key)
+        for key, title in rates.items():
+            value = total[f"{word} {title}"]
+            found = float(value.rstrip("%")) / 100 if isinstance(value, str) else value
+            assert found == pytest.approx(from_api[condition][key], abs=0.001), (condition, key)
+    east = dict(zip(header, body[0], strict=True))
+    assert int(east["高血压 已管理人数"]) == int(east["高血压 规范管理人数"]) == 2
 
 
 def test_admin_sees_county_indicators_by_township_matching_the_api(client: FlaskClient, county: dict) -> None:

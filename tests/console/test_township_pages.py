@@ -123,6 +123,80 @@ def test_manager_plans_a_patrol_and_sees_it_listed(client: FlaskClient, area: di
     assert "带血糖仪" in page and "西村" in page and area["doctor"].username in page
 
 
+def test_manager_stations_staff_changes_and_cancels_and_sees_the_month(
+    client: FlaskClient, area: dict
+) -> None:
+    sign_in(client, area["manager"], lang="zh")
+    first = local_today() + timedelta(days=2)
+    last = first + timedelta(days=4)
+    post_form(
+        client,
+        "/console/patrols",
+        {
+            "kind": "stationing",
+            "village_id": area["east"].id,
+            "date": first.isoformat(),
+            "until": last.isoformat(),
+            "team": [area["doctor"].id],
+        },
+    )
+    post_form(  # a past patrol, listed apart
+        client,
+        "/console/patrols",
+        {"village_id": area["west"].id, "date": local_today().isoformat(), "team": [area["doctor"].id]},
+    )
+    stationing = db.session.query(Patrol).filter_by(kind="stationing").one()
+    assert (stationing.date, stationing.until) == (first, last)
+    page = client.get(f"/console/patrols?month={first:%Y-%m}").get_data(as_text=True)
+    calendar = page[page.index('id="patrol-calendar"') : page.index('id="patrol-list"')]
+    east_row = calendar[calendar.index("东村") :].split("</tr>")[0]
+    in_month = [
+        first + timedelta(days=n) for n in range(5) if (first + timedelta(days=n)).month == first.month
+    ]
+    assert east_row.count('class="day stationing"') == len(in_month)
+    assert "驻村服务" in page and "修改或取消" in page
+
+    moved = first + timedelta(days=7)
+    changed = post_form(
+        client,
+        f"/console/patrols/{stationing.id}",
+        {
+            "date": moved.isoformat(),
+            "until": (moved + timedelta(days=2)).isoformat(),
+            "team": [area["doctor"].id],
+        },
+        follow_redirects=True,
+    )
+    assert "已修改" in changed.get_data(as_text=True)
+    db.session.expire_all()
+    assert (stationing.date, stationing.until) == (moved, moved + timedelta(days=2))
+    refused = post_form(client, f"/console/patrols/{stationing.id}/cancel", {}, follow_redirects=True)
+    assert db.session.get(Patrol, stationing.id).status == "planned"
+    assert 'class="flash error"' in refused.get_data(as_text=True)
+    post_form(client, f"/console/patrols/{stationing.id}/cancel", {"reason": "道路中断"})
+    db.session.expire_all()
+    assert db.session.get(Patrol, stationing.id).status == "cancelled"
+    detail = client.get(f"/console/patrols/{stationing.id}").get_data(as_text=True)
+    assert "道路中断" in detail and 'id="cancel-patrol"' not in detail
+
+
+def test_another_townships_patrol_is_a_404(client: FlaskClient, area: dict) -> None:
+    theirs = Patrol(
+        village_id=area["far"].id,
+        township_id=area["other"].id,
+        date=local_today() + timedelta(days=5),
+        team=[],
+    )
+    db.session.add(theirs)
+    db.session.commit()
+    sign_in(client, area["manager"])
+    assert client.get(f"/console/patrols/{theirs.id}").status_code == 404
+    assert post_form(client, f"/console/patrols/{theirs.id}/cancel", {"reason": "x"}).status_code == 404
+    assert post_form(client, f"/console/patrols/{theirs.id}", {"note": "x"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Patrol, theirs.id).status == "planned"
+
+
 def test_a_patrol_to_another_townships_village_is_refused(client: FlaskClient, area: dict) -> None:
     sign_in(client, area["manager"])
     response = post_form(

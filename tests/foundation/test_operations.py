@@ -20,6 +20,12 @@ def test_healthz_reports_the_database_and_redis(client: FlaskClient) -> None:
     assert response.get_json() == {"status": "ok", "database": "ok", "redis": "not_configured"}
 
 
+def test_the_favicon_is_served(client: FlaskClient) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG")
+
+
 def test_healthz_is_503_when_the_database_is_down(make_app: Callable[..., Flask], tmp_path: Any) -> None:
     broken = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/no-such-folder/fieldapp.sqlite")
     response = broken.test_client().get("/healthz")

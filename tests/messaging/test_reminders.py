@@ -54,7 +54,7 @@ def test_several_enrollments_due_together_give_one_sms(app: Flask) -> None:
     result = run_scan(MORNING)
     [message] = messages()
     assert (result.reminder, result.overdue, message.kind) == (0, 1, "overdue")
-    assert "过期" in message.body
+    assert "超过随访日期" in message.body and "过期" not in message.body
 
 
 def test_overdue_notices_start_a_week_after_the_due_date(app: Flask) -> None:

@@ -64,7 +64,8 @@ def test_staff_texts_name_the_referral_not_the_resident(app: Flask, lang: str) -
     for body in (created, escalated, completed):
         assert "R-000123" in body
         assert "县人民医院" in body
-    assert "紧急" in created if lang == "zh" else "emergency" in created
+    assert ("【村医随访】" in created and "急诊" in created) if lang == "zh" else "emergency" in created
+    assert "紧急" not in created + escalated and "fieldapp" not in created
     assert "2" in escalated
 
 
@@ -79,12 +80,12 @@ def test_push_payloads_have_title_body_and_link(app: Flask) -> None:
         lang="zh",
         level=1,
     )
-    assert payload["title"] == "转诊R-000123"
+    assert payload["title"] == "村医随访 · 转诊R-000123"
     assert "第1级" in payload["body"]
     assert payload["url"] == "/console/referrals/x"
     digest = texts.overdue_digest_push(3, "/field/#/queue?status=overdue", "en")
     assert digest == {
-        "title": "Overdue follow-ups",
+        "title": "Village Doctor Follow-up · Overdue follow-ups",
         "body": "3 follow-ups fell overdue today.",
         "url": "/field/#/queue?status=overdue",
     }

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
+from fieldapp.patrols.models import Patrol
 from fieldapp.reports.service import doctor_work
 from fieldapp.timeutil import local_today, utcnow
 from tests.builders import api, create_resident, create_township, create_user, create_village
@@ -34,8 +35,10 @@ def test_blank_spots_are_villages_without_any_visit_in_30_days(client, app):
         "village": {"id": str(never.id), "code": "A3", "name": "南湾村", "township_id": str(township.id)},
         "last_visit_at": None,
         "visits_30d": 0,
+        "patrol_visits_30d": 0,
         "blank_spot": True,
     }
+    assert rows["A1"]["patrol_visits_30d"] == 1
     admin = create_user(Role.COUNTY_ADMIN)
     assert len(api(client, "get", "/api/v1/reports/coverage", admin).json["villages"]) == 4
 
@@ -67,3 +70,27 @@ def test_doctor_work_counts_by_month_and_overdue_share(app):
     assert mine["months"][5]["visits"] == 1
     assert work[manager.id]["active_enrollments"] == 0
     assert work[manager.id]["overdue_share"] == 0.0
+
+
+def test_visits_during_a_stationing_count_as_patrol_visits(client, app):
+    township = create_township()
+    village = create_village(township, code="S1")
+    today = local_today()
+    db.session.add(
+        Patrol(
+            village_id=village.id,
+            township_id=township.id,
+            kind="stationing",
+            date=today - timedelta(days=10),
+            until=today - timedelta(days=3),
+            team=[],
+        )
+    )
+    db.session.commit()
+    now = utcnow()
+    create_visit(village, now - timedelta(days=5), purpose="household")  # during the stationing
+    create_visit(village, now - timedelta(days=12), purpose="household")  # before it
+    create_visit(village, now - timedelta(hours=1), purpose="followup")  # after it
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
+    [row] = api(client, "get", "/api/v1/reports/coverage", manager).json["villages"]
+    assert (row["visits_30d"], row["patrol_visits_30d"]) == (3, 1)
