@@ -16,34 +16,27 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import case, func, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
-from fieldapp.dbtypes import SYNC_COUNTER, Counter, next_counter_value
 from fieldapp.errors import NotFoundError, ValidationError
 from fieldapp.extensions import db
-from fieldapp.followups import rules
-from fieldapp.followups.models import Enrollment, FollowUp
-from fieldapp.followups.rules import Condition, Measurements
 from fieldapp.imports.columns import BY_KEY
-from fieldapp.imports.models import ImportedFollowUp, ImportedResident, ImportRun, ImportStatus
+from fieldapp.imports.models import ImportedResident, ImportRun, ImportStatus
 from fieldapp.imports.reader import FileProblemError, Table, open_table
 from fieldapp.imports.rows import ImportRow, RowChecker, RowError, VillageRef
-from fieldapp.messaging.models import SmsOptOut
+from fieldapp.imports.writes import Writer
 from fieldapp.org.models import Township, Village
 from fieldapp.org.service import normalize_phone
 from fieldapp.residents.models import Resident
-from fieldapp.residents.record_numbers import assign_record_numbers, counter_name, county_code
-from fieldapp.timeutil import local_today, local_zone, utcnow
+from fieldapp.residents.record_numbers import county_code
+from fieldapp.timeutil import local_today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,38 +87,6 @@ def _json_cell(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)  # a phone or an identity number typed as a number
     return value
-
-
-def performed_at_of(day: date) -> datetime:
-    """An imported follow-up's instant: local noon of its date (the old system kept the date only)."""
-    return datetime.combine(day, time(12), tzinfo=local_zone()).astimezone(UTC)
-
-
-def followup_values(row: ImportRow, condition: str) -> dict[str, Any]:
-    """The follow-up a row's last readings make for one condition, classified by the rules."""
-    assert row.followup_on is not None and row.sbp is not None and row.dbp is not None
-    outcome = rules.assess(
-        Measurements(
-            condition=Condition(condition), sbp=row.sbp, dbp=row.dbp, fasting_glucose=row.fasting_glucose
-        ),
-        birth_date=row.birth_date,
-        performed_on=row.followup_on,
-        previous=None,
-    )
-    return {
-        "condition": condition,
-        "performed_at": performed_at_of(row.followup_on),
-        # The old system's follow-ups are measured visits; see the README on how they count.
-        "mode": "clinic",
-        "sbp": row.sbp,
-        "dbp": row.dbp,
-        "fasting_glucose": row.fasting_glucose,
-        "classification": str(outcome.classification),
-        "urgent_referral": outcome.urgent_referral,
-        "referral_recommended": outcome.referral_recommended,
-        "next_due_on": outcome.next_due_on,
-        "notes": IMPORTED_NOTE,
-    }
 
 
 @dataclass
@@ -185,10 +146,12 @@ class Importer:
     # New rows without a 档案编号, written at the end (see ``process``).
     deferred: list[ImportRow] = field(default_factory=list)
     checker: RowChecker = field(init=False)
+    writer: Writer = field(init=False)
 
     def __post_init__(self) -> None:
         villages, townships = _villages()
         self.checker = RowChecker(villages, townships, _phone, self.today)
+        self.writer = Writer(self.run.id, self.user_id, self.today)
 
     # --- the run ---------------------------------------------------------------------------
 
@@ -286,12 +249,12 @@ class Importer:
                 outcome.named[match.resident_id] = row.number
                 if match.digest == row.digest:
                     outcome.counts.unchanged += 1
-                elif self._update(row, match.resident_id):
+                elif self.writer.update(row, match.resident_id):
                     outcome.counts.updated += 1
                 else:
                     outcome.counts.unchanged += 1
         if new_rows:
-            outcome.named.update(self._insert(new_rows))
+            outcome.named.update(self.writer.insert(new_rows))
             outcome.counts.created += len(new_rows)
         if self.run.dry_run:
             db.session.rollback()
@@ -346,195 +309,6 @@ class Importer:
             matches[row.number] = match
         return matches
 
-    # --- new residents: set-based inserts ---------------------------------------------------
-
-    def _insert(self, rows: list[ImportRow]) -> dict[uuid.UUID, int]:
-        session = db.session()
-        numbers = self._record_numbers(rows)
-        phones = {row.phone for row in rows if row.phone}
-        opted_out = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
-        stamp = {"change_seq": next_counter_value(session, SYNC_COUNTER), "created_at": utcnow()}
-        stamp["updated_at"] = stamp["created_at"]
-        residents, enrollments, followups, marks, digests = [], [], [], [], []
-        named = {}
-        for row, record_number in zip(rows, numbers, strict=True):
-            resident_id = uuid.uuid4()
-            named[resident_id] = row.number
-            residents.append(
-                {
-                    "id": resident_id,
-                    "name": row.name,
-                    "sex": row.sex,
-                    "birth_date": row.birth_date,
-                    "village_id": row.village.id,
-                    "id_number": row.id_number,
-                    "phone": row.phone,
-                    "record_number": record_number,
-                    "sms_consent": False,
-                    "opted_out": row.phone in opted_out,
-                    "phone_invalid": False,
-                    "language": "zh",
-                    "created_by": self.user_id,
-                    **stamp,
-                }
-            )
-            digests.append({"resident_id": resident_id, "digest": row.digest, "import_id": self.run.id})
-            for condition, diagnosed_on in row.diagnosed.items():
-                enrollment_id = uuid.uuid4()
-                enrollment = {
-                    "id": enrollment_id,
-                    "resident_id": resident_id,
-                    "village_id": row.village.id,
-                    "condition": condition,
-                    "status": ACTIVE,
-                    "diagnosed_on": diagnosed_on,
-                    "enrolled_on": diagnosed_on,
-                    "next_due_on": self.today,
-                    "created_by": self.user_id,
-                    **stamp,
-                }
-                if row.followup_on is not None:
-                    followup = {
-                        "id": uuid.uuid4(),
-                        "enrollment_id": enrollment_id,
-                        "resident_id": resident_id,
-                        **followup_values(row, condition),
-                        "danger_signs": [],
-                        "adverse_reaction": False,
-                        "new_complication": False,
-                        **stamp,
-                    }
-                    enrollment["next_due_on"] = followup["next_due_on"]
-                    followups.append(followup)
-                    marks.append(
-                        {
-                            "followup_id": followup["id"],
-                            "enrollment_id": enrollment_id,
-                            "import_id": self.run.id,
-                        }
-                    )
-                enrollments.append(enrollment)
-        for model, values in (
-            (Resident, residents),
-            (Enrollment, enrollments),
-            (FollowUp, followups),
-            (ImportedFollowUp, marks),
-            (ImportedResident, digests),
-        ):
-            if values:
-                session.execute(insert(model.__table__), values)
-        return named
-
-    def _record_numbers(self, rows: list[ImportRow]) -> list[str]:
-        """Each new row's record number: its own, or its village's next (issue 10's numbering)."""
-        brought: dict[str, int] = {}
-        for row in rows:
-            if row.record_number:
-                prefix = row.village.record_prefix
-                brought[prefix] = max(brought.get(prefix, 0), int(row.record_number[len(prefix) :]))
-        if brought:
-            raise_serial_counters(brought)
-        unnumbered = [Resident(village_id=row.village.id) for row in rows if not row.record_number]
-        if unnumbered:
-            held = _load_villages()  # the identity map keeps only what is referenced
-            assign_record_numbers(db.session(), unnumbered)
-            del held
-        given = iter(resident.record_number for resident in unnumbered)
-        return [row.record_number or next(given) for row in rows]
-
-    # --- known residents: through the ORM ---------------------------------------------------
-
-    def _update(self, row: ImportRow, resident_id: uuid.UUID) -> bool:
-        """Bring a known resident in line with the row; whether anything changed."""
-        resident = db.session.get(Resident, resident_id)
-        assert resident is not None
-        changed = _assign(
-            resident,
-            {
-                "name": row.name,
-                "sex": row.sex,
-                "birth_date": row.birth_date,
-                "village_id": row.village.id,
-                # A blank optional cell leaves what fieldapp knows.
-                **({"id_number": row.id_number} if row.id_number else {}),
-                **({"phone": row.phone} if row.phone else {}),
-            },
-        )
-        if row.phone and "phone" in changed:
-            resident.phone_invalid = False
-            resident.opted_out = db.session.get(SmsOptOut, row.phone) is not None
-        active = {
-            e.condition: e
-            for e in db.session.scalars(
-                select(Enrollment).where(Enrollment.resident_id == resident_id, Enrollment.status == ACTIVE)
-            )
-        }
-        any_change = bool(changed)
-        for condition, diagnosed_on in row.diagnosed.items():
-            enrollment = active.get(condition)
-            if enrollment is None:
-                enrollment = Enrollment(
-                    id=uuid.uuid4(),
-                    resident_id=resident_id,
-                    village_id=row.village.id,
-                    condition=condition,
-                    status=ACTIVE,
-                    diagnosed_on=diagnosed_on,
-                    enrolled_on=diagnosed_on,
-                    next_due_on=self.today,
-                    created_by=self.user_id,
-                )
-                db.session.add(enrollment)
-                any_change = True
-            elif enrollment.diagnosed_on != diagnosed_on:
-                enrollment.diagnosed_on = diagnosed_on
-                any_change = True
-            if row.followup_on is not None:
-                any_change = self._update_followup(row, enrollment) or any_change
-        self._remember(resident_id, row.digest, new=not db.session.get(ImportedResident, resident_id))
-        return any_change
-
-    def _update_followup(self, row: ImportRow, enrollment: Enrollment) -> bool:
-        values = followup_values(row, enrollment.condition)
-        mark = db.session.scalar(
-            select(ImportedFollowUp).where(ImportedFollowUp.enrollment_id == enrollment.id)
-        )
-        followup = db.session.get(FollowUp, mark.followup_id) if mark else None
-        if followup is None:
-            followup = FollowUp(
-                id=uuid.uuid4(), enrollment_id=enrollment.id, resident_id=enrollment.resident_id, **values
-            )
-            db.session.add(followup)
-            db.session.flush()
-            db.session.add(
-                ImportedFollowUp(followup_id=followup.id, enrollment_id=enrollment.id, import_id=self.run.id)
-            )
-            changed = True
-        else:
-            changed = bool(_assign(followup, values))
-        later = db.session.scalar(
-            select(func.count())
-            .select_from(FollowUp)
-            .where(
-                FollowUp.enrollment_id == enrollment.id,
-                FollowUp.id != followup.id,
-                FollowUp.performed_at > followup.performed_at,
-            )
-        )
-        # The enrollment's due date follows its newest follow-up, as for any follow-up.
-        if not later and enrollment.next_due_on != followup.next_due_on:
-            enrollment.next_due_on = followup.next_due_on
-            changed = True
-        return changed
-
-    def _remember(self, resident_id: uuid.UUID, digest: str, *, new: bool) -> None:
-        if new:
-            db.session.add(ImportedResident(resident_id=resident_id, digest=digest, import_id=self.run.id))
-        else:
-            mark = db.session.get(ImportedResident, resident_id)
-            if mark is not None:
-                mark.digest, mark.import_id = digest, self.run.id
-
     # --- bookkeeping ------------------------------------------------------------------------
 
     def _save_progress(self, expected: int | None) -> None:
@@ -563,14 +337,6 @@ class Importer:
         db.session.commit()
 
 
-def _assign(target: Any, values: dict[str, Any]) -> set[str]:
-    """Set the attributes that differ; their names."""
-    changed = {name for name, value in values.items() if getattr(target, name) != value}
-    for name in changed:
-        setattr(target, name, values[name])
-    return changed
-
-
 def _villages() -> tuple[dict[tuple[str, str], VillageRef], set[str]]:
     """Every village by (township code, village code), and the township codes."""
     county = county_code()
@@ -582,35 +348,6 @@ def _villages() -> tuple[dict[tuple[str, str], VillageRef], set[str]]:
     villages = {(t, v): VillageRef(village_id, f"{county}{t}{v}") for t, v, village_id in rows}
     townships = set(db.session.scalars(select(Township.division_code)))
     return villages, townships
-
-
-def _load_villages() -> list[Village]:
-    """Every village with its township, in the session (keep the list while they are needed)."""
-    return list(db.session.scalars(select(Village).options(joinedload(Village.township))))
-
-
-def raise_serial_counters(highest: dict[str, int]) -> None:
-    """Move each village prefix's record-number counter up to the highest serial a batch brings.
-
-    What ``assign_record_numbers`` does for one resident who brings a number, for a whole batch
-    in one statement (in name order, so two imports lock the counters in the same order).
-    """
-    counters = Counter.__table__
-    dialect = db.session.connection().dialect.name
-    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = dialect_insert(counters).values(
-        [{"name": counter_name(prefix), "value": highest[prefix]} for prefix in sorted(highest)]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[counters.c.name],
-        set_={
-            "value": case(
-                (counters.c.value < statement.excluded.value, statement.excluded.value),
-                else_=counters.c.value,
-            )
-        },
-    )
-    db.session.execute(statement)
 
 
 # --- the entry points -------------------------------------------------------------------------
