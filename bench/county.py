@@ -39,7 +39,6 @@ def bench_app(database_url: str) -> Flask:
             "INSTANCE_PATH": str(instance),
             "REDIS_URL": None,
             "SMS_PROVIDER": "outbox",
-            "RATELIMIT_ENABLED": False,
         }
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import itertools
 import json
 import os
 import time
@@ -22,6 +23,7 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 from bench.county import BENCH_DIR, bench_app, ensure_county, sqlite_url
+from bench.forms import full_form
 from bench.results import result_row
 from bench.server import http_throughput
 from fieldapp.auth.models import User
@@ -37,6 +39,8 @@ TARGETS = {
     "indicators, one township-year": "p95 <= 300 ms",
     "indicators, whole county": "<= 2 s",
     "sync push, 1,000 records": "<= 2 s and <= 5x bulk",
+    "sync push, 1,000 full-form": "<= 2 s",
+    "POST followup, full form": "<= 2x first edition",
     "POST /api/v1/followups": ">= 50% of GET /me rps",
     "import 100,000 rows": "<= 60 s, flat memory",
     "re-import the same 100,000 rows": "<= 30 s",
@@ -136,6 +140,7 @@ class SyncBatch:
                         "mode": "home",
                         "sbp": 120 + n % 40,
                         "dbp": 80,
+                        **full_form(),
                     },
                 }
             )
@@ -244,6 +249,95 @@ def _sync_push(app: Flask, batch: SyncBatch, headers: dict[str, str]) -> Callabl
     return lambda: call(batch.records())
 
 
+def _followup_residents(user: User, limit: int) -> list[uuid.UUID]:
+    """Residents of the user's villages with an active hypertension enrollment."""
+    return list(
+        db.session.scalars(
+            select(Enrollment.resident_id)
+            .where(
+                Enrollment.village_id.in_(user.village_ids),
+                Enrollment.status == "active",
+                Enrollment.condition == "hypertension",
+            )
+            .limit(limit)
+        )
+    )
+
+
+def _followup_posts(
+    app: Flask, user: User, headers: dict[str, str], form: dict[str, Any]
+) -> Callable[[], object]:
+    """One new follow-up a call (``POST /api/v1/followups``), each a second before the last."""
+    client = app.test_client()
+    residents = itertools.cycle(_followup_residents(user, 200))
+    clock = itertools.count(1)
+
+    def call() -> object:
+        body = {
+            "resident_id": str(next(residents)),
+            "condition": "hypertension",
+            "performed_at": isoformat_local(utcnow() - timedelta(days=1, seconds=next(clock))),
+            "mode": "clinic",
+            "sbp": 128,
+            "dbp": 78,
+            **form,
+        }
+        response = client.post("/api/v1/followups", json=body, headers=headers)
+        if response.status_code != 201:
+            raise RuntimeError(
+                f"followup POST: {response.status_code} {response.get_data(as_text=True)[:300]}"
+            )
+        return response
+
+    return call
+
+
+def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 1000) -> Callable[[], object]:
+    """A sync push of ``size`` full-form follow-ups of the user's residents (the cursor kept up to date)."""
+    client = app.test_client()
+    residents = _followup_residents(user, size)
+    clock = itertools.count(1)
+    position: dict[str, str | None] = {"cursor": None}
+
+    def call(records: list[dict[str, Any]]) -> dict[str, Any]:
+        response = client.post(
+            "/api/v1/sync", json={"records": records, "since": position["cursor"]}, headers=headers
+        )
+        body: dict[str, Any] = response.get_json(silent=True) or {}
+        if response.status_code != 200 or {r.get("status") for r in body.get("results", [])} - {"created"}:
+            raise RuntimeError(f"sync push: {response.status_code} {response.get_data(as_text=True)[:300]}")
+        position["cursor"] = body["cursor"]
+        return body
+
+    while call([]).get("more"):
+        continue
+
+    start = utcnow() - timedelta(minutes=30)
+
+    def push() -> object:
+        # In the order they were recorded, as a phone sends them, each run after the last.
+        base = next(clock) * size
+        records = [
+            {
+                "type": "followup",
+                "data": {
+                    "id": str(uuid.uuid4()),
+                    "resident_id": str(residents[n % len(residents)]),
+                    "condition": "hypertension",
+                    "performed_at": isoformat_local(start + timedelta(milliseconds=base + n)),
+                    "mode": "home",
+                    "sbp": 120 + n % 40,
+                    "dbp": 80,
+                    **full_form(),
+                },
+            }
+            for n in range(size)
+        ]
+        return call(records)
+
+    return push
+
+
 def _bulk_insert(batch: SyncBatch) -> Callable[[], object]:
     def insert_rows() -> object:
         tables = batch.rows()
@@ -298,6 +392,29 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         bulk = measure("bare Core bulk insert, same 1,000 rows", database, _bulk_insert(batch), 5, 1000)
         sync["note"] = f"{sync['median_ms'] / bulk['median_ms']:.1f}x the bulk insert"
         results += [sync, bulk]
+        results.append(
+            measure(
+                "sync push, 1,000 full-form follow-ups (HTTP in-process)",
+                database,
+                _followup_sync(app, village, as_village),
+                3,
+                1000,
+            )
+        )
+        first = measure(
+            "POST followup, first edition (in-process)",
+            database,
+            _followup_posts(app, village, as_village, {}),
+            runs * 3,
+        )
+        full = measure(
+            "POST followup, full form (in-process)",
+            database,
+            _followup_posts(app, village, as_village, full_form()),
+            runs * 3,
+        )
+        full["note"] = f"{full['median_ms'] / first['median_ms']:.2f}x the first edition's"
+        results += [first, full]
         results += http_throughput(app, database, url, writer_username="doctor")
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)

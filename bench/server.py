@@ -29,6 +29,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from bench.forms import full_form
 from fieldapp.auth.models import User
 from fieldapp.auth.service import issue_token
 from fieldapp.extensions import db
@@ -93,7 +94,7 @@ def _drive(
 
 
 def _followup_bodies(user: User, count: int) -> list[bytes | None]:
-    """New follow-ups of active hypertension enrollments in the user's township, a second apart."""
+    """New full-form follow-ups of active hypertension enrollments in the user's township, a second apart."""
     resident_ids = list(
         db.session.scalars(
             select(Enrollment.resident_id)
@@ -118,6 +119,7 @@ def _followup_bodies(user: User, count: int) -> list[bytes | None]:
                 "mode": "clinic",
                 "sbp": 124 + n % 30,
                 "dbp": 80,
+                **full_form(),
             }
         ).encode()
         for n, resident_id in zip(range(count), itertools.cycle(resident_ids), strict=False)

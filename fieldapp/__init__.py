@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask, Response, request
 
 from fieldapp.config import load_config
-from fieldapp.extensions import db, limiter, migrate
+from fieldapp.extensions import db, migrate
+from fieldapp.http import BoundedJSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,10 @@ BLUEPRINTS = (
 # Modules with an ``init_app(app)`` of their own (CLI commands, hooks).
 INIT_MODULES = (
     "fieldapp.auth.context",
+    "fieldapp.auth.throttle",
+    "fieldapp.messaging.clients.push",
+    "fieldapp.audit.service",
+    "fieldapp.http",
     "fieldapp.i18n",
     "fieldapp.cli",
     "fieldapp.imports.cli",
@@ -70,14 +75,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(load_config(app.instance_path, config))
+    app.json = BoundedJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    limiter.init_app(app)
 
     from fieldapp import errors, models  # noqa: F401  (models: every table known to Alembic)
 
@@ -93,8 +97,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             response.headers.setdefault(header, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith("/api/"):
-            # Residents' records must not linger in shared or proxy caches.
+        if request.path.startswith(("/api/", "/console/")):
+            # Residents' records (API answers, console pages, exports) must not linger in caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

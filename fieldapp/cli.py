@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from fieldapp.auth.models import Role, User
-from fieldapp.auth.service import create_user, hash_password
+from fieldapp.auth.service import create_user, end_sessions, hash_password
 from fieldapp.extensions import db
 
 
@@ -24,6 +24,7 @@ def create_admin_command(username: str, password: str) -> None:
     if existing is not None:
         existing.password_hash = hash_password(password)
         existing.active = True
+        end_sessions(existing)
         click.echo(f"Reset the password of county admin {username}.")
     else:
         create_user(username, password, Role.COUNTY_ADMIN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY"),
         "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY"),
         "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:admin@fieldapp.invalid"),
+        # Push services a subscription may name; unset: the browsers' own (messaging/clients/push.py).
+        "FIELDAPP_PUSH_HOSTS": env.get("FIELDAPP_PUSH_HOSTS") or None,
         "MAX_CONTENT_LENGTH": int(env.get("FIELDAPP_MAX_BODY_BYTES", 5 * 1024 * 1024)),
         # An import upload (POST /api/v1/imports) may be larger: a county's register.
         "IMPORT_MAX_BYTES": int(env.get("FIELDAPP_IMPORT_MAX_BYTES", 50 * 1024 * 1024)),
@@ -58,9 +61,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Werkzeug's scrypt (N=2**15, r=8, p=1); tests lower the cost to stay fast.
         "PASSWORD_HASH_METHOD": env.get("FIELDAPP_PASSWORD_HASH_METHOD", "scrypt"),
         "TOKEN_TTL_HOURS": int(env.get("FIELDAPP_TOKEN_TTL_HOURS", 12)),
-        # A Redis outage must not stop sign-ins: count in memory until it is back.
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_SWALLOW_ERRORS": True,
+        # A browser session lasts as long as a token, not Flask's 31 days.
+        "SESSION_TTL_HOURS": int(env.get("FIELDAPP_SESSION_TTL_HOURS", 12)),
+        # Failed sign-ins, counted in the database (shared by every worker, no Redis needed).
         "LOGIN_FAILURES_PER_ACCOUNT": env.get("FIELDAPP_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": env.get("FIELDAPP_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -73,6 +76,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TESTING": False,
     }
     config.update(overrides)
+    config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=config["SESSION_TTL_HOURS"]))
     if "SMS_PROVIDER" not in config:
         has_twilio = bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
         config["SMS_PROVIDER"] = env.get("SMS_PROVIDER") or ("twilio" if has_twilio else "outbox")

@@ -25,8 +25,9 @@ from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
 from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
 from fieldapp.extensions import db
-from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.followups.rules import Classification, Condition, Measurements, assess
+from fieldapp.followups.items import RECORD_ITEMS, SALT, SYMPTOMS, missing_items
+from fieldapp.followups.models import Enrollment, FollowUp, FollowUpMedication, Visit
+from fieldapp.followups.rules import Classification, Condition, Measurements, assess, body_mass_index
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral
@@ -194,8 +195,11 @@ def _pick_mode(rng: random.Random) -> str:
     return MODES[-1][0]
 
 
-def _measure(rng: random.Random, condition: Condition, controlled: bool) -> Measurements:
-    """Measurements of one follow-up, under or over target as ``controlled`` says (rarely dangerous)."""
+def _measure(rng: random.Random, condition: Condition, controlled: bool, measured: bool) -> Measurements:
+    """Measurements of one follow-up, under or over target as ``controlled`` says (rarely dangerous).
+
+    By phone (``measured`` False) the values are what the resident reports: kept, never classified.
+    """
     if rng.random() < 0.01:
         sbp, dbp = rng.randint(180, 200), rng.randint(100, 115)
     elif controlled or condition == Condition.DIABETES:
@@ -212,6 +216,7 @@ def _measure(rng: random.Random, condition: Condition, controlled: bool) -> Meas
         heart_rate=rng.randint(60, 96),
         fasting_glucose=glucose,
         adverse_reaction=rng.random() < 0.01,
+        measured=measured,
     )
 
 
@@ -227,27 +232,54 @@ def _history(
         last_day = min(last_day, day + timedelta(days=rng.randint(0, HISTORY_DAYS)))
     control = rng.uniform(0.15, 0.85)
     condition = Condition(enrollment["condition"])
-    previous: Classification | None = None
+    previous: Classification | None = None  # the last face-to-face follow-up's
+    due_on = day  # each follow-up comes about when it is due
+    height = round(rng.uniform(150, 178), 1)
     while day <= last_day:
-        measured = _measure(rng, condition, rng.random() < control)
-        outcome = assess(measured, birth_date=birth, performed_on=day, previous=previous)
+        mode = _pick_mode(rng)
+        measured = _measure(rng, condition, rng.random() < control, mode != "phone")
+        outcome = assess(
+            measured, birth_date=birth, performed_on=day, previous=previous, current_due_on=due_on
+        )
+        form = _form(rng, condition, outcome.classification)
+        form.update(sbp=measured.sbp, dbp=measured.dbp, fasting_glucose=measured.fasting_glucose)
+        form["heart_rate"] = measured.heart_rate
+        if outcome.referral_recommended and rng.random() < 0.8:
+            form["referral"] = {
+                "reason": "连续两次控制不满意",
+                "facility": "县人民医院",
+                "department": "内科",
+            }
+        missing = missing_items(
+            condition, form, measured=measured.measured, referral_recommended=outcome.referral_recommended
+        )
+        record = {name: form[name] for name in RECORD_ITEMS if form.get(name) is not None}
+        weight = form.get("weight_kg")
         yield {
             "id": uuid.uuid4(),
             "enrollment_id": enrollment["id"],
             "resident_id": enrollment["resident_id"],
             "condition": condition.value,
             "performed_at": stamp.instant(day, rng),
-            "mode": _pick_mode(rng),
+            "mode": mode,
             "sbp": measured.sbp,
             "dbp": measured.dbp,
-            "heart_rate": measured.heart_rate,
+            "heart_rate": form.get("heart_rate"),
+            "weight_kg": weight,
             "fasting_glucose": measured.fasting_glucose,
             "danger_signs": [],
             "adverse_reaction": measured.adverse_reaction,
             "new_complication": False,
-            "medication_adherence": "regular"
-            if outcome.classification == Classification.CONTROLLED
-            else "intermittent",
+            "worsened_complication": False,
+            "medication_adherence": form.get("medication_adherence"),
+            "record": record,
+            "medications": form.get("medications"),
+            "medications_recorded": form.get("medications") is not None,
+            "measured": measured.measured,
+            "late": False,
+            "complete": not missing,
+            "missing_items": missing,
+            "bmi": body_mass_index(weight, height),
             "classification": outcome.classification.value,
             "urgent_referral": outcome.urgent_referral,
             "referral_recommended": outcome.referral_recommended,
@@ -255,8 +287,60 @@ def _history(
             "performed_by": doctor_id,
             **stamp.columns(),
         }
-        previous = outcome.classification
-        day = outcome.next_due_on + timedelta(days=rng.randint(-5, 10))
+        if measured.measured:
+            previous = outcome.classification
+        due_on = outcome.next_due_on
+        # A call keeps an earlier due date: the next visit still comes after this one.
+        day = max(day + timedelta(days=1), outcome.next_due_on + timedelta(days=rng.randint(-5, 10)))
+
+
+MEDICINES = {
+    Condition.HYPERTENSION: (
+        ("氨氯地平", 1, "5mg"),
+        ("硝苯地平缓释片", 2, "10mg"),
+        ("缬沙坦", 1, "80mg"),
+        ("氢氯噻嗪", 1, "12.5mg"),
+    ),
+    Condition.DIABETES: (("二甲双胍", 2, "0.5g"), ("格列美脲", 1, "2mg"), ("阿卡波糖", 3, "50mg")),
+}
+INCOMPLETE_SHARE = 0.15  # records with a few items left out (the county counts 3 or more as 不规范)
+
+
+def _form(rng: random.Random, condition: Condition, classification: Classification) -> dict[str, Any]:
+    """The rest of the national form, plausibly filled; some records leave a few items out."""
+    symptoms = SYMPTOMS[condition]
+    lifestyle: dict[str, Any] = {
+        "cigarettes_per_day": {"now": rng.choice((0, 0, 0, 5, 10, 20)), "target": 0},
+        "alcohol_liang_per_day": {"now": rng.choice((0, 0, 1, 2)), "target": 0},
+        "exercise_per_week": {"now": rng.randint(0, 7), "target": 5},
+        "exercise_minutes": {"now": rng.choice((0, 20, 30, 60)), "target": 30},
+    }
+    if condition == Condition.HYPERTENSION:
+        lifestyle["salt"] = {"now": rng.choice(SALT), "target": "light"}
+    else:
+        lifestyle["staple_food_g_per_day"] = {"now": rng.choice((300, 400, 500)), "target": 300}
+    form: dict[str, Any] = {
+        "symptoms": ["none"] if rng.random() < 0.7 else sorted(rng.sample(symptoms[1:], rng.randint(1, 2))),
+        "weight_kg": round(rng.uniform(50, 85), 1),
+        "lifestyle": lifestyle,
+        "psychological": rng.choice(("good", "good", "fair")),
+        "compliance": rng.choice(("good", "good", "fair", "poor")),
+        "medication_adherence": "regular" if classification == Classification.CONTROLLED else "intermittent",
+        "medications": [
+            {"name": name, "times_per_day": times, "dose": dose}
+            for name, times, dose in rng.sample(MEDICINES[condition], rng.randint(1, 2))
+        ],
+    }
+    if condition == Condition.DIABETES:
+        form["dorsalis_pedis"] = {"left": "normal", "right": rng.choice(("normal", "normal", "weakened"))}
+        form["hypoglycaemia"] = rng.choice(("none", "none", "occasional"))
+    if rng.random() < INCOMPLETE_SHARE:
+        for name in rng.sample(
+            ("symptoms", "weight_kg", "psychological", "compliance", "medications", "lifestyle"),
+            rng.randint(1, 4),
+        ):
+            form[name] = None
+    return form
 
 
 def _conditions(rng: random.Random) -> tuple[Condition, ...]:
@@ -325,7 +409,17 @@ def _write_residents(rng: random.Random, first: int, count: int, places: list[Pl
             enrollments.append(enrollment)
             followups.extend(history)
     _number(residents, places)
-    for model, rows in ((Resident, residents), (Enrollment, enrollments), (FollowUp, followups)):
+    medicines = [
+        {"followup_id": f["id"], "position": n, **medicine}
+        for f in followups
+        for n, medicine in enumerate(f.pop("medications") or [])
+    ]
+    for model, rows in (
+        (Resident, residents),
+        (Enrollment, enrollments),
+        (FollowUp, followups),
+        (FollowUpMedication, medicines),
+    ):
         if rows:
             db.session.execute(insert(model.__table__), rows)
 

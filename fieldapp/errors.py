@@ -6,11 +6,11 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from flask_limiter.errors import RateLimitExceeded
 from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.extensions import db
+from fieldapp.field_errors import localized
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class APIError(Exception):
         status: int | None = None,
         fields: dict[str, list[str]] | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -60,6 +61,7 @@ class APIError(Exception):
         self.status = status or self.status
         self.fields = fields
         self.extra = extra or {}
+        self.headers = headers or {}
 
 
 class BadRequestError(APIError):
@@ -126,7 +128,7 @@ def error_body(status: int, code: str, message: str, fields: Any = None, **extra
     """The envelope of API.md."""
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
-        error["fields"] = fields
+        error["fields"] = localized(fields)
     error.update(extra)
     return {"error": error}
 
@@ -153,9 +155,7 @@ def _respond(status: int, code: str, message: str, fields: Any = None, **extra: 
 
 
 def _message_for(error: HTTPException, status: int) -> str:
-    """Our own words for Werkzeug's errors; a rate limit explains itself."""
-    if isinstance(error, RateLimitExceeded):
-        return str(error.description)
+    """Our own words for Werkzeug's errors."""
     if status == 413:
         return f"The body is larger than the limit ({current_app.config['MAX_CONTENT_LENGTH']} bytes)."
     return HTTP_MESSAGES.get(status) or error.description or HTTP_CODES.get(status, "error")
@@ -169,6 +169,7 @@ def register_errors(app: Flask) -> None:
         response = _respond(error.status, error.code, error.message, error.fields, **error.extra)
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        response.headers.update(error.headers)
         return response
 
     @app.errorhandler(SchemaValidationError)

@@ -1,7 +1,7 @@
 """Import every area's models so metadata (and Alembic) knows each table."""
 
 from fieldapp.audit.models import AuditEntry
-from fieldapp.auth.models import ApiToken, User, user_villages
+from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.imports.models import ImportedFollowUp, ImportedResident, ImportRun
@@ -29,6 +29,7 @@ __all__ = [
     "Referral",
     "ReferralEscalation",
     "Resident",
+    "SignInFailure",
     "SmsOptOut",
     "Township",
     "User",

@@ -20,7 +20,7 @@ from sqlalchemy import event, text
 from werkzeug.serving import make_server
 
 from fieldapp import create_app
-from fieldapp.extensions import db, limiter
+from fieldapp.extensions import db
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,8 +55,9 @@ def app_config(database_url: str, instance_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "REDIS_URL": None,
         "SMS_PROVIDER": "outbox",
-        "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests sign in thousands of times
+        # The made-up push services tests subscribe to (a loopback one adds itself).
+        "FIELDAPP_PUSH_HOSTS": "push.example,push.example.com,push.example.test",
         "INSTANCE_PATH": str(instance_path),
     }
 
@@ -102,7 +103,6 @@ def _empty_tables() -> None:
 def app(_app: Flask) -> Iterator[Flask]:
     saved = dict(_app.config)
     with _app.app_context():
-        limiter.reset()
         yield _app
         db.session.remove()
         _empty_tables()
@@ -126,8 +126,7 @@ def make_app(app: Flask, database_url: str, instance_path: Path) -> Iterator[Cal
 
     ``without=("NAME",)`` leaves a setting to the app's own defaults.
 
-    Their database connections are closed afterwards, and, the extensions being shared
-    objects, the test app gets its rate limiter back.
+    Their database connections are closed afterwards.
     """
 
     built: list[Flask] = []
@@ -143,8 +142,6 @@ def make_app(app: Flask, database_url: str, instance_path: Path) -> Iterator[Cal
     for other in built:
         with other.app_context():
             db.engine.dispose()
-    limiter.init_app(app)
-    limiter.reset()
 
 
 # Browser tests (field app and console) share one server fixture and one Chromium.

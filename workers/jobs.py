@@ -20,7 +20,7 @@ from rq import get_current_job
 from fieldapp.extensions import db
 from fieldapp.messaging import clock
 from fieldapp.messaging.clock import frozen_at
-from fieldapp.schemas import Instant
+from fieldapp.schemas import Instant, naive_times_as_local
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def in_app_context(func: F) -> F:
 
 def parse_at(at: str | None) -> datetime | None:
     """``--at`` (ISO 8601; naive means local time) as an aware UTC instant."""
-    return Instant().deserialize(at) if at else None
+    with naive_times_as_local():
+        return Instant().deserialize(at) if at else None
 
 
 @in_app_context

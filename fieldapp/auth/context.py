@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldapp.auth.models import Role, User
@@ -38,6 +39,8 @@ def sign_in_session(user: User) -> None:
     """Start a cookie session for ``user``."""
     session.clear()
     session["user_id"] = str(user.id)
+    session["sv"] = user.session_version or 0
+    session["at"] = int(time.time())
     session.permanent = True
     csrf_token()
 
@@ -63,11 +66,24 @@ def _load_user() -> None:
             user = db.session.get(User, uuid.UUID(user_id))
         except ValueError:
             user = None
-        if user is not None and user.active:
+        if user is not None and user.active and _session_is_current(user):
             g.user = user
             g.auth_via = "session"
         else:
             session.clear()
+
+
+def _session_is_current(user: User) -> bool:
+    """Signed in under the user's present session version, less than the session lifetime ago.
+
+    The cookie's own expiry slides with every answer; the sign-in time does not, so a
+    session ends ``SESSION_TTL_HOURS`` after sign-in, as a token does.
+    """
+    if session.get("sv", 0) != user.session_version:
+        return False
+    signed_in_at = session.get("at")
+    lifetime = current_app.config["SESSION_TTL_HOURS"] * 3600
+    return signed_in_at is None or 0 <= time.time() - float(signed_in_at) < lifetime
 
 
 def _check_csrf() -> None:

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Uuid
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldapp.dbtypes import Idempotent, Timestamped, UTCDateTime, new_id
+from fieldapp.dbtypes import BigIntId, Idempotent, Timestamped, UTCDateTime, new_id
 from fieldapp.extensions import db
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.timeutil import utcnow
@@ -48,6 +48,9 @@ class User(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc
     facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilities.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     language: Mapped[str] = mapped_column(String(8), nullable=False, default="zh")
+    # Raised when every session must end (sign-out, password change, deactivation): a
+    # session cookie carries the version it was signed in under and is refused once it differs.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     township: Mapped[Township | None] = relationship(lazy="joined")
     facility: Mapped[Facility | None] = relationship(lazy="joined")
@@ -74,3 +77,18 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInFailure(db.Model):  # type: ignore[name-defined,misc]
+    """One failed sign-in: the counters of the sign-in limits, shared by every process."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (
+        Index("ix_sign_in_failures_account_address_at", "account", "address", "at"),
+        Index("ix_sign_in_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+    account: Mapped[str] = mapped_column(String(64), nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -97,6 +97,32 @@ def revoke_token(token_id: uuid.UUID) -> None:
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
+
+
+def end_cookie_sessions(user: User) -> None:
+    """End every cookie session of ``user`` (signing out of a browser), for good (commits).
+
+    Sessions are signed cookies: each carries the user's session version it began
+    under, and raising the version refuses every one of them, replayed or not.
+    """
+    user.session_version = (user.session_version or 0) + 1
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """End every cookie session and revoke every token of ``user`` (commits).
+
+    Run on a password change or reset and on deactivation; a later reactivation
+    brings none of them back.
+    """
+    user.session_version = (user.session_version or 0) + 1
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def create_user(

@@ -9,10 +9,10 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from fieldapp.auth.api import limit_sign_in
 from fieldapp.auth.context import csrf_token, sign_in_session
 from fieldapp.auth.models import Role
-from fieldapp.auth.service import check_credentials
+from fieldapp.auth.service import check_credentials, end_cookie_sessions
+from fieldapp.auth.throttle import limit_sign_in
 from fieldapp.errors import ForbiddenError
 
 bp = Blueprint("auth_views", __name__)
@@ -25,8 +25,12 @@ def _home_for(role: str) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so /login cannot redirect elsewhere."""
-    if not target:
+    """Only same-site paths, so /login cannot redirect elsewhere.
+
+    Browsers read a backslash as a slash (``/\\evil.example`` is ``//evil.example``, another
+    site) and drop tabs and newlines: a path holding either is refused.
+    """
+    if not target or "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return None
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
@@ -43,13 +47,17 @@ def login_form() -> ResponseReturnValue:
 def _login_is_forged() -> bool:
     """A sign-in posted from another site (login CSRF).
 
-    The form's token must match when it is sent; a client without the form
-    (a script posting username and password) is accepted unless its browser
-    says the post came from another origin.
+    The form's token must match the session's when it is sent (an empty token
+    matches nothing, with or without a session); a client without the form (a
+    script posting username and password) is accepted unless its browser says
+    the post came from another site.
     """
     sent = request.form.get("csrf_token")
     if sent is not None:
-        return not hmac.compare_digest(sent, str(session.get("csrf", "")))
+        expected = str(session.get("csrf", ""))
+        return not expected or not hmac.compare_digest(sent, expected)
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return True
     origin = request.headers.get("Origin")
     return origin is not None and origin.rstrip("/") != request.host_url.rstrip("/")
 
@@ -76,6 +84,8 @@ def logout() -> ResponseReturnValue:
     sent = request.form.get("csrf_token", "")
     if g.get("auth_via") == "session" and not hmac.compare_digest(sent, str(session.get("csrf", ""))):
         raise ForbiddenError(_("The form has expired; reload the page."), code="csrf_failed")
+    if g.get("auth_via") == "session":
+        end_cookie_sessions(g.user)
     session.clear()
     csrf_token()
     return redirect(url_for("auth_views.login_form"))

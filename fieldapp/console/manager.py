@@ -9,12 +9,14 @@ from datetime import date, timedelta
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.console.queries import pages, resident_history
+from fieldapp.console.records import followup_facts
 from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
 from fieldapp.errors import NotFoundError
 from fieldapp.http import page_args
@@ -77,11 +79,14 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
     user = me()
     found = residents_service.get_resident(user, resident_id)
     history = resident_history(user, resident_id, with_messages=user.role != Role.REFERRAL_DESK)
+    language = "en" if str(get_locale()) == "en" else "zh"
     return render_template(
         "console/resident.html",
         resident=found,
         enrollments=residents_service.enrollments_of(resident_id),
         history=history,
+        records=[followup_facts(f, language) for f in history.followups],
+        year=local_today().year,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,10 +30,12 @@ class AuditRow:
     at: datetime
     action: str
     entity: str
-    entity_id: uuid.UUID
+    entity_id: uuid.UUID | None
     username: str | None
     resident_name: str | None
     address: str | None
+    filters: dict[str, Any] | None  # a bulk read: what was asked ...
+    row_count: int | None  # ... and how many rows went out
 
 
 def audit_page(
@@ -64,7 +67,17 @@ def audit_page(
         .offset((page - 1) * per_page)
     )
     rows = [
-        AuditRow(e.at, e.action, e.entity, e.entity_id, username, name, e.address)
+        AuditRow(
+            e.at,
+            e.action,
+            e.entity,
+            e.entity_id,
+            username,
+            name,
+            e.address,
+            json.loads(e.filters) if e.filters else None,
+            e.row_count,
+        )
         for e, username, name in db.session.execute(listed)
     ]
     return rows, total
@@ -115,7 +128,7 @@ def resident_history(user: User, resident_id: uuid.UUID, *, with_messages: bool)
     )
     if not with_messages:
         return ResidentHistory(followups, [], [], referrals)
-    messages, _total = list_messages(user, {"resident_id": resident_id}, 1, HISTORY_LIMIT)
+    messages, _total = list_messages(user, {"resident_id": resident_id}, 1, HISTORY_LIMIT, audit=False)
     replies = list(
         db.session.scalars(
             select(InboundMessage)

@@ -147,7 +147,7 @@ def queue_export(fmt: str) -> ResponseReturnValue:
     township = chosen_township(user)
     doctors = _doctors(user, township)
     filters = _queue_filters(user, township, doctors)
-    items, _total = queue_page(user, filters, 1, EXPORT_LIMIT)
+    items, _total = queue_page(user, filters, 1, EXPORT_LIMIT, audit_action="export")
     villages = {v.id: v.name for v in org.list_villages(user, township.id)}
     today = local_today()
     title = title_line(

@@ -80,4 +80,4 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin, imports, manager, messages, queue, referrals, reports  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import admin, imports, manager, messages, queue, records, referrals, reports  # noqa: E402, F401  (registers the pages on bp)

@@ -17,6 +17,7 @@ from marshmallow import ValidationError as SchemaValidationError
 from fieldapp.auth.models import Role, User
 from fieldapp.console import wording
 from fieldapp.errors import APIError, ForbiddenError, NotFoundError, flatten_messages
+from fieldapp.schemas import naive_times_as_local
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -84,7 +85,8 @@ def form_data(schema: Schema, *, lists: tuple[str, ...] = (), partial: bool = Fa
             raw[key] = request.form[key].strip()
     for key in lists:
         raw.setdefault(key, [])
-    return schema.load(raw, partial=partial)  # type: ignore[no-any-return]
+    with naive_times_as_local():  # a datetime-local input carries no offset
+        return schema.load(raw, partial=partial)  # type: ignore[no-any-return]
 
 
 def submit(action: Callable[[], Any], done: str, back: str) -> ResponseReturnValue:

@@ -8,8 +8,9 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from fieldapp.auth.context import current_user
-from fieldapp.followups import rules, service
+from fieldapp.followups import items, rules, service
 from fieldapp.followups.schemas import (
+    CLOSE_REASONS,
     EnrollmentCloseSchema,
     EnrollmentSchema,
     FollowUpPageSchema,
@@ -89,5 +90,5 @@ def queue() -> ResponseReturnValue:
 @bp.get("/rules")
 @doc("The follow-up rules, for offline classification", response=RulesSchema)
 def get_rules() -> ResponseReturnValue:
-    """Every threshold and interval of DOMAIN.md's follow-up rules, with its source."""
-    return rules.rules_document()
+    """Every threshold and interval of DOMAIN.md's follow-up rules, and the form's items."""
+    return {**rules.rules_document(), **items.form_document(), "close_reasons": list(CLOSE_REASONS)}

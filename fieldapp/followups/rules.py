@@ -19,13 +19,15 @@ Where DOMAIN.md leaves room, these are the readings taken:
 - Queues: ``overdue`` includes ``lost`` (both are before today); ``lost`` is more than 90
   days overdue; ``all`` is due and overdue together (due on or before today + 7 days).
 - ``dbp < sbp`` is only checked when both are within their ranges (one message, not two).
+- Plausible ranges and choices are the follow-up record's items (``items.py``); the rules
+  here read only what classifies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -67,16 +69,6 @@ class Rule:
     source: str
 
 
-@dataclass(frozen=True)
-class Range:
-    """The plausible range of one measurement, both ends allowed."""
-
-    low: float
-    high: float
-    unit: str
-    source: str
-
-
 RULES: dict[str, Rule] = {
     "urgent_sbp": Rule(180, "mmHg", "sbp at or above: urgent referral (both conditions)", BPHS),
     "urgent_dbp": Rule(110, "mmHg", "dbp at or above: urgent referral (both conditions)", BPHS),
@@ -103,40 +95,59 @@ RULES: dict[str, Rule] = {
     "due_window_days": Rule(7, "days", "queue 'due': due from today to this many days ahead", DOMAIN),
     "lost_after_days": Rule(90, "days", "queue 'lost': overdue by more than this", DOMAIN),
     "future_tolerance_minutes": Rule(10, "minutes", "performed_at may lie this far in the future", DOMAIN),
-}
-
-RANGES: dict[str, Range] = {
-    "sbp": Range(60, 300, "mmHg", DOMAIN),
-    "dbp": Range(30, 200, "mmHg", DOMAIN),
-    "heart_rate": Range(20, 250, "/min", DOMAIN),
-    "fasting_glucose": Range(1.0, 35.0, "mmol/L", DOMAIN),
-    "weight_kg": Range(2, 300, "kg", DOMAIN),
-    "height_cm": Range(40, 250, "cm", DOMAIN),
+    "late_after_days": Rule(
+        7, "days", "a follow-up received more than this after performed_at is late", DOMAIN
+    ),
 }
 
 DANGER_SIGNS: dict[Condition, tuple[str, ...]] = {
     Condition.HYPERTENSION: (
         "altered_consciousness",
-        "severe_headache",
-        "vomiting",
+        "severe_headache_dizziness",
+        "nausea_vomiting",
         "blurred_vision",
-        "chest_pain",
+        "eye_pain",
         "palpitations",
+        "chest_tightness",
         "dyspnea_orthopnea",
-        "pregnancy_high_bp",
+        "pregnancy_lactation_high_bp",
+        "other_unmanageable",
     ),
     Condition.DIABETES: (
+        "altered_consciousness_behaviour",
         "ketotic_breath",
+        "palpitations",
+        "sweating",
+        "anorexia",
+        "nausea_vomiting",
+        "polydipsia_polyuria",
+        "abdominal_pain",
         "deep_breathing",
+        "flushed_skin",
         "fever_over_39",
         "sudden_vision_loss",
-        "dehydration_polyuria",
+        "pregnancy_lactation_high_glucose",
+        "other_unmanageable",
     ),
 }
-# Any listed code is accepted on either condition: a danger sign is a danger sign.
-KNOWN_DANGER_SIGNS = frozenset(code for codes in DANGER_SIGNS.values() for code in codes)
+# The first edition's codes, still accepted (stored as sent: a replay keeps its body).
+DANGER_SIGN_ALIASES: dict[str, str] = {
+    "severe_headache": "severe_headache_dizziness",
+    "vomiting": "nausea_vomiting",
+    "chest_pain": "chest_tightness",
+    "pregnancy_high_bp": "pregnancy_lactation_high_bp",
+    "dehydration_polyuria": "polydipsia_polyuria",
+}
+# Any listed code (or alias) is accepted on either condition: a danger sign is a danger sign.
+KNOWN_DANGER_SIGNS = frozenset(code for codes in DANGER_SIGNS.values() for code in codes) | frozenset(
+    DANGER_SIGN_ALIASES
+)
 
 CLASSIFICATION_ORDER = tuple(Classification)
+PHONE = "phone"
+REQUIRED_FACE_TO_FACE = "required face to face"
+REQUIRED_FOR_DIABETES = "required for diabetes"
+REQUIRED_MESSAGES = frozenset({REQUIRED_FACE_TO_FACE, REQUIRED_FOR_DIABETES})
 
 
 def _v(name: str) -> float:
@@ -149,16 +160,22 @@ def _days(name: str) -> timedelta:
 
 @dataclass(frozen=True)
 class Measurements:
-    """What one follow-up recorded, as the rules need it."""
+    """What one follow-up recorded, as the rules need it.
+
+    ``measured`` is False for a phone follow-up: its values are what the resident said,
+    and no rule reads them (DOMAIN.md "Measured or reported").
+    """
 
     condition: Condition
-    sbp: int
-    dbp: int
+    sbp: int | None
+    dbp: int | None
     heart_rate: int | None = None
     fasting_glucose: float | None = None
     danger_signs: tuple[str, ...] = ()
     adverse_reaction: bool = False
     new_complication: bool = False
+    worsened_complication: bool = False
+    measured: bool = True
 
 
 @dataclass(frozen=True)
@@ -172,17 +189,21 @@ class Outcome:
 
 
 def validation_errors(condition: str, values: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Field errors of a follow-up's measurements (ranges, dbp < sbp, glucose, danger codes)."""
+    """Errors across a follow-up's fields (dbp < sbp, measurements face to face, danger codes).
+
+    ``values`` holds the fields that passed their own checks (range, type): the caller
+    reports those with these, all at once.
+    """
     errors: dict[str, list[str]] = {}
-    for name, allowed in RANGES.items():
-        value = values.get(name)
-        if value is not None and not allowed.low <= value <= allowed.high:
-            errors[name] = [f"must be between {allowed.low:g} and {allowed.high:g}"]
     sbp, dbp = values.get("sbp"), values.get("dbp")
-    if sbp is not None and dbp is not None and dbp >= sbp and not {"sbp", "dbp"} & errors.keys():
+    if sbp is not None and dbp is not None and dbp >= sbp:
         errors["dbp"] = ["must be lower than sbp"]
-    if condition == Condition.DIABETES and values.get("fasting_glucose") is None:
-        errors["fasting_glucose"] = ["required for diabetes"]
+    if values.get("mode") != PHONE:
+        for name in ("sbp", "dbp"):
+            if values.get(name) is None:
+                errors.setdefault(name, [REQUIRED_FACE_TO_FACE])
+        if condition == Condition.DIABETES and values.get("fasting_glucose") is None:
+            errors["fasting_glucose"] = [REQUIRED_FOR_DIABETES]
     unknown = sorted(set(values.get("danger_signs") or ()) - KNOWN_DANGER_SIGNS)
     if unknown:
         errors["danger_signs"] = [f"unknown code: {code}" for code in unknown]
@@ -196,8 +217,12 @@ def age_on(birth_date: date, day: date) -> int:
 
 
 def is_urgent(m: Measurements) -> bool:
-    """Danger: urgent referral (DOMAIN.md step 1)."""
-    if m.sbp >= _v("urgent_sbp") or m.dbp >= _v("urgent_dbp") or m.danger_signs:
+    """Danger: urgent referral (DOMAIN.md step 1); a phone follow-up only by what was said."""
+    if m.danger_signs:
+        return True
+    if not m.measured:
+        return False
+    if (m.sbp is not None and m.sbp >= _v("urgent_sbp")) or (m.dbp is not None and m.dbp >= _v("urgent_dbp")):
         return True
     if m.condition != Condition.DIABETES:
         return False
@@ -215,28 +240,39 @@ def misses_target(m: Measurements, age: int) -> bool:
     elderly = age >= _v("elderly_age")
     sbp_limit = _v("target_sbp_elderly") if elderly else _v("target_sbp")
     dbp_limit = _v("target_dbp_elderly") if elderly else _v("target_dbp")
-    return m.sbp >= sbp_limit or m.dbp >= dbp_limit
+    return m.sbp is None or m.dbp is None or m.sbp >= sbp_limit or m.dbp >= dbp_limit
 
 
-def classify(m: Measurements, age: int) -> Classification:
-    """complication > adverse_reaction > uncontrolled > controlled (DOMAIN.md step 2)."""
-    if m.new_complication:
+def classify(m: Measurements, age: int, last_measured: Classification | None = None) -> Classification:
+    """complication > adverse_reaction > uncontrolled > controlled (DOMAIN.md step 2).
+
+    A phone follow-up, beyond what was said, takes the classification of the previous
+    measured follow-up (``last_measured``), ``uncontrolled`` when there is none.
+    """
+    if m.new_complication or m.worsened_complication:
         return Classification.COMPLICATION
     if m.adverse_reaction:
         return Classification.ADVERSE_REACTION
+    if not m.measured:
+        return last_measured or Classification.UNCONTROLLED
     if misses_target(m, age):
         return Classification.UNCONTROLLED
     return Classification.CONTROLLED
 
 
 def referral_recommended(
-    urgent: bool, classification: Classification, previous: Classification | None
+    urgent: bool, classification: Classification, previous: Classification | None, measured: bool = True
 ) -> bool:
-    """Urgent, a complication, or this and the previous follow-up both not controlled."""
+    """Urgent, a complication, or this and the previous face-to-face follow-up both not controlled.
+
+    ``previous`` is the previous face-to-face follow-up's classification: phone follow-ups
+    neither start nor break the chain.
+    """
     if urgent or classification == Classification.COMPLICATION:
         return True
     return (
-        classification != Classification.CONTROLLED
+        measured
+        and classification != Classification.CONTROLLED
         and previous is not None
         and previous != Classification.CONTROLLED
     )
@@ -250,17 +286,53 @@ def next_due_on(performed_on: date, classification: Classification, urgent: bool
 
 
 def assess(
-    m: Measurements, *, birth_date: date, performed_on: date, previous: Classification | None
+    m: Measurements,
+    *,
+    birth_date: date,
+    performed_on: date,
+    previous: Classification | None,
+    current_due_on: date | None = None,
 ) -> Outcome:
-    """Classify one follow-up performed on local date ``performed_on``."""
+    """Classify one follow-up performed on local date ``performed_on``.
+
+    ``previous``: the classification of the previous face-to-face follow-up of the
+    enrollment. ``current_due_on``: the enrollment's due date before this follow-up, which
+    a phone follow-up may bring forward but never push back.
+    """
     urgent = is_urgent(m)
-    classification = classify(m, age_on(birth_date, performed_on))
+    classification = classify(m, age_on(birth_date, performed_on), previous)
+    due = next_due_on(performed_on, classification, urgent)
+    if not m.measured and current_due_on is not None:
+        due = min(due, current_due_on)
     return Outcome(
         classification=classification,
         urgent_referral=urgent,
-        referral_recommended=referral_recommended(urgent, classification, previous),
-        next_due_on=next_due_on(performed_on, classification, urgent),
+        referral_recommended=referral_recommended(urgent, classification, previous, m.measured),
+        next_due_on=due,
     )
+
+
+def appointment_errors(requested: date | None, performed_on: date, rule_due_on: date) -> list[str]:
+    """What is wrong with a doctor's own next due date: never after the rule's, never before the visit."""
+    if requested is None:
+        return []
+    if requested > rule_due_on:
+        return [f"must not be later than {rule_due_on.isoformat()} (the rules' date)"]
+    if requested < performed_on:
+        return ["must not be before the follow-up's date"]
+    return []
+
+
+def is_late(received_at: datetime, performed_at: datetime) -> bool:
+    """Received more than ``late_after_days`` after it was performed (DOMAIN.md "Late entry")."""
+    return received_at - performed_at > _days("late_after_days")
+
+
+def body_mass_index(weight_kg: float | None, height_cm: float | None) -> float | None:
+    """BMI (kg/m²) to one decimal, when both are known."""
+    if weight_kg is None or not height_cm:
+        return None
+    return round(weight_kg / (height_cm / 100) ** 2, 1)
 
 
 def queue_state(due_on: date | None, today: date) -> QueueState | None:
@@ -278,8 +350,8 @@ def rules_document() -> dict[str, Any]:
     """Every rule as JSON, for clients that classify offline."""
     return {
         "rules": {name: asdict(rule) for name, rule in RULES.items()},
-        "ranges": {name: asdict(allowed) for name, allowed in RANGES.items()},
         "danger_signs": {str(condition): list(codes) for condition, codes in DANGER_SIGNS.items()},
+        "danger_sign_aliases": dict(DANGER_SIGN_ALIASES),
         "classification_order": [str(c) for c in CLASSIFICATION_ORDER],
         "notes": [
             "urgent_referral: sbp >= urgent_sbp or dbp >= urgent_dbp (both conditions), any danger sign; "
@@ -288,10 +360,14 @@ def rules_document() -> dict[str, Any]:
             "classification: the first of classification_order that holds; uncontrolled when the "
             "target is missed (hypertension: blood pressure by age on the local date of the follow-up; "
             "diabetes: fasting glucose only)",
-            "referral_recommended: urgent, complication, or this and the previous follow-up of the "
-            "enrollment (by performed_at) both not controlled",
+            "referral_recommended: urgent, complication (new or worsened), or this and the previous "
+            "face-to-face follow-up of the enrollment (by performed_at) both not controlled",
             "next_due_on: local performed date + followup_interval_days when controlled and not urgent, "
-            "else + recheck_days",
+            "else + recheck_days; a doctor may set an earlier date, not before the performed date",
+            "phone follow-ups: reported values are kept but no rule reads them; urgent only by danger "
+            "signs; classified by complication or adverse reaction, else the previous face-to-face "
+            "follow-up's classification (uncontrolled when none); never part of two in a row; "
+            "next_due_on is the earlier of the enrollment's due date and the rules' date",
             "queues: due when today <= due <= today + due_window_days; overdue when due < today; "
             "lost when overdue by more than lost_after_days",
         ],

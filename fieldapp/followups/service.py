@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, lazyload, raiseload
 
-from fieldapp.audit.service import record_access
+from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.auth.scoping import (
     FIELD_ROLES,
@@ -28,6 +28,7 @@ from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, Valida
 from fieldapp.extensions import db
 from fieldapp.followups import rules
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.followups.record import build_followup
 from fieldapp.followups.rules import Classification, Condition, Measurements, QueueState
 from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
@@ -48,8 +49,8 @@ _RESIDENT_BY_ID = (
     select(Resident).where(Resident.id == bindparam("resident_id")).options(lazyload(Resident.village))
 )
 
-# An enrollment's newest follow-up: (performed_at, id, classification).
-Newest = tuple[datetime, uuid.UUID, str]
+# An enrollment's newest follow-up: (performed_at, id, classification if face to face else None).
+Newest = tuple[datetime, uuid.UUID, str | None]
 
 
 @dataclass
@@ -69,6 +70,21 @@ class Area:
     unflushed: bool = False
     # Enrollments the batch has recorded follow-ups of.
     _followed_up: set[uuid.UUID] = field(default_factory=set, repr=False)
+    # Residents' newest heights (BMI), as read or recorded.
+    _heights: dict[uuid.UUID, float | None] = field(default_factory=dict, repr=False)
+
+    def newest_height(self, resident_id: uuid.UUID) -> float | None:
+        """The height of the resident's newest follow-up that measured one."""
+        if resident_id not in self._heights:
+            if self.unflushed and self._followed_up:
+                raise Unflushed
+            self._heights[resident_id] = db.session.scalar(
+                select(FollowUp.height_cm)
+                .where(FollowUp.resident_id == resident_id, FollowUp.height_cm.is_not(None))
+                .order_by(FollowUp.performed_at.desc())
+                .limit(1)
+            )
+        return self._heights[resident_id]
 
     def require_writer(self) -> None:
         """403 unless the caller's role records field data."""
@@ -98,9 +114,9 @@ class Area:
         found = db.session.execute(
             _WITH_NEWEST.where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == ACTIVE)
         )
-        for enrollment, performed_at, followup_id, classification in found:
+        for enrollment, performed_at, followup_id, classification, measured in found:
             self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
-            self._newest[enrollment.id] = _newest_of(performed_at, followup_id, classification)
+            self._newest[enrollment.id] = _newest_of(performed_at, followup_id, classification, measured)
 
     def known_resident(self, resident_id: uuid.UUID) -> Resident | None:
         """A resident the batch holds (perhaps not flushed yet), else read; no area check."""
@@ -123,7 +139,13 @@ class Area:
             if row.enrollment_id in self._newest:
                 newest = self._newest[row.enrollment_id]
                 if newest is None or newest[:2] < (row.performed_at, row.id):
-                    self._newest[row.enrollment_id] = (row.performed_at, row.id, row.classification)
+                    self._newest[row.enrollment_id] = (
+                        row.performed_at,
+                        row.id,
+                        row.classification if row.measured else None,
+                    )
+            if row.height_cm is not None:
+                self._heights[row.resident_id] = row.height_cm
 
     def active_enrollment(self, resident_id: uuid.UUID, condition: str) -> Enrollment | None:
         """The resident's active enrollment of ``condition``, if any."""
@@ -143,8 +165,9 @@ class Area:
             newest = self._newest[enrollment_id]
             if newest is None:
                 return None, True
-            if newest[:2] < (performed_at, followup_id):
+            if newest[:2] < (performed_at, followup_id) and newest[2] is not None:
                 return Classification(newest[2]), True
+            # Else the chain's previous link (face to face) lies further back: ask the database.
         if self.unflushed and enrollment_id in self._followed_up:
             raise Unflushed
         return _previous_and_newest(enrollment_id, performed_at, followup_id)
@@ -193,9 +216,9 @@ _LATEST_ID = (
     .correlate(Enrollment)
     .scalar_subquery()
 )
-_WITH_NEWEST = select(Enrollment, _LATEST.performed_at, _LATEST.id, _LATEST.classification).outerjoin(
-    _LATEST, _LATEST.id == _LATEST_ID
-)
+_WITH_NEWEST = select(
+    Enrollment, _LATEST.performed_at, _LATEST.id, _LATEST.classification, _LATEST.measured
+).outerjoin(_LATEST, _LATEST.id == _LATEST_ID)
 _ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
     Enrollment.resident_id == bindparam("resident_id"),
     Enrollment.condition == bindparam("condition"),
@@ -204,11 +227,14 @@ _ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
 
 
 def _newest_of(
-    performed_at: datetime | None, followup_id: uuid.UUID | None, classification: str | None
+    performed_at: datetime | None,
+    followup_id: uuid.UUID | None,
+    classification: str | None,
+    measured: bool | None,
 ) -> Newest | None:
     if performed_at is None or followup_id is None or classification is None:
         return None
-    return performed_at, followup_id, classification
+    return performed_at, followup_id, classification if measured else None
 
 
 def _active_enrollment_and_newest(
@@ -220,8 +246,8 @@ def _active_enrollment_and_newest(
     ).first()
     if row is None:
         return None, None
-    enrollment, performed_at, followup_id, classification = row
-    return enrollment, _newest_of(performed_at, followup_id, classification)
+    enrollment, performed_at, followup_id, classification, measured = row
+    return enrollment, _newest_of(performed_at, followup_id, classification, measured)
 
 
 def _raise_already_enrolled(resident_id: uuid.UUID, condition: str) -> None:
@@ -288,7 +314,7 @@ def _visible_enrollment(user: User, enrollment_id: uuid.UUID) -> Enrollment:
 
 
 def close_enrollment(user: User, enrollment_id: uuid.UUID, data: dict[str, Any]) -> Enrollment:
-    """Close an enrollment (moved, died, cured, other): it leaves every queue.
+    """Close an enrollment (DOMAIN.md "Closing and losing track"): it leaves every queue.
 
     Closing it again with the same reason answers the closed enrollment; another reason is 409.
     """
@@ -306,9 +332,14 @@ def close_enrollment(user: User, enrollment_id: uuid.UUID, data: dict[str, Any])
         raise _invalid("closed_on", "must not be in the future")
     if closed_on < enrollment.enrolled_on:
         raise _invalid("closed_on", "must not be before enrolled_on")
+    if data.get("death_on") is not None and data["death_on"] > closed_on:
+        raise _invalid("death_on", "must not be after closed_on")
     enrollment.status = CLOSED
     enrollment.close_reason = data["reason"]
     enrollment.closed_on = closed_on
+    enrollment.death_on = data.get("death_on")
+    enrollment.death_cause = data.get("death_cause")
+    enrollment.close_note = data.get("note")
     # No due date: a scan that forgets to check the status still finds nothing to remind.
     enrollment.next_due_on = None
     record_access(user, "update", "enrollment", enrollment.id)
@@ -329,7 +360,8 @@ def mark_recheck_due(enrollment_id: uuid.UUID, due_on: date) -> None:
 
 
 def _check_followup(resident: Resident, data: dict[str, Any]) -> None:
-    errors = rules.validation_errors(data["condition"], data)
+    # The schema has checked each field and the rules across fields; these need the resident.
+    errors: dict[str, list[str]] = {}
     tolerance = timedelta(minutes=rules.RULES["future_tolerance_minutes"].value)
     if data["performed_at"] > utcnow() + tolerance:
         errors["performed_at"] = [f"must not be more than {tolerance.seconds // 60} minutes in the future"]
@@ -350,26 +382,30 @@ def _before(performed_at: datetime, followup_id: uuid.UUID) -> ColumnElement[boo
 def _previous_and_newest(
     enrollment_id: uuid.UUID, performed_at: datetime, followup_id: uuid.UUID
 ) -> tuple[Classification | None, bool]:
-    """The classification of the follow-up just before this one, and whether this one is newest."""
+    """The classification of the face-to-face follow-up just before this one, and whether this one is newest.
+
+    Phone follow-ups are not links of the two-in-a-row chain, nor a classification to inherit.
+    """
     newest_first = (FollowUp.performed_at.desc(), FollowUp.id.desc())
     in_enrollment = FollowUp.enrollment_id == enrollment_id
     latest = db.session.execute(
-        select(FollowUp.performed_at, FollowUp.id, FollowUp.classification)
+        select(FollowUp.performed_at, FollowUp.id, FollowUp.classification, FollowUp.measured)
         .where(in_enrollment)
         .order_by(*newest_first)
         .limit(1)
     ).first()
     if latest is None:
         return None, True
-    if (latest.performed_at, latest.id) < (performed_at, followup_id):
+    newest = (latest.performed_at, latest.id) < (performed_at, followup_id)
+    if newest and latest.measured:
         return Classification(latest.classification), True
     previous = db.session.scalar(
         select(FollowUp.classification)
-        .where(in_enrollment, _before(performed_at, followup_id))
+        .where(in_enrollment, FollowUp.measured.is_(True), _before(performed_at, followup_id))
         .order_by(*newest_first)
         .limit(1)
     )
-    return (Classification(previous) if previous else None), False
+    return (Classification(previous) if previous else None), newest
 
 
 def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
@@ -389,30 +425,43 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
             raise _invalid("condition", f"the resident has no active {data['condition']} enrollment")
         followup_id = data.get("id") or uuid.uuid4()
         previous, newest = area.previous_and_newest(enrollment.id, data["performed_at"], followup_id)
+        measured = data["mode"] != rules.PHONE
+        performed_on = local_date(data["performed_at"])
         outcome = rules.assess(
             Measurements(
                 condition=Condition(data["condition"]),
-                sbp=data["sbp"],
-                dbp=data["dbp"],
+                sbp=data.get("sbp"),
+                dbp=data.get("dbp"),
                 heart_rate=data.get("heart_rate"),
                 fasting_glucose=data.get("fasting_glucose"),
                 danger_signs=tuple(data.get("danger_signs") or ()),
                 adverse_reaction=data.get("adverse_reaction", False),
                 new_complication=data.get("new_complication", False),
+                worsened_complication=data.get("worsened_complication", False),
+                measured=measured,
             ),
             birth_date=resident.birth_date,
-            performed_on=local_date(data["performed_at"]),
+            performed_on=performed_on,
             previous=previous,
+            current_due_on=enrollment.next_due_on,
         )
+        due_on = data.get("next_due_on") or outcome.next_due_on
+        wrong = rules.appointment_errors(data.get("next_due_on"), performed_on, outcome.next_due_on)
+        if wrong:
+            raise ValidationError("Some fields are not valid.", fields={"next_due_on": wrong})
         if newest:  # flushed with the insert, and undone with it if the insert loses a race
-            enrollment.next_due_on = outcome.next_due_on
-        return FollowUp(
-            **{**data, "id": followup_id},
+            enrollment.next_due_on = due_on
+        height = data.get("height_cm") or (
+            area.newest_height(resident.id) if data.get("weight_kg") is not None else None
+        )
+        return build_followup(
+            data,
+            followup_id=followup_id,
             enrollment_id=enrollment.id,
-            classification=str(outcome.classification),
-            urgent_referral=outcome.urgent_referral,
-            referral_recommended=outcome.referral_recommended,
-            next_due_on=outcome.next_due_on,
+            outcome=outcome,
+            next_due_on=due_on,
+            measured=measured,
+            height_cm=height,
             request_hash=digest,
             performed_by=area.user.id,
         )
@@ -527,9 +576,16 @@ def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
 
 
 def queue_page(
-    user: User, filters: dict[str, Any], page: int, per_page: int, today: date | None = None
+    user: User,
+    filters: dict[str, Any],
+    page: int,
+    per_page: int,
+    today: date | None = None,
+    *,
+    audit_action: str = "list",
 ) -> tuple[list[QueueItem], int]:
-    """One page of a follow-up queue and its total: exactly two SQL statements."""
+    """One page of a follow-up queue and its total: exactly two SQL statements (and the
+    audit entry, written with the answer)."""
     if user.role not in QUEUE_ROLES:
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()
@@ -607,4 +663,7 @@ def queue_page(
                 ),
             )
         )
+    record_bulk_read(
+        user, "queue", {**filters, "page": page, "per_page": per_page}, len(items), action=audit_action
+    )
     return items, total

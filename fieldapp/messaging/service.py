@@ -30,8 +30,10 @@ from sqlalchemy import ColumnElement, Row, and_, case, event, exists, func, or_,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fieldapp.audit.service import record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES, resident_clause
+from fieldapp.errors import ConflictError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.messaging import clock, texts
 from fieldapp.messaging.clients import (
@@ -40,7 +42,15 @@ from fieldapp.messaging.clients import (
     InvalidNumberError,
     RetryableDeliveryError,
 )
-from fieldapp.messaging.clients.push import Subscription, VapidKeys, WebPushClient, load_vapid_keys
+from fieldapp.messaging.clients.push import (
+    RefusedEndpointError,
+    Subscription,
+    VapidKeys,
+    WebPushClient,
+    check_endpoint,
+    load_vapid_keys,
+    push_hosts,
+)
 from fieldapp.messaging.clients.sms import SmsClient, build_sms_client
 from fieldapp.messaging.decisions import (
     INVALID_NUMBER_CODES,
@@ -257,11 +267,15 @@ def vapid_keys() -> VapidKeys:
 
 
 def push_client() -> WebPushClient:
-    """The app's Web Push sender."""
-    client = current_app.extensions.get("fieldapp_push_client")
-    if client is None:
-        client = current_app.extensions["fieldapp_push_client"] = WebPushClient(vapid_keys())
-    return client  # type: ignore[no-any-return]
+    """The app's Web Push sender, for the push services ``FIELDAPP_PUSH_HOSTS`` names."""
+    configured = current_app.config.get("FIELDAPP_PUSH_HOSTS")
+    cached = current_app.extensions.get("fieldapp_push_client")
+    if cached is None or cached[0] != configured:
+        cached = current_app.extensions["fieldapp_push_client"] = (
+            configured,
+            WebPushClient(vapid_keys(), push_hosts(configured)),
+        )
+    return cached[1]  # type: ignore[no-any-return]
 
 
 def status_callback_url(message_id: uuid.UUID) -> str:
@@ -505,14 +519,30 @@ def send_push_delivery(delivery_id: int, now: datetime | None = None) -> str:
 
 
 def subscribe(user_id: uuid.UUID, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
-    """Remember a browser's subscription for the user (a device changing hands moves with it)."""
+    """Remember a browser's subscription for the user.
+
+    Only at a configured push service (422 otherwise); an endpoint belongs to the user
+    who subscribed it: another user posting it gets 409 (their browser subscribes anew).
+    """
+    try:
+        check_endpoint(endpoint, push_hosts(current_app.config.get("FIELDAPP_PUSH_HOSTS")))
+    except RefusedEndpointError as error:
+        raise ValidationError(
+            "The endpoint is not at an allowed push service.", fields={"endpoint": [str(error)]}
+        )
     device = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    if device is not None and device.user_id != user_id:
+        raise ConflictError("This endpoint is subscribed by another user.", code="conflict")
     if device is None:
         device = PushSubscription(endpoint=endpoint, user_id=user_id, p256dh=p256dh, auth=auth)
         db.session.add(device)
     else:
-        device.user_id, device.p256dh, device.auth = user_id, p256dh, auth
-    db.session.commit()
+        device.p256dh, device.auth = p256dh, auth
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same endpoint subscribed at this very moment
+        db.session.rollback()
+        raise ConflictError("This endpoint is subscribed already.", code="conflict") from None
     return device
 
 
@@ -676,14 +706,23 @@ def _message_clause(user: User) -> ColumnElement[bool]:
     return or_(own, residents)
 
 
-def list_messages(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Message], int]:
-    """A page of the messages the user may read, newest first."""
+def list_messages(
+    user: User, filters: dict[str, Any], page: int, per_page: int, *, audit: bool = True
+) -> tuple[list[Message], int]:
+    """A page of the messages the user may read, newest first (a bulk read, audited unless
+    ``audit`` is off: a page about one resident whose read is audited already)."""
     query = select(Message).where(_message_clause(user))
     for name in ("resident_id", "status", "kind"):
         if filters.get(name) is not None:
             query = query.where(getattr(Message, name) == filters[name])
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Message.created_at.desc(), Message.id).limit(per_page).offset((page - 1) * per_page)
+    rows = list(
+        db.session.scalars(
+            query.order_by(Message.created_at.desc(), Message.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
     )
-    return list(rows), total
+    if audit:
+        record_bulk_read(user, "messages", {**filters, "page": page, "per_page": per_page}, len(rows))
+    return rows, total

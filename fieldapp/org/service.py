@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES, township_clause, village_clause
-from fieldapp.auth.service import hash_password
+from fieldapp.auth.service import end_sessions, hash_password
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.idempotency import insert_once
@@ -206,5 +206,7 @@ def update_staff_user(caller: User, user_id: uuid.UUID, data: dict[str, Any]) ->
     for key in ("name", "active"):
         if key in data:
             setattr(target, key, data[key])
+    if "password" in data or data.get("active") is False:
+        end_sessions(target)  # commits
     db.session.commit()
     return target

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.audit.service import record_access
+from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import FIELD_ROLES, referral_clause, resident_clause
 from fieldapp.dbtypes import next_counter_value
@@ -121,10 +121,15 @@ def list_referrals(
         if filters.get(name) is not None:
             query = query.where(getattr(Referral, name) == filters[name])
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Referral.created_at.desc(), Referral.id).limit(per_page).offset((page - 1) * per_page)
+    rows = list(
+        db.session.scalars(
+            query.order_by(Referral.created_at.desc(), Referral.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
     )
-    return list(rows), total
+    record_bulk_read(user, "referrals", {**filters, "page": page, "per_page": per_page}, len(rows))
+    return rows, total
 
 
 def _visible(user: User, referral_id: uuid.UUID, *, lock: bool = False) -> Referral:

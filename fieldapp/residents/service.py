@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.audit.service import record_access
+from fieldapp.audit.service import record_access, record_bulk_read, record_refused_attempt
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import can_write_residents, resident_clause, village_clause
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
@@ -60,18 +60,32 @@ def _check_fields(
     return clean
 
 
-def _raise_duplicate(id_number: str | None, record_number: str | None = None) -> None:
+def _raise_duplicate(user: User, id_number: str | None, record_number: str | None = None) -> None:
+    """409 ``duplicate_resident`` when the identity or record number is taken; the existing id only
+    when the caller may see it.
+
+    A duplicate outside the caller's area says no more than that the number is taken
+    (API.md v2), and the attempt is audited: it tells that the person is in the programme.
+    """
     for column, value, what in (
         (Resident.id_number, id_number, "identity number"),
         (Resident.record_number, record_number, "record number"),
     ):
-        existing = db.session.scalar(select(Resident.id).where(column == value)) if value else None
-        if existing is not None:
-            raise ConflictError(
-                f"A resident with this {what} exists already.",
-                code="duplicate_resident",
-                extra={"existing_id": str(existing)},
-            )
+        if not value:
+            continue
+        found = db.session.execute(
+            select(Resident.id, resident_clause(user).label("visible")).where(column == value)
+        ).first()
+        if found is None:
+            continue
+        existing, visible = found
+        if not visible:
+            record_refused_attempt(user, "duplicate", "resident", existing)
+        raise ConflictError(
+            f"A resident with this {what} exists already.",
+            code="duplicate_resident",
+            extra={"existing_id": str(existing)} if visible else {},
+        )
 
 
 def _is_opted_out(phone: str | None) -> bool:
@@ -87,7 +101,7 @@ def add_resident(
     clean = _check_fields(user, data, area_village_ids)
 
     def build(digest: str) -> Resident:
-        _raise_duplicate(clean.get("id_number"), clean.get("record_number"))
+        _raise_duplicate(user, clean.get("id_number"), clean.get("record_number"))
         fields = {k: v for k, v in clean.items() if v is not None or k != "id"}
         return Resident(
             **fields, request_hash=digest, created_by=user.id, opted_out=_is_opted_out(clean.get("phone"))
@@ -97,7 +111,7 @@ def add_resident(
         Resident,
         data,
         build,
-        on_conflict=lambda _e: _raise_duplicate(clean.get("id_number"), clean.get("record_number")),
+        on_conflict=lambda _e: _raise_duplicate(user, clean.get("id_number"), clean.get("record_number")),
     )
     if created:
         record_access(user, "create", "resident", resident.id)
@@ -129,7 +143,7 @@ def update_resident(user: User, resident_id: uuid.UUID, data: dict[str, Any]) ->
     resident = get_resident(user, resident_id, audit=False)
     clean = _check_fields(user, data)
     if clean.get("id_number") and clean["id_number"] != resident.id_number:
-        _raise_duplicate(clean["id_number"])
+        _raise_duplicate(user, clean["id_number"])
     if "phone" in clean and clean["phone"] != resident.phone:
         resident.phone_invalid = False
         resident.opted_out = _is_opted_out(clean["phone"])
@@ -140,7 +154,7 @@ def update_resident(user: User, resident_id: uuid.UUID, data: dict[str, Any]) ->
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        _raise_duplicate(clean.get("id_number"))
+        _raise_duplicate(user, clean.get("id_number"))
         raise
     return resident
 
@@ -171,10 +185,14 @@ def search_residents(
     if term:
         query = query.where(_matches(term))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
+    rows = list(
+        db.session.scalars(
+            query.order_by(Resident.name, Resident.id).limit(per_page).offset((page - 1) * per_page)
+        )
     )
-    return list(rows), total
+    filters = {"village_id": village_id, "q": term, "page": page, "per_page": per_page}
+    record_bulk_read(user, "residents", filters, len(rows))
+    return rows, total
 
 
 def enrollments_of(resident_id: uuid.UUID) -> list[Any]:

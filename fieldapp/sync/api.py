@@ -18,5 +18,6 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 @doc("Push offline records and pull changes", body=SyncRequestSchema, response=SyncResponseSchema)
 def sync() -> ResponseReturnValue:
     """Handle each pushed record as its endpoint would, then answer one page of changes."""
-    request = load(SyncRequestSchema())
+    # Each record's text is checked with the record, so one bad record does not refuse the batch.
+    request = load(SyncRequestSchema(), checked_later=("records",))
     return SyncResponseSchema().dump(service.sync(current_user(), request["records"], request["since"]))

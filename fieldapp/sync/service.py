@@ -23,15 +23,23 @@ from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.audit.service import AuditValues, collected_entries, write_entries
+from fieldapp.audit.service import AuditValues, collected_entries, record_bulk_read, write_entries
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
 from fieldapp.dbtypes import reserve_change_seq
-from fieldapp.errors import APIError, ConflictError, PayloadTooLargeError, ValidationError, flatten_messages
+from fieldapp.errors import APIError, BadRequestError, ConflictError, PayloadTooLargeError, flatten_messages
 from fieldapp.extensions import db
+from fieldapp.field_errors import localized
 from fieldapp.followups import service as followups
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.followups.schemas import EnrollmentSchema, FollowUpSchema, SyncEnrollmentSchema, VisitSchema
+from fieldapp.followups.schemas import (
+    EnrollmentSchema,
+    FollowUpSchema,
+    PulledFollowUpSchema,
+    SyncEnrollmentSchema,
+    VisitSchema,
+)
+from fieldapp.http import storable, unstorable_fields
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
@@ -85,6 +93,8 @@ KINDS: dict[str, RecordKind] = {
 
 
 def _result(record_id: Any, kind: str | None, status: str, **extra: Any) -> dict[str, Any]:
+    if "errors" in extra:  # in the caller's language, as every answer's field errors
+        extra["errors"] = localized(extra["errors"])
     return {"id": None if record_id is None else str(record_id), "type": kind, "status": status, **extra}
 
 
@@ -147,6 +157,11 @@ class Batch:
                 None, None, "invalid", code="validation_error", errors={"_schema": ["not a record"]}
             )
         kind_name, raw_id = record.get("type"), raw.get("id")
+        unstorable = unstorable_fields(raw)
+        if unstorable:
+            shown_id = raw_id if isinstance(raw_id, str) and storable(raw_id) else None
+            shown_type = kind_name if isinstance(kind_name, str) and kind_name in KINDS else None
+            return _result(shown_id, shown_type, "invalid", code="validation_error", errors=unstorable)
         kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
             errors = {"type": [f"must be one of {', '.join(KINDS)}"]}
@@ -189,10 +204,16 @@ class Batch:
         self._applied(kind_name, row, created, entries)
         return _answer(kind_name, row, created)
 
-    def apply_together(self, record: Any, pending: list[Any]) -> tuple[str, Any, bool]:
-        """Apply one record, its new row left in ``pending``; raises ``_OneByOne`` on any fault."""
+    def apply_together(self, record: Any, pending: list[Any]) -> tuple[str, Any, bool] | dict[str, Any]:
+        """Apply one record, its new row left in ``pending``; raises ``_OneByOne`` on any fault.
+
+        A record refused before it is read (not a record, an unknown type, text that cannot
+        be stored) writes nothing: its ``invalid`` result is answered without going one by one.
+        """
         parsed = self._parse(record)
-        if isinstance(parsed, dict) or parsed[1].commits:
+        if isinstance(parsed, dict):
+            return parsed
+        if parsed[1].commits:
             raise _OneByOne
         kind_name, kind, raw, new_id = parsed
 
@@ -240,7 +261,7 @@ def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | Non
         return None
     savepoint.commit()
     # Dumped after the flush: created_at and the other column defaults are set by it.
-    return [_answer(kind_name, row, created) for kind_name, row, created in applied]
+    return [item if isinstance(item, dict) else _answer(*item) for item in applied]
 
 
 def _insert(rows: list[Any]) -> None:
@@ -286,7 +307,7 @@ def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
 FEEDS: tuple[Feed, ...] = (
     Feed("residents", Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
     Feed("enrollments", Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
-    Feed("followups", FollowUp, FollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
+    Feed("followups", FollowUp, PulledFollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
     Feed("referrals", Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
 )
 # Before everything: every row's sequence is at least 0.
@@ -299,8 +320,12 @@ def encode_cursor(position: Position) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Sequence values are BIGINT: a cursor past them is not one we made (and would overflow the query).
+MAX_SEQ = 2**63 - 1
+
+
 def decode_cursor(cursor: str | None) -> Position:
-    """The position a cursor names; START for none; 422 for a cursor we did not make."""
+    """The position a cursor names; START for none; 400 for a cursor we did not make."""
     if not cursor:
         return START
     try:
@@ -308,9 +333,9 @@ def decode_cursor(cursor: str | None) -> Position:
         seq, rank, hex_id = raw.split(".")
         position = Position(int(seq), int(rank), uuid.UUID(hex=hex_id))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError("The cursor is not valid.", fields={"since": ["not a cursor"]}) from None
-    if not 0 <= position.rank <= len(FEEDS):
-        raise ValidationError("The cursor is not valid.", fields={"since": ["not a cursor"]})
+        raise BadRequestError("The cursor is not valid.", fields={"since": ["not a cursor"]}) from None
+    if not (0 <= position.rank <= len(FEEDS) and -1 <= position.seq <= MAX_SEQ):
+        raise BadRequestError("The cursor is not valid.", fields={"since": ["not a cursor"]})
     return position
 
 
@@ -357,4 +382,6 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     # The pull below reads rows this batch wrote: they need no reload.
     commit_keeping_loaded()
     changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
+    pulled = sum(len(rows) for rows in changes.values())
+    record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}

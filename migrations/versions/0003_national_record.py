@@ -1,7 +1,7 @@
-"""the national record: division codes, record numbers
+"""the national record: division codes, record numbers, the follow-up form
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 17:30:00
 
 Existing townships and villages get division codes in the order of their codes, and
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -83,8 +83,62 @@ def upgrade():
         batch_op.alter_column("record_number", existing_type=sa.String(length=17), nullable=False)
         batch_op.create_unique_constraint(batch_op.f("uq_residents_record_number"), ["record_number"])
 
+    _followup_record_up()
+
+
+def _followup_record_up():
+    op.create_table(
+        "followup_medications",
+        sa.Column("followup_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("times_per_day", sa.Integer(), nullable=True),
+        sa.Column("dose", sa.String(length=100), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["followup_id"], ["followups.id"], name=op.f("fk_followup_medications_followup_id_followups")
+        ),
+        sa.PrimaryKeyConstraint("followup_id", "position", name=op.f("pk_followup_medications")),
+    )
+    false, true = sa.text("false"), sa.text("true")
+    with op.batch_alter_table("followups", schema=None) as batch_op:
+        batch_op.alter_column("sbp", existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column("dbp", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("worsened_complication", sa.Boolean(), nullable=False, server_default=false))
+        batch_op.add_column(sa.Column("record", sa.JSON(), nullable=False, server_default="{}"))
+        batch_op.add_column(sa.Column("medications_recorded", sa.Boolean(), nullable=False, server_default=false))
+        batch_op.add_column(sa.Column("measured", sa.Boolean(), nullable=False, server_default=true))
+        batch_op.add_column(sa.Column("late", sa.Boolean(), nullable=False, server_default=false))
+        batch_op.add_column(sa.Column("complete", sa.Boolean(), nullable=False, server_default=false))
+        batch_op.add_column(sa.Column("missing_items", sa.JSON(), nullable=False, server_default="[]"))
+        batch_op.add_column(sa.Column("bmi", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("lat", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("lng", sa.Float(), nullable=True))
+    # First-edition follow-ups: phone ones were not measurements; every one lacks most of the form.
+    op.execute("UPDATE followups SET measured = false WHERE mode = 'phone'")
+    with op.batch_alter_table("followups", schema=None) as batch_op:
+        for name in ("worsened_complication", "record", "medications_recorded", "measured", "late", "complete",
+                     "missing_items"):
+            batch_op.alter_column(name, server_default=None)
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("death_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("death_cause", sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column("close_note", sa.Text(), nullable=True))
+
+
+def _followup_record_down():
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.drop_column("close_note")
+        batch_op.drop_column("death_cause")
+        batch_op.drop_column("death_on")
+    with op.batch_alter_table("followups", schema=None) as batch_op:
+        for name in ("lng", "lat", "bmi", "missing_items", "complete", "late", "measured", "medications_recorded",
+                     "record", "worsened_complication"):
+            batch_op.drop_column(name)
+    op.drop_table("followup_medications")
+
 
 def downgrade():
+    _followup_record_down()
     with op.batch_alter_table("residents", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_residents_record_number"), type_="unique")
         batch_op.drop_column("record_number")

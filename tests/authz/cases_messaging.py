@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tests.authz.matrix import LISTED, UNLISTED, Call, Case, by_role
 from tests.authz.world import Area, resident_in
 from tests.messaging.builders import browser_keys, create_message
@@ -16,9 +18,9 @@ def _vapid_key(area: Area) -> Call:
 
 
 def _subscribe(area: Area) -> Call:
-    return Call(
-        "/api/v1/push/subscriptions", json=browser_keys().subscription("https://push.example.com/s/1")
-    )
+    # A new browser each time: an endpoint belongs to the user who subscribed it (another gets 409).
+    endpoint = f"https://push.example.com/s/{uuid.uuid4()}"
+    return Call("/api/v1/push/subscriptions", json=browser_keys().subscription(endpoint))
 
 
 def _unsubscribe(area: Area) -> Call:

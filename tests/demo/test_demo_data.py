@@ -32,6 +32,9 @@ def test_demo_county_has_enrollments_followups_patrols_and_referrals(runner):
     assert _count(Enrollment, Enrollment.status == "active", Enrollment.next_due_on < today) > 0
     assert _count(FollowUp) > 2 * enrollments
     assert _count(FollowUp, FollowUp.mode == "phone") > 0
+    # The national form filled: most records complete, some not.
+    complete = _count(FollowUp, FollowUp.complete.is_(True))
+    assert 0.7 * _count(FollowUp) < complete < _count(FollowUp)
     assert _count(Visit) > 0
     assert _count(Patrol, Patrol.date > today) > 0
     assert _count(Referral, Referral.status == "pending") >= 2
@@ -62,14 +65,22 @@ def test_demo_followups_follow_the_rules_and_set_the_due_date(runner):
                 heart_rate=followup.heart_rate,
                 fasting_glucose=followup.fasting_glucose,
                 adverse_reaction=followup.adverse_reaction,
+                measured=followup.mode != "phone",
             )
             outcome = assess(
-                measured, birth_date=birth, performed_on=local_date(followup.performed_at), previous=previous
+                measured,
+                birth_date=birth,
+                performed_on=local_date(followup.performed_at),
+                previous=previous,
             )
             assert followup.classification == outcome.classification
             assert followup.referral_recommended == outcome.referral_recommended
-            assert followup.next_due_on == outcome.next_due_on
-            previous = Classification(followup.classification)
+            assert followup.measured == measured.measured
+            if followup.measured:
+                assert followup.next_due_on == outcome.next_due_on
+                previous = Classification(followup.classification)
+            else:  # a call never postpones the visit: at most the rules' date
+                assert followup.next_due_on <= outcome.next_due_on
         assert all(a.performed_at < b.performed_at for (a, _), (b, _) in pairwise(history))
     for enrollment in db.session.scalars(select(Enrollment).where(Enrollment.status == "active")):
         history = by_enrollment.get(enrollment.id)

@@ -27,7 +27,8 @@ ASSESS_JS = """async ([cases, performedAt]) => {
   const { assess } = await import("/static/field/js/rules.js");
   const earlier = new Date(Date.parse(performedAt) - 86400000).toISOString();
   return cases.map((c) => assess(rules, { ...c.measurements, performed_at: performedAt }, c.birth_date,
-    c.previous ? [{ id: "before", condition: c.measurements.condition, performed_at: earlier, classification: c.previous }] : []));
+    c.previous ? [{ id: "before", condition: c.measurements.condition, performed_at: earlier, classification: c.previous }] : [],
+    c.current_due));
 }"""
 
 
@@ -60,12 +61,41 @@ def _cases() -> list[dict[str, Any]]:
                 "previous": "adverse_reaction",
             }
         )
-    for flags in ({"adverse_reaction": True}, {"new_complication": True}, {"danger_signs": ["chest_pain"]}):
+    for flags in (
+        {"adverse_reaction": True},
+        {"new_complication": True},
+        {"worsened_complication": True},
+        {"danger_signs": ["chest_pain"]},
+        {"danger_signs": ["eye_pain"]},
+    ):
         cases.append(
             {
                 "measurements": {"condition": "hypertension", "sbp": 120, "dbp": 70, **flags},
                 "birth_date": JUST_64,
                 "previous": None,
+            }
+        )
+    # Phone follow-ups: reported values never classify; the last face-to-face one's class, else
+    # uncontrolled; never later than the enrollment's due date.
+    phone = itertools.product(
+        [None, 200],
+        [None, "controlled", "uncontrolled"],
+        [None, "2026-12-01", "2027-06-01"],
+        [{}, {"danger_signs": ["sweating"]}, {"adverse_reaction": True}],
+    )
+    for sbp, prev, due, flags in phone:
+        cases.append(
+            {
+                "measurements": {
+                    "condition": "diabetes",
+                    "mode": "phone",
+                    "sbp": sbp,
+                    "dbp": None if sbp is None else 100,
+                    **flags,
+                },
+                "birth_date": JUST_64,
+                "previous": prev,
+                "current_due": due,
             }
         )
     return cases
@@ -83,10 +113,13 @@ def _server_outcome(case: dict[str, Any]) -> dict[str, Any]:
             danger_signs=tuple(m.get("danger_signs", ())),
             adverse_reaction=m.get("adverse_reaction", False),
             new_complication=m.get("new_complication", False),
+            worsened_complication=m.get("worsened_complication", False),
+            measured=m.get("mode") != "phone",
         ),
         birth_date=case["birth_date"],
         performed_on=PERFORMED.date(),
         previous=rules.Classification(case["previous"]) if case["previous"] else None,
+        current_due_on=date.fromisoformat(case["current_due"]) if case.get("current_due") else None,
     )
     return {
         "classification": str(outcome.classification),

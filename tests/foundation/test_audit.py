@@ -58,3 +58,83 @@ def test_refused_and_replayed_requests_leave_no_entry(client: FlaskClient) -> No
     client.post("/api/v1/residents", json=body, headers=headers)
     client.post("/api/v1/residents", json=body, headers=headers)
     assert [action for _u, action, *_rest in entries()] == ["create"]
+
+
+def _bulk_reads() -> list[tuple[uuid.UUID | None, str, str, dict, int | None]]:
+    import json
+
+    rows = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.entity_id.is_(None)).order_by(AuditEntry.id)
+    )
+    return [(r.user_id, r.action, r.entity, json.loads(r.filters or "{}"), r.row_count) for r in rows]
+
+
+def test_every_bulk_read_leaves_one_entry_with_who_what_filters_and_rows(client: FlaskClient) -> None:
+    from datetime import timedelta
+
+    from fieldapp.timeutil import local_today
+    from tests.builders import create_facility
+    from tests.console.builders import create_referral_row
+    from tests.console.helpers import sign_in
+    from tests.followups.builders import create_enrollment
+    from tests.messaging.builders import create_message
+
+    township = create_township()
+    village = create_village(township)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
+    residents = [create_resident(village, name=f"张{n}") for n in range(3)]
+    for resident in residents:
+        create_enrollment(resident, next_due_on=local_today() - timedelta(days=3))
+        create_message(resident)
+    create_referral_row(residents[0], create_facility().id, urgency="urgent")
+    headers = auth_headers(manager)
+
+    assert client.get(f"/api/v1/residents?q=张&village_id={village.id}", headers=headers).status_code == 200
+    assert client.get("/api/v1/queue?status=overdue", headers=headers).status_code == 200
+    assert client.get("/api/v1/messages?status=sent", headers=headers).status_code == 200
+    assert client.get("/api/v1/referrals", headers=headers).status_code == 200
+    assert client.post("/api/v1/sync", json={"records": []}, headers=headers).status_code == 200
+    assert (
+        client.get("/api/v1/queue?status=nonsense", headers=headers).status_code == 422
+    )  # refused: no entry
+    console = client.application.test_client()
+    sign_in(console, manager)
+    for page in ("/console/residents?q=张", "/console/queue?status=overdue", "/console/queue.csv?status=overdue",
+                 "/console/messages", "/console/referrals"):  # fmt: skip
+        assert console.get(page).status_code == 200, page
+
+    reads = _bulk_reads()
+    assert all(user_id == manager.id for user_id, *_rest in reads)
+    what = [(action, entity, rows) for _u, action, entity, _f, rows in reads]
+    assert what == [
+        ("list", "residents", 3),
+        ("list", "queue", 3),
+        ("list", "messages", 3),
+        ("list", "referrals", 1),
+        ("list", "sync", 3 + 3 + 1),  # residents, enrollments, referrals
+        ("list", "residents", 3),
+        ("list", "queue", 3),
+        ("export", "queue", 3),
+        ("list", "messages", 3),
+        ("list", "referrals", 1),
+    ]
+    filters = [f for *_a, f, _rows in reads]
+    assert filters[0] == {"q": "张", "village_id": str(village.id), "page": 1, "per_page": 50}
+    assert filters[1]["status"] == "overdue"
+    assert filters[2]["status"] == "sent"
+    assert filters[4] == {"pushed": 0}
+
+
+def test_the_audit_log_page_shows_bulk_reads_in_chinese(client: FlaskClient) -> None:
+    from tests.console.helpers import sign_in
+
+    village = create_village(create_township())
+    create_resident(village, name="张三")
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=village.township, villages=[village])
+    client.get("/api/v1/residents?q=张", headers=auth_headers(doctor))
+    admin = create_user(Role.COUNTY_ADMIN)
+    sign_in(client, admin, lang="zh")
+    page = client.get("/console/admin/audit").get_data(as_text=True)
+    assert "查询列表" in page and "居民列表" in page
+    assert "q=张" in page
+    assert '<td class="num">1</td>' in page

@@ -311,3 +311,91 @@ def test_a_user_with_null_village_ids_has_none(client: FlaskClient, place: Place
     response = client.post("/api/v1/users", headers=place.headers, json=body)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["village_ids"] == []
+
+
+UNSTORABLE = ["王\x00芳", "王\ud800芳"]  # a NUL (PostgreSQL cannot store it) and a lone surrogate (not UTF-8)
+
+
+def _raw_json(body: Any) -> dict[str, Any]:
+    """A body as a client may send it: JSON with \\u escapes (a lone surrogate cannot be sent as UTF-8)."""
+    return {"data": json.dumps(body), "content_type": "application/json"}
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
+@pytest.mark.parametrize("text", UNSTORABLE, ids=["nul", "surrogate"])
+def test_text_that_cannot_be_stored_is_named_field_by_field(
+    client: FlaskClient, place: Place, write: Write, text: str
+) -> None:
+    body = write.body(place)
+    strings = [name for name, value in body.items() if isinstance(value, str) and name != "village_id"]
+    response = send(client, place, write, **_raw_json({**body, **{name: text for name in strings}}))
+    assert_error(response, 422, "validation_error")
+    assert set(response.get_json()["error"]["fields"]) == set(strings)
+
+
+def test_no_write_endpoint_answers_500_to_unstorable_text(client: FlaskClient, place: Place) -> None:
+    app = client.application
+    body = {
+        "name": "\x00",
+        "note": "\ud800",
+        "reason": "\x00",
+        "records": [{"type": "resident", "data": {"name": "\x00"}}],
+    }
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<uuid:{argument}>", place.resident_id).replace(f"<{argument}>", "x")
+        for method in sorted((rule.methods or set()) & {"POST", "PATCH", "PUT", "DELETE"}):
+            response = client.open(path, method=method, headers=place.headers, **_raw_json(body))
+            assert response.status_code < 500, (method, path, response.get_data(as_text=True))
+
+
+def test_a_nul_in_a_query_is_a_validation_error_not_a_500(client: FlaskClient, place: Place) -> None:
+    for path in ("/api/v1/residents?q=%00", "/api/v1/residents?q=ab%00cd", "/api/v1/queue?status=%00"):
+        assert_error(
+            client.get(path, headers=place.headers), 422, "validation_error", path.split("?")[1].split("=")[0]
+        )
+
+
+def _nested(levels: int) -> Any:
+    return json.loads("[" * levels + "]" * levels)
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
+def test_json_nested_deeper_than_32_levels_is_a_bad_request(
+    client: FlaskClient, place: Place, write: Write
+) -> None:
+    too_deep = [
+        json.dumps({**write.body(place), "name": _nested(32)}),  # the body object and 32 lists: 33 levels
+        "[" * 100_000 + "]" * 100_000,  # once a RecursionError: a 500
+    ]
+    for raw in too_deep:
+        response = send(client, place, write, data=raw, content_type="application/json")
+        assert_error(response, 400, "bad_request")
+        assert "32" in response.get_json()["error"]["message"]
+    # 32 levels are still JSON that is read (and, here, refused for what the field holds).
+    response = send(client, place, write, json={**write.body(place), "name": _nested(31)})
+    assert response.status_code in (401, 422)
+
+
+def test_times_without_an_offset_are_refused(client: FlaskClient, place: Place) -> None:
+    from fieldapp.extensions import db
+    from fieldapp.residents.models import Resident
+    from tests.followups.builders import create_enrollment
+
+    create_enrollment(db.session.get(Resident, uuid.UUID(place.resident_id)))
+    body = {
+        "resident_id": place.resident_id,
+        "condition": "hypertension",
+        "performed_at": "2026-11-22T09:30:00",
+        "mode": "clinic",
+        "sbp": 130,
+        "dbp": 80,
+    }
+    response = client.post("/api/v1/followups", json=body, headers=place.headers)
+    assert_error(response, 422, "validation_error", "performed_at")
+    assert "offset" in response.get_json()["error"]["fields"]["performed_at"][0]
+    body["performed_at"] = "2026-11-22T09:30:00+08:00"
+    assert client.post("/api/v1/followups", json=body, headers=place.headers).status_code == 201

@@ -294,3 +294,40 @@ def test_a_null_language_is_the_default_and_the_same_body(
     assert first.status_code == 201, first.get_json()
     assert first.get_json()["language"] == "zh"
     assert create(client, headers, body).status_code == 200
+
+
+def test_a_duplicate_outside_the_area_reveals_no_id_and_is_audited(
+    client: FlaskClient, headers: dict[str, str], village: Village
+) -> None:
+    from fieldapp.audit.models import AuditEntry
+
+    elsewhere = create_village(create_township(name="白云乡"))
+    number = id_number_for(date(1955, 3, 2))
+    stranger = create_resident(elsewhere, id_number=number)
+    assert client.get(f"/api/v1/residents/{stranger.id}", headers=headers).status_code == 404
+
+    response = create(client, headers, body_for(village, id_number=number))
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "duplicate_resident"
+    assert "existing_id" not in error and str(stranger.id) not in response.get_data(as_text=True)
+    synced = client.post(
+        "/api/v1/sync",
+        json={"records": [{"type": "resident", "data": body_for(village, id_number=number)}]},
+        headers=headers,
+    ).get_json()["results"][0]
+    assert synced["status"] == "conflict" and synced["code"] == "duplicate_resident"
+    assert "existing_id" not in synced
+    attempts = db.session.query(AuditEntry).filter_by(action="duplicate").all()
+    assert [(a.entity, a.entity_id) for a in attempts] == [("resident", stranger.id)] * 2
+    assert db.session.query(Resident).count() == 1
+
+
+def test_an_id_taken_outside_the_area_answers_as_any_other_conflict(
+    client: FlaskClient, headers: dict[str, str], village: Village
+) -> None:
+    elsewhere = create_village(create_township(name="白云乡"))
+    inside, outside = create_resident(village), create_resident(elsewhere)
+    answers = [create(client, headers, body_for(village, id=str(taken.id))) for taken in (inside, outside)]
+    assert [a.status_code for a in answers] == [409, 409]
+    assert answers[0].get_json() == answers[1].get_json()

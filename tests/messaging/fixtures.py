@@ -73,6 +73,7 @@ def twilio(app: Flask) -> Iterator[TwilioLoopback]:
 @pytest.fixture
 def push_service(app: Flask) -> Iterator[PushLoopback]:
     server = PushLoopback()
+    app.config["FIELDAPP_PUSH_HOSTS"] = f"{app.config['FIELDAPP_PUSH_HOSTS']},{server.url}"
     yield server
     server.close()
 

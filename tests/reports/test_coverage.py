@@ -32,7 +32,13 @@ def test_blank_spots_are_villages_without_any_visit_in_30_days(client, app):
     assert rows["A2"]["blank_spot"] is True
     assert rows["A2"]["last_visit_at"] is not None
     assert rows["A3"] == {
-        "village": {"id": str(never.id), "code": "A3", "name": "南湾村", "township_id": str(township.id)},
+        "village": {
+            "id": str(never.id),
+            "code": "A3",
+            "name": "南湾村",
+            "township_id": str(township.id),
+            "division_code": never.division_code,
+        },
         "last_visit_at": None,
         "visits_30d": 0,
         "patrol_visits_30d": 0,

@@ -176,7 +176,7 @@ def test_one_bad_record_never_rejects_the_others(client, app):
         "conflict",
         "created",
     ]
-    assert results[0]["errors"] == {"sbp": ["must be between 60 and 300"]}
+    assert results[0]["errors"] == {"sbp": ["须在60至300之间"]}  # the caller's language, Chinese by default
     assert results[4]["code"] == "not_found"
     assert "favourite_colour" in results[5]["errors"]
     assert (
@@ -232,10 +232,11 @@ def test_more_than_the_batch_limit_is_413(client, app):
     assert response.json["error"]["code"] == "payload_too_large"
 
 
-def test_a_cursor_we_did_not_make_is_422(client, app):
+def test_a_cursor_we_did_not_make_is_400(client, app):
     doctor = create_user(Role.COUNTY_ADMIN)
     response = api(client, "post", "/api/v1/sync", doctor, json={"records": [], "since": "not-a-cursor!"})
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
     assert "since" in response.json["error"]["fields"]
 
 

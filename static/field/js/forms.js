@@ -1,7 +1,7 @@
 // The screens that write: each saves a record with a client-chosen UUID to the outbox.
 import * as area from "./area.js";
 import { go } from "./app.js";
-import { assess, dangerSigns, limits, suggestUrgency } from "./rules.js";
+import { followupForm, word } from "./followup_form.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
 import { button, checkbox, field, fieldset, h, input, localDate, localDateTime, radios, select, t } from "./ui.js";
@@ -9,15 +9,13 @@ import { button, checkbox, field, fieldset, h, input, localDate, localDateTime, 
 const CONDITIONS = ["hypertension", "diabetes"];
 const VISIT_PURPOSES = ["household", "patrol", "education"];
 const URGENCIES = ["emergency", "urgent", "routine"];
-const ADHERENCE = ["regular", "intermittent", "none"];
-const MODES = ["home", "clinic", "phone"];
 
-function screen(title, ...children) {
+export function screen(title, ...children) {
   return h("section", { class: "screen" }, h("h1", { tabindex: "-1" }, title), ...children);
 }
 
 // A form whose submit validates in the browser, then hands the values to `save`.
-function form(children, save, label = t("save")) {
+export function form(children, save, label = t("save")) {
   const el = h("form", { novalidate: true }, ...children, h("button", { type: "submit", class: "primary" }, label));
   el.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -30,18 +28,14 @@ function form(children, save, label = t("save")) {
 const text = (data, name) => (data.get(name) || "").trim() || null;
 const number = (data, name) => (text(data, name) === null ? null : Number(text(data, name)));
 // An instant from a datetime-local value, as ISO 8601 (UTC).
-const instant = (value) => new Date(value).toISOString();
+export const instant = (value) => new Date(value).toISOString();
 
 // Drop empty optional values so the server applies its own defaults.
-function compact(data) {
+export function compact(data) {
   return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null && value !== ""));
 }
 
-function numberInput(name, value, bounds = {}, attrs = {}) {
-  return input(name, { type: "number", inputmode: "decimal", step: "any", value: value ?? "", ...bounds, ...attrs });
-}
-
-function missing(title, message, href, label) {
+export function missing(title, message, href, label) {
   return screen(title, h("p", { class: "muted" }, message), h("a", { href, class: "button secondary" }, label));
 }
 
@@ -110,96 +104,6 @@ async function enrollmentForm({ args, values = {} }) {
   );
 }
 
-function followupRecord(data, values, person, condition) {
-  return compact({
-    id: values.id || crypto.randomUUID(),
-    resident_id: person.id,
-    condition,
-    performed_at: instant(data.get("performed_at")),
-    mode: data.get("mode"),
-    sbp: number(data, "sbp"),
-    dbp: number(data, "dbp"),
-    heart_rate: number(data, "heart_rate"),
-    weight_kg: number(data, "weight_kg"),
-    height_cm: number(data, "height_cm"),
-    fasting_glucose: number(data, "fasting_glucose"),
-    danger_signs: data.getAll("danger_signs"),
-    adverse_reaction: data.get("adverse_reaction") === "on",
-    new_complication: data.get("new_complication") === "on",
-    medication_adherence: text(data, "medication_adherence"),
-    notes: text(data, "notes"),
-  });
-}
-
-function assessmentView(result) {
-  if (!result) return [h("p", { class: "muted" }, t("assessment_waiting"))];
-  return [
-    h("p", {}, t("assessment_label"), " ", h("span", { class: `badge ${result.classification}` }, t(`class_${result.classification}`))),
-    result.urgent_referral ? h("p", { class: "alert" }, t("urgent_referral")) : null,
-    !result.urgent_referral && result.referral_recommended ? h("p", { class: "warn" }, t("referral_recommended")) : null,
-    h("p", { class: "small" }, t("next_due", { date: result.next_due_on })),
-  ];
-}
-
-async function followupForm({ args, values = {} }) {
-  const residentId = values.resident_id || args[0];
-  const condition = values.condition || args[1];
-  const [person, rules] = await Promise.all([area.resident(residentId), store.getValue("rules")]);
-  if (!person) return missing(t("record_followup"), t("not_found"), "#/residents", t("nav_residents"));
-  const enrolled = (await area.enrollmentsOf(person.id)).some((e) => e.condition === condition && e.status !== "closed");
-  if (!enrolled) return missing(t("record_followup"), t("not_enrolled"), `#/enroll/${person.id}`, t("enroll"));
-  const history = await area.followupsOf(person.id);
-  const bounds = limits(rules);
-  const diabetes = condition === "diabetes";
-  const panel = h("div", { class: "assessment", id: "assessment", "aria-live": "polite" });
-  const signs = dangerSigns(rules, condition);
-  const el = form(
-    [
-      field(t("field_performed_at"), input("performed_at", { type: "datetime-local", required: true, value: values.performed_at ? localDateTime(new Date(values.performed_at)) : localDateTime() })),
-      fieldset(t("field_mode"), radios("mode", MODES.map((m) => [m, t(`mode_${m}`)]), values.mode || "home")),
-      h(
-        "div",
-        { class: "pair" },
-        field(t("field_sbp"), numberInput("sbp", values.sbp, bounds.sbp, { required: true, step: 1, inputmode: "numeric" })),
-        field(t("field_dbp"), numberInput("dbp", values.dbp, bounds.dbp, { required: true, step: 1, inputmode: "numeric" })),
-      ),
-      diabetes ? field(t("field_fasting_glucose"), numberInput("fasting_glucose", values.fasting_glucose, bounds.fasting_glucose, { required: true })) : null,
-      field(t("field_heart_rate"), numberInput("heart_rate", values.heart_rate, bounds.heart_rate, { step: 1, inputmode: "numeric" })),
-      h(
-        "div",
-        { class: "pair" },
-        field(t("field_weight_kg"), numberInput("weight_kg", values.weight_kg, bounds.weight_kg)),
-        field(t("field_height_cm"), numberInput("height_cm", values.height_cm, bounds.height_cm)),
-      ),
-      fieldset(t("field_danger_signs"), signs.map((code) => checkbox("danger_signs", t(`sign_${code}`), (values.danger_signs || []).includes(code), code))),
-      checkbox("adverse_reaction", t("field_adverse_reaction"), values.adverse_reaction),
-      checkbox("new_complication", t("field_new_complication"), values.new_complication),
-      field(t("field_medication_adherence"), select("medication_adherence", [["", "—"], ...ADHERENCE.map((a) => [a, t(`adherence_${a}`)])], values.medication_adherence || "")),
-      field(t("field_notes"), h("textarea", { name: "notes", rows: 2, value: values.notes || "" })),
-      panel,
-    ],
-    async (data) => {
-      const record = followupRecord(data, values, person, condition);
-      const result = assess(rules, record, person.birth_date, history);
-      await enqueue("followup", record, `${person.name} · ${t(`condition_${condition}`)}`, result);
-      if (result && (result.urgent_referral || result.referral_recommended)) {
-        go(`#/referral/${person.id}?followup=${record.id}&urgency=${suggestUrgency(record, result)}`);
-      } else {
-        go("#/today");
-      }
-    },
-  );
-  const update = () => {
-    const data = new FormData(el);
-    const ready = data.get("sbp") && data.get("dbp") && (!diabetes || data.get("fasting_glucose")) && data.get("performed_at");
-    panel.replaceChildren(...assessmentView(ready ? assess(rules, followupRecord(data, values, person, condition), person.birth_date, history) : null));
-  };
-  el.addEventListener("input", update);
-  el.addEventListener("change", update);
-  update();
-  return screen(`${t("record_followup")} · ${person.name} · ${t(`condition_${condition}`)}`, el);
-}
-
 function locate(lat, lng, note) {
   note.textContent = t("locating");
   navigator.geolocation.getCurrentPosition(
@@ -255,18 +159,18 @@ async function visitForm({ query, values = {} }) {
 }
 
 // What the follow-up found, as the start of a referral's reason (for the hospital, never for an SMS).
-function findings(f) {
-  const parts = [`${t("field_sbp")} ${f.sbp}`, `${t("field_dbp")} ${f.dbp}`];
+function findings(f, rules) {
+  const parts = f.sbp != null ? [`${t("field_sbp")} ${f.sbp}`, `${t("field_dbp")} ${f.dbp}`] : [];
   if (f.fasting_glucose != null) parts.push(`${t("field_fasting_glucose")} ${f.fasting_glucose}`);
   if (f.heart_rate != null) parts.push(`${t("field_heart_rate")} ${f.heart_rate}`);
-  const signs = (f.danger_signs || []).map((code) => t(`sign_${code}`));
+  const signs = (f.danger_signs || []).map((code) => word(rules, "danger_sign", code));
   if (signs.length) parts.push(`${t("field_danger_signs")}: ${signs.join(", ")}`);
   return parts.join("; ");
 }
 
 async function referralForm({ args, query, values = {} }) {
   const residentId = values.resident_id || args[0];
-  const [person, facilities] = await Promise.all([area.resident(residentId), store.getValue("facilities")]);
+  const [person, facilities, rules] = await Promise.all([area.resident(residentId), store.getValue("facilities"), store.getValue("rules")]);
   if (!person) return missing(t("refer"), t("not_found"), "#/residents", t("nav_residents"));
   const suggested = query.get("urgency");
   const followupId = values.followup_id || query.get("followup");
@@ -278,7 +182,7 @@ async function referralForm({ args, query, values = {} }) {
       [
         field(t("field_facility_id"), select("facility_id", (facilities || []).map((f) => [f.id, f.name]), values.facility_id, { required: true })),
         fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, t(`urgency_${u}`)]), values.urgency || suggested || "routine")),
-        field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || (followup ? findings(followup) : "") })),
+        field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || (followup ? findings(followup, rules) : "") })),
       ],
       async (data) => {
         const record = compact({

@@ -15,8 +15,13 @@ export function limits(rules) {
   return Object.fromEntries(Object.entries(ranges).map(([name, range]) => [name, { min: range.low, max: range.high }]));
 }
 
+// A phone follow-up's values are what the resident said: no rule reads them.
+const measured = (m) => m.mode !== "phone";
+
 function isUrgent(rules, m) {
-  if (m.sbp >= value(rules, "urgent_sbp") || m.dbp >= value(rules, "urgent_dbp") || (m.danger_signs || []).length) return true;
+  if ((m.danger_signs || []).length) return true;
+  if (!measured(m)) return false;
+  if ((m.sbp != null && m.sbp >= value(rules, "urgent_sbp")) || (m.dbp != null && m.dbp >= value(rules, "urgent_dbp"))) return true;
   if (m.condition !== "diabetes") return false;
   const glucose = m.fasting_glucose;
   if (glucose != null && (glucose >= value(rules, "urgent_glucose_high") || glucose <= value(rules, "urgent_glucose_low"))) return true;
@@ -31,12 +36,13 @@ function missesTarget(rules, m, age) {
   const elderly = age >= value(rules, "elderly_age");
   const sbpLimit = value(rules, elderly ? "target_sbp_elderly" : "target_sbp");
   const dbpLimit = value(rules, elderly ? "target_dbp_elderly" : "target_dbp");
-  return m.sbp >= sbpLimit || m.dbp >= dbpLimit;
+  return m.sbp == null || m.dbp == null || m.sbp >= sbpLimit || m.dbp >= dbpLimit;
 }
 
-function classify(rules, m, age) {
-  if (m.new_complication) return "complication";
+function classify(rules, m, age, before) {
+  if (m.new_complication || m.worsened_complication) return "complication";
   if (m.adverse_reaction) return "adverse_reaction";
+  if (!measured(m)) return before || "uncontrolled";
   return missesTarget(rules, m, age) ? "uncontrolled" : "controlled";
 }
 
@@ -45,30 +51,30 @@ function addDays(day, days) {
   return localDate(new Date(y, m - 1, d + days));
 }
 
-// The newest follow-up of the same condition performed before `m` (offline records come out of order).
+// The newest face-to-face follow-up of the same condition performed before `m` (offline records come out of order).
 function previousOf(m, history) {
   const at = Date.parse(m.performed_at);
   return history
-    .filter((f) => f.condition === m.condition && f.id !== m.id && Date.parse(f.performed_at) < at)
+    .filter((f) => f.condition === m.condition && f.id !== m.id && measured(f) && Date.parse(f.performed_at) < at)
     .sort((a, b) => Date.parse(b.performed_at) - Date.parse(a.performed_at))[0];
 }
 
-// The verdict on one follow-up, given the resident's other follow-ups (`history`).
-export function assess(rules, m, birthDate, history) {
-  if (!rules || !rules.rules || m.sbp == null || m.dbp == null) return null;
+// The verdict on one follow-up, given the resident's other follow-ups (`history`) and, for a
+// phone follow-up, the enrollment's current due date (a call never postpones the visit).
+export function assess(rules, m, birthDate, history, currentDue) {
+  if (!rules || !rules.rules || (measured(m) && (m.sbp == null || m.dbp == null))) return null;
   const performedOn = localDate(new Date(m.performed_at));
   const urgent = isUrgent(rules, m);
-  const classification = classify(rules, m, ageOn(birthDate, performedOn));
   const before = previousOf(m, history)?.classification;
+  const classification = classify(rules, m, ageOn(birthDate, performedOn), before);
   const recommended =
-    urgent || classification === "complication" || (classification !== "controlled" && before != null && before !== "controlled");
+    urgent ||
+    classification === "complication" ||
+    (measured(m) && classification !== "controlled" && before != null && before !== "controlled");
   const interval = classification === "controlled" && !urgent ? "followup_interval_days" : "recheck_days";
-  return {
-    classification,
-    urgent_referral: urgent,
-    referral_recommended: recommended,
-    next_due_on: addDays(performedOn, value(rules, interval)),
-  };
+  let due = addDays(performedOn, value(rules, interval));
+  if (!measured(m) && currentDue && currentDue < due) due = currentDue;
+  return { classification, urgent_referral: urgent, referral_recommended: recommended, next_due_on: due };
 }
 
 // Urgency offered on the referral form: danger signs → emergency, danger by numbers → urgent, else routine.

@@ -73,7 +73,7 @@ async function today() {
 }
 
 function matches(resident, q) {
-  return [resident.name, resident.phone, resident.id_number].some((value) => value && value.toLowerCase().includes(q));
+  return [resident.name, resident.phone, resident.id_number, resident.record_number].some((value) => value && value.toLowerCase().includes(q));
 }
 
 async function residents({ query }) {
@@ -140,6 +140,7 @@ async function resident({ args }) {
     h(
       "dl",
       { class: "facts" },
+      person.record_number ? detail(t("field_record_number"), person.record_number) : null,
       detail(t("field_sex"), t(`sex_${person.sex}`)),
       detail(t("field_birth_date"), `${person.birth_date} (${t("age_years", { n: area.ageOn(person.birth_date, localDate()) })})`),
       detail(t("field_village_id"), area.villageName(villages, person.village_id)),
