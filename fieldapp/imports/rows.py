@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from fieldapp.followups.rules import RANGES
+from fieldapp.followups.items import BY_NAME as FORM_ITEMS
 from fieldapp.imports.columns import BY_KEY
 from fieldapp.residents.identity import normalize_id_number
 
@@ -134,7 +134,8 @@ class _Cells:
         if integer and not float(value).is_integer():
             self.fail(key, "应为整数")
             return None
-        allowed = RANGES[key]
+        allowed = FORM_ITEMS[key]  # the follow-up form's own range of the reading
+        assert allowed.low is not None and allowed.high is not None
         if not allowed.low <= value <= allowed.high:
             self.fail(key, f"应在 {allowed.low:g} 到 {allowed.high:g} {allowed.unit} 之间")
             return None

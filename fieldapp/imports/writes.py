@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from fieldapp.dbtypes import SYNC_COUNTER, Counter, next_counter_value
 from fieldapp.extensions import db
-from fieldapp.followups import rules
+from fieldapp.followups import items, rules
 from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.followups.rules import Condition, Measurements
 from fieldapp.imports.models import ImportedFollowUp, ImportedResident
@@ -50,6 +50,12 @@ def followup_values(row: ImportRow, condition: str) -> dict[str, Any]:
         performed_on=row.followup_on,
         previous=None,
     )
+    missing = items.missing_items(
+        Condition(condition),
+        {"sbp": row.sbp, "dbp": row.dbp, "fasting_glucose": row.fasting_glucose},
+        measured=True,
+        referral_recommended=outcome.referral_recommended,
+    )
     return {
         "condition": condition,
         "performed_at": performed_at_of(row.followup_on),
@@ -63,6 +69,9 @@ def followup_values(row: ImportRow, condition: str) -> dict[str, Any]:
         "referral_recommended": outcome.referral_recommended,
         "next_due_on": outcome.next_due_on,
         "notes": IMPORTED_NOTE,
+        # The old export holds the readings only: the rest of the form counts as missing.
+        "complete": not missing,
+        "missing_items": missing,
     }
 
 

@@ -1,7 +1,7 @@
 """imports: import runs, and the residents and follow-ups they brought in
 
 Revision ID: 0007
-Revises: 0003, 0006
+Revises: 0003
 Create Date: 2026-12-01 17:20:00
 
 """
@@ -12,8 +12,7 @@ import fieldapp.dbtypes
 
 
 revision = '0007'
-# Both heads of this branch: issue 10's 0003 and main's 0006 (once 0003 follows 0006, 0006 is simply its ancestor).
-down_revision = ('0003', '0006')
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
