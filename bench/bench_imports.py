@@ -158,6 +158,10 @@ class BackendCpu:
     def __init__(self, database_url: str) -> None:
         self.engine = create_engine(database_url)
         self.seen: dict[int, float] = {}
+        # The child's own peak resident set (VmHWM), read while it runs: its ru_maxrss would
+        # also count the pages it shared with this process between fork and exec.
+        self.child: int | None = None
+        self.peak_kib = 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -165,6 +169,7 @@ class BackendCpu:
         ticks = os.sysconf("SC_CLK_TCK")
         with self.engine.connect() as conn:
             while not self.done.wait(0.2):
+                self._read_peak()
                 pids = conn.execute(
                     text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
                     {"name": APP_NAME},
@@ -176,6 +181,17 @@ class BackendCpu:
                         continue
                     self.seen[pid] = (int(fields[11]) + int(fields[12])) / ticks
                 conn.rollback()
+
+    def _read_peak(self) -> None:
+        if self.child is None:
+            return
+        try:
+            status = Path(f"/proc/{self.child}/status").read_text()
+        except OSError:
+            return
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.peak_kib = max(self.peak_kib, int(line.split()[1]))
 
     def __enter__(self) -> BackendCpu:
         self.thread.start()
@@ -217,6 +233,7 @@ def timed_import(database_url: str, path: Path) -> tuple[float, float, dict[str,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        backends.child = child.pid
         assert child.stdout is not None
         output = child.stdout.read()
         _pid, status, usage = os.wait4(child.pid, 0)
@@ -226,7 +243,7 @@ def timed_import(database_url: str, path: Path) -> tuple[float, float, dict[str,
     summary = json.loads(output.decode().strip().splitlines()[-1])
     summary["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 1)
     summary["db_cpu_s"] = backends.seconds
-    return elapsed, usage.ru_maxrss / 1024, summary
+    return elapsed, (backends.peak_kib or usage.ru_maxrss) / 1024, summary
 
 
 def _row(
