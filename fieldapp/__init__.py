@@ -31,6 +31,9 @@ BLUEPRINTS = (
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
     "fieldapp.imports.api",
+    "fieldapp.verifications.api",
+    "fieldapp.assessment.api",
+    "fieldapp.training.api",
     "fieldapp.field.views",
     "fieldapp.console.views",
 )

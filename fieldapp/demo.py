@@ -21,6 +21,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 
+from fieldapp.assessment import demo as assessment_demo
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
 from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
@@ -542,6 +543,8 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> 
     _write_visits(rng, places, stamp)
     _write_patrols(users, places, stamp)
     _write_referrals(users, hospital, stamp)
+    db.session.commit()
+    assessment_demo.write_demo(rng, hospital.id, stamp.now)
     db.session.commit()
     return {name: DEMO_PASSWORD for name in users}
 

@@ -148,6 +148,38 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         **{"import": ("档案导入", "Register import")},
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "verification_status": _terms(
+        asked=("待回复", "Asked"),
+        confirmed=("居民确认", "Confirmed"),
+        denied=("居民否认", "Denied"),
+        no_answer=("未回复", "No answer"),
+    ),
+    "verification_finding": _terms(
+        genuine=("真实", "Genuine"),
+        not_genuine=("不真实", "Not genuine"),
+        unclear=("无法确定", "Unclear"),
+    ),
+    "assessment_part": _terms(
+        quantity=("数量", "Quantity"),
+        timeliness=("及时性", "Timeliness"),
+        completeness=("完整性", "Completeness"),
+        authenticity=("真实性", "Authenticity"),
+        outcomes=("管理效果", "Outcomes"),
+        training=("培训", "Training"),
+    ),
+    # The township's assessment sheet: its title and the columns beside the parts.
+    "assessment_sheet": _terms(
+        title=("村医绩效考核表", "Assessment of village doctors"),
+        doctor=("村医", "Village doctor"),
+        followups_done=("面对面随访完成数", "Face-to-face follow-ups done"),
+        followups_due=("应随访数", "Follow-ups due"),
+        denied=("居民否认数", "Denied by residents"),
+        training_days=("培训天数", "Training days"),
+        score=("得分", "Score"),
+    ),
+    "guidance_place": _terms(
+        township=("乡镇卫生院", "Township health centre"), village=("村卫生室", "Village clinic")
+    ),
     # The follow-up record (高血压/2型糖尿病患者随访服务记录表).
     "symptom": _terms(
         none=("无症状", "No symptoms"),

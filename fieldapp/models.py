@@ -1,5 +1,6 @@
 """Import every area's models so metadata (and Alembic) knows each table."""
 
+from fieldapp.assessment.models import AssessmentWeight
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
 from fieldapp.dbtypes import Counter
@@ -10,14 +11,18 @@ from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
 from fieldapp.residents.models import Resident
+from fieldapp.training.models import GuidanceVisit, Training, training_attendees
+from fieldapp.verifications.models import Verification, VerificationDraw
 
 __all__ = [
     "ApiToken",
+    "AssessmentWeight",
     "AuditEntry",
     "Counter",
     "Enrollment",
     "Facility",
     "FollowUp",
+    "GuidanceVisit",
     "ImportRun",
     "ImportedFollowUp",
     "ImportedResident",
@@ -32,8 +37,12 @@ __all__ = [
     "SignInFailure",
     "SmsOptOut",
     "Township",
+    "Training",
     "User",
+    "Verification",
+    "VerificationDraw",
     "Village",
     "Visit",
+    "training_attendees",
     "user_villages",
 ]

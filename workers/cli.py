@@ -1,4 +1,4 @@
-"""Worker and scheduler commands: ``worker``, ``cron``, ``reminders scan``, ``referrals escalate``."""
+"""Worker and scheduler commands: ``worker``, ``cron``, ``reminders scan``, ``referrals escalate``, ``verifications draw``."""
 
 from __future__ import annotations
 
@@ -85,6 +85,7 @@ def _run_or_enqueue(job: Callable[..., Any], at: str | None) -> None:
 reminders_group = AppGroup("reminders", help="Reminder SMS to residents.")
 referrals_group = AppGroup("referrals", help="Referral escalation.")
 messages_group = AppGroup("messages", help="Outbound message housekeeping.")
+verifications_group = AppGroup("verifications", help="The monthly verification sample.")
 
 
 @reminders_group.command("scan")
@@ -115,7 +116,21 @@ def messages_release_command(at: str | None) -> None:
     _run_or_enqueue(jobs.release_messages_job, at)
 
 
+@verifications_group.command("draw")
+@AT_OPTION
+def verifications_draw_command(at: str | None) -> None:
+    """Draw last month's verification sample now (a month already drawn draws nothing)."""
+    _run_or_enqueue(jobs.verification_draw_job, at)
+
+
 def init_app(app: Flask) -> None:
     """Register the worker and scheduler commands."""
-    for command in (worker_command, cron_command, reminders_group, referrals_group, messages_group):
+    for command in (
+        worker_command,
+        cron_command,
+        reminders_group,
+        referrals_group,
+        messages_group,
+        verifications_group,
+    ):
         app.cli.add_command(command)

@@ -11,7 +11,8 @@ for periodic in PERIODIC_JOBS:
     cron.register(
         periodic.func,
         QueueNames.PERIODIC,
-        interval=periodic.interval_s,
+        interval=None if periodic.cron else periodic.interval_s,
+        cron=periodic.cron,
         name=periodic.name,
         job_timeout=max(periodic.interval_s, 300),
     )

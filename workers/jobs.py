@@ -128,3 +128,21 @@ def import_job(import_id: str) -> str:
     from fieldapp.imports.service import run_import
 
     return str(run_import(uuid.UUID(import_id)).status)
+
+
+@in_app_context
+def verification_draw_job(at: str | None = None) -> dict[str, Any]:
+    """Draw last month's verification sample and ask it by SMS (once a month; a re-run draws nothing)."""
+    from fieldapp.verifications.service import draw_month
+
+    with frozen_at(parse_at(at)):
+        return draw_month()
+
+
+@in_app_context
+def verification_expiry_job(at: str | None = None) -> int:
+    """Verification questions unanswered for 7 days become ``no_answer``."""
+    from fieldapp.verifications.service import expire_questions
+
+    with frozen_at(parse_at(at)):
+        return expire_questions()

@@ -25,11 +25,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job run every ``interval_s`` seconds."""
+    """A job run every ``interval_s`` seconds (or by ``cron``)."""
 
     name: str
     func: Callable[..., Any]
     interval_s: int
+    # A cron line for RQ's scheduler instead of the interval (the embedded scheduler keeps the interval).
+    cron: str | None = None
 
 
 PERIODIC_JOBS = (
@@ -38,6 +40,9 @@ PERIODIC_JOBS = (
     PeriodicJob("fieldapp.reminder_scan", jobs.reminder_scan_job, 15 * 60),
     # Hourly; sends once a local day, from the opening of the send window.
     PeriodicJob("fieldapp.overdue_digest", jobs.overdue_digest_job, 60 * 60),
+    PeriodicJob("fieldapp.verification_expiry", jobs.verification_expiry_job, 60 * 60),
+    # Every hour of the 1st: the first run draws last month, the others find it drawn.
+    PeriodicJob("fieldapp.verification_draw", jobs.verification_draw_job, 60 * 60, cron="20 * 1 * *"),
 )
 
 

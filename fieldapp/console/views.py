@@ -25,6 +25,9 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.messages", _l("Messages")),
         ("console.patrols", _l("Patrols")),
         ("console.doctor_work", _l("Doctors' work")),
+        ("console.assessment_page", _l("Assessment")),
+        ("console.verifications_page", _l("Verification review")),
+        ("console.training_page", _l("Training and guidance")),
         ("console.doctors", _l("Villages of doctors")),
         ("console.residents", _l("Residents")),
     ],
@@ -34,6 +37,7 @@ MENUS: dict[str, list[tuple[str, Any]]] = {
         ("console.users_page", _l("Users")),
         ("console.county_indicators", _l("County indicators")),
         ("console.imports_page", _l("Import records")),
+        ("console.assessment_page", _l("Assessment")),
         ("console.audit_log", _l("Audit log")),
         ("console.jobs_page", _l("Job queues")),
     ],
@@ -80,4 +84,15 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-from fieldapp.console import admin, imports, manager, messages, queue, records, referrals, reports  # noqa: E402, F401  (registers the pages on bp)
+from fieldapp.console import (  # noqa: E402, F401  (registers the pages on bp)
+    admin,
+    assessment,
+    imports,
+    manager,
+    messages,
+    queue,
+    records,
+    referrals,
+    reports,
+    training,
+)

@@ -52,6 +52,7 @@ class ReplyAction(StrEnum):
     OPT_IN = "opt_in"
     CONFIRM = "confirm"
     NOTE = "note"
+    VERIFICATION = "verification"  # 1 or 2 answering an open verification question
 
 
 # A status may only move to one of higher rank; the three ends share the top rank.

@@ -46,6 +46,7 @@ class MessageKind(StrEnum):
     ESCALATION = "escalation"
     PATROL = "patrol"
     REPLY = "reply"
+    VERIFICATION = "verification"
 
 
 class Message(Timestamped, db.Model):  # type: ignore[name-defined,misc]

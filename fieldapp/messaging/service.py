@@ -78,6 +78,7 @@ from fieldapp.messaging.models import (
 from fieldapp.org.models import Township, Village
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_zone
+from fieldapp.verifications.answers import answer_open_question
 
 log = logging.getLogger(__name__)
 
@@ -640,12 +641,15 @@ def record_inbound(form: dict[str, str], now: datetime | None = None) -> str | N
         .where(Resident.phone == phone)
         .order_by(Resident.created_at)
     ).all()
-    action = classify_reply(body)
+    # A 1 or 2 answers an open verification question first (then 1 confirms no appointment).
+    answered = answer_open_question(phone, body, now)
+    action = ReplyAction.VERIFICATION if answered else classify_reply(body)
     answer_needed = {
         ReplyAction.OPT_OUT: lambda: _set_opt_out(phone, True),
         ReplyAction.OPT_IN: lambda: _set_opt_out(phone, False),
         ReplyAction.CONFIRM: lambda: _confirm_next_appointment([r.id for r in residents], now),
         ReplyAction.NOTE: lambda: False,
+        ReplyAction.VERIFICATION: lambda: False,
     }[action]()
     inbound = InboundMessage(
         provider_sid=sid,

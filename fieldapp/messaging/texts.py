@@ -205,6 +205,21 @@ def referral_accepted_resident_text(
     return _in(lang, build)
 
 
+def verification_text(resident_name: str, performed_on: date, centre_name: str, lang: str) -> str:
+    """The centre asks whether the doctor followed the named resident up that day (no diagnosis)."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "Did your village doctor follow up %(name)s on %(date)s? Reply 1 if so, 2 if not.",
+                name=resident_name,
+                date=_day(performed_on),
+            ),
+        ),
+    )
+
+
 def opted_out_text(centre_name: str, lang: str) -> str:
     """Answer to TD: confirmed, and how to come back (no opt-out hint: they just used it)."""
     return _in(

@@ -61,8 +61,8 @@ def _check_fields(
 
 
 def _raise_duplicate(user: User, id_number: str | None, record_number: str | None = None) -> None:
-    """409 ``duplicate_resident`` when the identity or record number is taken; the existing id only
-    when the caller may see it.
+    """409 ``duplicate_resident`` when the identity or record number is taken; the existing id
+    only when the caller may see it.
 
     A duplicate outside the caller's area says no more than that the number is taken
     (API.md v2), and the attempt is audited: it tells that the person is in the programme.

@@ -26,6 +26,7 @@ from tests.console.helpers import count_statements, sign_in
 MANAGER_PAGES = (
     "/console/queue", "/console/referrals", "/console/indicators", "/console/coverage", "/console/messages",
     "/console/patrols", "/console/doctors", "/console/doctors/work", "/console/residents",
+    "/console/verifications", "/console/training",
 )  # fmt: skip
 ADMIN_PAGES = ("/console/admin/org", "/console/admin/users", "/console/county", "/console/admin/audit",
                "/console/admin/jobs")  # fmt: skip

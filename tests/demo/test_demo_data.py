@@ -9,6 +9,8 @@ from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_date, local_today
+from fieldapp.training.models import GuidanceVisit, Training
+from fieldapp.verifications.models import Verification
 
 
 def _count(model, *where):
@@ -38,6 +40,11 @@ def test_demo_county_has_enrollments_followups_patrols_and_referrals(runner):
     assert _count(Visit) > 0
     assert _count(Patrol, Patrol.date > today) > 0
     assert _count(Referral, Referral.status == "pending") >= 2
+    confirmed = _count(Verification, Verification.status == "confirmed")
+    assert confirmed > _count(Verification, Verification.status == "denied") > 0
+    assert _count(Verification, Verification.status == "no_answer") > 0
+    assert _count(Verification, Verification.status == "asked") == 0
+    assert _count(Training) >= 2 and _count(GuidanceVisit) > 0
 
     again = runner.invoke(args=["demo-data", "--if-empty"])
     assert again.exit_code == 0

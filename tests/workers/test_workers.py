@@ -61,12 +61,16 @@ def test_periodic_jobs_have_stable_names_on_the_periodic_queue(app: Flask, fake_
         "fieldapp.release_messages",
         "fieldapp.reminder_scan",
         "fieldapp.overdue_digest",
+        "fieldapp.verification_expiry",
+        "fieldapp.verification_draw",
     }
     assert registered["fieldapp.reminder_scan"].interval == 15 * 60
+    assert registered["fieldapp.verification_draw"].cron == "20 * 1 * *"
     assert registered["fieldapp.escalation_check"].interval == 60
     assert {job.queue_name for job in registered.values()} == {QueueNames.PERIODIC}
     scheduler.enqueue_jobs()
-    assert Queue(QueueNames.PERIODIC, connection=fake_redis).count == 4
+    # The interval jobs start at once; the monthly draw waits for its cron time.
+    assert Queue(QueueNames.PERIODIC, connection=fake_redis).count == 5
 
 
 def test_with_redis_the_cli_enqueues_instead_of_running(

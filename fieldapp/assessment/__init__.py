@@ -1,0 +1,1 @@
+"""The assessment of village doctors: quantity, timeliness, completeness, authenticity, outcomes, training."""

@@ -1,0 +1,1 @@
+"""Training of rural doctors and guidance visits by county staff."""

@@ -1,0 +1,1 @@
+"""Record authenticity: a monthly sample of follow-ups checked with residents by SMS."""
