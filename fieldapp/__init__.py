@@ -24,6 +24,8 @@ BLUEPRINTS = (
     "fieldapp.org.api",
     "fieldapp.residents.api",
     "fieldapp.followups.api",
+    "fieldapp.screenings.api",
+    "fieldapp.healthchecks.api",
     "fieldapp.sync.api",
     "fieldapp.patrols.api",
     "fieldapp.referrals.api",
@@ -31,6 +33,8 @@ BLUEPRINTS = (
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
     "fieldapp.imports.api",
+    "fieldapp.replies.api",
+    "fieldapp.contacts.api",
     "fieldapp.verifications.api",
     "fieldapp.assessment.api",
     "fieldapp.training.api",
@@ -49,6 +53,7 @@ INIT_MODULES = (
     "fieldapp.cli",
     "fieldapp.imports.cli",
     "workers.cli",
+    "fieldapp.compression",
 )
 
 SECURITY_HEADERS = {

@@ -37,6 +37,7 @@ from fieldapp.referrals.service import REFERRAL_COUNTER
 from fieldapp.residents.identity import check_digit
 from fieldapp.residents.models import Resident
 from fieldapp.residents.record_numbers import take_serials, village_prefix
+from fieldapp.screenings.demo import write_screenings_and_health_checks
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 SURNAMES = (
@@ -540,6 +541,7 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> 
     stamp.change_seq = next_counter_value(db.session(), SYNC_COUNTER)
     for first in range(0, residents, CHUNK):
         _write_residents(rng, first, min(CHUNK, residents - first), places, stamp)
+    write_screenings_and_health_checks(seed, stamp.today, stamp.columns())
     _write_visits(rng, places, stamp)
     _write_patrols(users, places, stamp)
     _write_referrals(users, hospital, stamp)

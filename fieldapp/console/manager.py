@@ -19,6 +19,7 @@ from fieldapp.console.queries import pages, resident_history
 from fieldapp.console.records import followup_facts
 from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
 from fieldapp.errors import NotFoundError
+from fieldapp.healthchecks.service import health_checks_of
 from fieldapp.http import page_args
 from fieldapp.org import service as org
 from fieldapp.org.models import Township, Village
@@ -26,6 +27,7 @@ from fieldapp.patrols import service as patrols_service
 from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
 from fieldapp.patrols.schemas import PatrolCancelSchema, PatrolChangeSchema, PatrolSchema
 from fieldapp.residents import service as residents_service
+from fieldapp.screenings.service import screenings_of
 from fieldapp.timeutil import local_today
 
 township_pages = roles_required(Role.TOWNSHIP_MANAGER, Role.COUNTY_ADMIN)
@@ -85,6 +87,8 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         resident=found,
         enrollments=residents_service.enrollments_of(resident_id),
         history=history,
+        screenings=screenings_of(resident_id),
+        health_checks=health_checks_of(resident_id),
         records=[followup_facts(f, language) for f in history.followups],
         year=local_today().year,
     )

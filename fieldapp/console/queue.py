@@ -22,7 +22,7 @@ from fieldapp.org import service as org
 from fieldapp.org.models import Township
 from fieldapp.timeutil import local_today, to_local
 
-STATES = ("all", *(state.value for state in QueueState))
+STATES = ("all", *(state.value for state in QueueState), "screening", "health_check")
 SORTS = ("due_asc", "due_desc")
 CONDITIONS = ("hypertension", "diabetes")
 EXPORT_LIMIT = 10000

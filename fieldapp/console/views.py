@@ -87,6 +87,7 @@ def service_worker() -> ResponseReturnValue:
 from fieldapp.console import (  # noqa: E402, F401  (registers the pages on bp)
     admin,
     assessment,
+    healthchecks,
     imports,
     manager,
     messages,

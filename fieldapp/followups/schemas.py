@@ -26,7 +26,7 @@ CONDITIONS = tuple(str(c) for c in Condition)
 CLOSE_REASONS = ("moved", "died", "refused", "lost", "misdiagnosed", "other", "cured")
 MODES = ("clinic", "home", "phone")
 PURPOSES = ("household", "followup", "patrol", "education")
-QUEUE_STATUSES = ("due", "overdue", "lost", "all")
+QUEUE_STATUSES = ("due", "overdue", "lost", "all", "screening", "health_check")
 
 
 class EnrollmentSchema(StrictSchema):
@@ -353,13 +353,15 @@ class QueueItemSchema(Schema):
     """One enrollment in a queue."""
 
     resident = fields.Nested(ResidentSchema)
-    enrollment_id = fields.UUID()
+    enrollment_id = fields.UUID(allow_none=True)
+    screening_id = fields.UUID(allow_none=True)
     condition = fields.String()
     due_on = fields.Date()
     days_overdue = fields.Integer()
     state = fields.String(metadata={"enum": [str(s) for s in QueueState]})
     last_followup = fields.Nested(LastFollowUpSchema, allow_none=True)
     doctor = fields.Nested(DoctorSchema, allow_none=True)
+    last_contact = fields.Nested("LastContactSchema", allow_none=True)
 
 
 class QueuePageSchema(PageSchema):

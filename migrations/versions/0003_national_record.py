@@ -1,7 +1,7 @@
 """the national record: division codes, record numbers, the follow-up form
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0001
 Create Date: 2026-12-01 17:30:00
 
 Existing townships and villages get division codes in the order of their codes, and
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0003"
-down_revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """imports: import runs, and the residents and follow-ups they brought in
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0005
 Create Date: 2026-12-01 17:20:00
 
 """
@@ -12,7 +12,7 @@ import fieldapp.dbtypes
 
 
 revision = '0007'
-down_revision = '0009'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
