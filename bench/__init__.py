@@ -19,6 +19,10 @@ made with ``createdb bench``), on PostgreSQL too. Then it times, over repeated r
   authenticated JSON endpoint) on one gunicorn server (2 sync workers) on loopback, driven
   by a bounded loop of ``http.client`` requests from 4 threads;
 * the messaging engineer's ``bench.bench_messaging.run(database_url)`` when it exists;
+* on PostgreSQL, ``bench.bench_imports``: ``flask import records`` of a 100,000-row XLSX
+  register into the county's villages, the same file again, and a 20,000-row file beside
+  it for memory (each a child process: wall time and peak resident set), removing what it
+  imported afterwards;
 * a realistic offline day (``bench.bench_offline_day``): 250 new residents, each enrolled,
   each with two follow-ups (1,000 records) in one sync push from an up-to-date phone, with
   gzip as a phone asks for it, beside a bare Core bulk insert of the same rows in the same

@@ -48,6 +48,8 @@ TARGETS = {
     "sync push, 1,000 full-form": "<= 2 s",
     "POST followup, full form": "<= 2x first edition",
     "POST /api/v1/followups": ">= 50% of GET /me rps",
+    "import 100,000 rows": "<= 60 s, flat memory",
+    "re-import the same 100,000 rows": "<= 30 s",
 }
 
 
@@ -432,6 +434,10 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
     results += contract_benchmarks(url)
     results += importlib.import_module("bench.bench_offline_day").run(url, database)
     results += importlib.import_module("bench.bench_field_2g").run(url, database)
+    if database == "postgresql":
+        from bench.bench_imports import run as bench_imports
+
+        results += bench_imports(url)
     return results
 
 

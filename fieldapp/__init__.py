@@ -33,6 +33,7 @@ BLUEPRINTS = (
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
     "fieldapp.contracts.api",
+    "fieldapp.imports.api",
     "fieldapp.replies.api",
     "fieldapp.contacts.api",
     "fieldapp.verifications.api",
@@ -51,6 +52,7 @@ INIT_MODULES = (
     "fieldapp.http",
     "fieldapp.i18n",
     "fieldapp.cli",
+    "fieldapp.imports.cli",
     "workers.cli",
     "fieldapp.compression",
 )

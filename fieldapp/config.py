@@ -51,6 +51,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Push services a subscription may name; unset: the browsers' own (messaging/clients/push.py).
         "FIELDAPP_PUSH_HOSTS": env.get("FIELDAPP_PUSH_HOSTS") or None,
         "MAX_CONTENT_LENGTH": int(env.get("FIELDAPP_MAX_BODY_BYTES", 5 * 1024 * 1024)),
+        # An import upload (POST /api/v1/imports) may be larger: a county's register.
+        "IMPORT_MAX_BYTES": int(env.get("FIELDAPP_IMPORT_MAX_BYTES", 50 * 1024 * 1024)),
+        # Rows written per transaction by an import (a killed import loses at most one batch).
+        "IMPORT_BATCH_ROWS": int(env.get("FIELDAPP_IMPORT_BATCH_ROWS", 1000)),
         "SYNC_MAX_RECORDS": 2000,
         "SYNC_PAGE_SIZE": int(env.get("FIELDAPP_SYNC_PAGE_SIZE", 500)),
         "TRUSTED_PROXIES": int(env.get("FIELDAPP_TRUSTED_PROXIES", 0)),

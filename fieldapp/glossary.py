@@ -130,6 +130,10 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         logout=("退出", "Signed out"),
         duplicate=("身份证号查重（辖区外）", "Duplicate ID number (outside the area)"),
         terminate=("解约", "Terminated"),
+        **{"import": ("导入", "Imported")},
+    ),
+    "import_status": _terms(
+        running=("导入中", "Running"), done=("已完成", "Done"), failed=("无法导入", "Failed")
     ),
     # What an audit entry read or changed: one record, or (plural) a bulk read's list.
     "audit_entity": _terms(
@@ -142,6 +146,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         referrals=("转诊列表", "Referrals"),
         messages=("短信记录", "Messages"),
         sync=("离线同步", "Offline sync"),
+        **{"import": ("档案导入", "Register import")},
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
     "key_group": _terms(

@@ -8,6 +8,7 @@ from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.healthchecks.models import HealthCheck
+from fieldapp.imports.models import ImportedFollowUp, ImportedResident, ImportRun
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
@@ -30,6 +31,9 @@ __all__ = [
     "FollowUp",
     "GuidanceVisit",
     "HealthCheck",
+    "ImportRun",
+    "ImportedFollowUp",
+    "ImportedResident",
     "InboundMessage",
     "Message",
     "Patrol",

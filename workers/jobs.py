@@ -131,6 +131,13 @@ def contract_renewal_job(at: str | None = None) -> int:
         return scan_renewals()
 
 
+def import_job(import_id: str) -> str:
+    """Import an uploaded register file (a run that finished already is left alone)."""
+    from fieldapp.imports.service import run_import
+
+    return str(run_import(uuid.UUID(import_id)).status)
+
+
 @in_app_context
 def verification_draw_job(at: str | None = None) -> dict[str, Any]:
     """Draw last month's verification sample and ask it by SMS (once a month; a re-run draws nothing)."""

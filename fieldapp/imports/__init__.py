@@ -1,0 +1,1 @@
+"""Imports: bringing a county's existing register (residents, enrollments, last follow-ups) in."""

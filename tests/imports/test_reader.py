@@ -1,0 +1,74 @@
+"""The streaming reader: XLSX and CSV in each encoding, headers checked, blank lines skipped."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+
+from fieldapp.imports.reader import FileProblemError, open_table
+from tests.imports.files import csv_file, xlsx_file
+
+ROW = {
+    "姓名": "王秀英",
+    "性别": "女",
+    "出生日期": "1950-03-02",
+    "村编码": "001",
+    "乡镇编码": "002",
+    "联系电话": "13800138000",
+}
+
+
+def _read(content: bytes) -> list[tuple[int, dict[str, object]]]:
+    table = open_table(io.BytesIO(content))
+    return [(row.number, row.values) for row in table.rows]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_each_encoding_reads_the_chinese_as_written(encoding: str) -> None:
+    rows = _read(csv_file([ROW], encoding=encoding))
+    assert rows == [(2, {**{k: None for k in rows[0][1]}, **_keyed(ROW)})]
+
+
+def _keyed(row: dict[str, str]) -> dict[str, str]:
+    from fieldapp.imports.columns import BY_HEADER
+
+    return {BY_HEADER[header].key: value for header, value in row.items()}
+
+
+def test_gb18030_is_really_not_utf8() -> None:
+    content = csv_file([ROW], encoding="gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("utf-8")
+    assert _read(content)[0][1]["name"] == "王秀英"
+
+
+def test_xlsx_keeps_typed_cells_and_numbers_rows_as_the_sheet_does() -> None:
+    content = xlsx_file([{**ROW, "出生日期": datetime(1950, 3, 2)}, {}, {**ROW, "姓名": "李四"}])
+    rows = _read(content)
+    assert [number for number, _ in rows] == [2, 4]  # the blank line 3 is no row
+    assert rows[0][1]["birth_date"] == datetime(1950, 3, 2)
+    assert rows[1][1]["name"] == "李四"
+
+
+def test_a_file_without_the_required_columns_is_refused_in_chinese() -> None:
+    with pytest.raises(FileProblemError, match="村编码"):
+        open_table(io.BytesIO(csv_file([ROW], headers=["姓名", "性别", "出生日期"])))
+
+
+def test_an_empty_file_is_refused() -> None:
+    with pytest.raises(FileProblemError, match="空"):
+        open_table(io.BytesIO(b""))
+
+
+def test_extra_columns_are_ignored_and_order_does_not_matter() -> None:
+    headers = ["备注", "乡镇编码", "村编码", "出生日期", "性别", "姓名"]
+    rows = _read(csv_file([{**ROW, "备注": "x"}], headers=headers))
+    assert rows[0][1] == _keyed({k: ROW[k] for k in headers if k in ROW})
+
+
+def test_the_expected_rows_are_known_for_progress_even_when_the_sheet_does_not_say() -> None:
+    rows = [ROW] * 1500
+    assert open_table(io.BytesIO(xlsx_file(rows))).expected_rows == 1500  # a write-only sheet: no dimension
+    assert open_table(io.BytesIO(csv_file(rows, encoding="gb18030"))).expected_rows == 1500
