@@ -41,6 +41,10 @@ def village_doctor(app: Flask) -> Any:
     return doctor, screened, managed
 
 
+SENT_JS = """() => document.body.dataset.sync === "idle"
+  && !(document.getElementById("outbox-count") || {}).textContent"""
+
+
 def _count(model: Any) -> int:
     db.session.rollback()
     return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
@@ -83,7 +87,8 @@ def test_the_health_check_form_follows_the_national_sections(
     screenshot(page, "health-check")
     page.get_by_role("button", name="保存").click()
     page.get_by_role("heading", name=managed.name).wait_for()
-    page.locator("body[data-sync='idle']").wait_for(state="attached")
+    # Sent, not merely idle: the attribute is idle too in the moment before the send starts.
+    page.wait_for_function(SENT_JS)
     assert _count(HealthCheck) == 1
     db.session.rollback()
     check = db.session.scalar(select(HealthCheck))

@@ -1,4 +1,7 @@
-"""The screening and health-check queues cost two statements a page, whatever its size."""
+"""The screening and health-check queues cost three statements a page, whatever its size.
+
+The page, its residents' active contracts (every resident answer names its team), the total.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from tests.followups.builders import create_enrollment
 
 
 @pytest.mark.parametrize("status", ["screening", "health_check"])
-def test_two_statements_a_page(app, place, status):
+def test_three_statements_a_page(app, place, status):
     today = local_today()
     for n in range(30):
         resident = create_resident(place.village, name=f"居民{n:02d}")
@@ -52,6 +55,6 @@ def test_two_statements_a_page(app, place, status):
             assert total == 30
             assert len(items) == min(per_page, 30)
             QueueItemSchema(many=True).dump(items)  # dumping touches nothing lazy
-            assert len(statements) == 2, "\n\n".join(statements)
+            assert len(statements) == 3, "\n\n".join(statements)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
