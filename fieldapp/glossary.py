@@ -141,6 +141,10 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         referrals=("转诊列表", "Referrals"),
         messages=("短信记录", "Messages"),
         sync=("离线同步", "Offline sync"),
+        verifications=("真实性核查列表", "Verifications"),
+        assessment=("乡村医生考核表", "Assessment sheet"),
+        assessment_records=("考核明细", "Records behind an assessment"),
+        training=("培训与指导报告", "Training report"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
     "verification_status": _terms(

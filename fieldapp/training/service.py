@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import extract, func, select
 
+from fieldapp.audit.service import record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.errors import ForbiddenError, ValidationError
 from fieldapp.extensions import db
@@ -188,4 +189,6 @@ def training_report(user: User, township_id: uuid.UUID | None, year: int | None)
                 "meets_rule": meets_training_rule(trainings, days),
             }
         )
-    return {"year": year, "township_id": area, "doctors": rows, "guidance": _guidance(area, year, today)}
+    guidance = _guidance(area, year, today)
+    record_bulk_read(user, "training", {"township_id": area, "year": year}, len(rows) + len(guidance))
+    return {"year": year, "township_id": area, "doctors": rows, "guidance": guidance}
