@@ -22,6 +22,7 @@ import click
 from flask import Flask
 from sqlalchemy import insert, select
 
+from bench.bench_contracts import run as contract_benchmarks
 from bench.county import BENCH_DIR, bench_app, ensure_county, sqlite_url
 from bench.forms import full_form
 from bench.results import result_row
@@ -38,7 +39,12 @@ TARGETS = {
     "queue page": "p95 <= 50 ms",
     "indicators, one township-year": "p95 <= 300 ms",
     "indicators, whole county": "<= 2 s",
+    "contract figures, one township": "p95 <= 300 ms",
+    "contract figures, whole county": "<= 2 s",
     "sync push, 1,000 records": "<= 2 s and <= 5x bulk",
+    "sync push, realistic offline day": "<= 1 s and <= 5x bulk",
+    "field app over 2G: first sync": "<= 30 s",
+    "field app over 2G: daily sync": "<= 5 s",
     "sync push, 1,000 full-form": "<= 2 s",
     "POST followup, full form": "<= 2x first edition",
     "POST /api/v1/followups": ">= 50% of GET /me rps",
@@ -310,7 +316,10 @@ def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 
     while call([]).get("more"):
         continue
 
+    start = utcnow() - timedelta(minutes=1)
+
     def push() -> object:
+        # In the order they were recorded, as a phone sends them, each run after the last.
         base = next(clock) * size
         records = [
             {
@@ -319,7 +328,7 @@ def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 
                     "id": str(uuid.uuid4()),
                     "resident_id": str(residents[n % len(residents)]),
                     "condition": "hypertension",
-                    "performed_at": isoformat_local(utcnow() - timedelta(days=2, seconds=base + n)),
+                    "performed_at": isoformat_local(start + timedelta(milliseconds=base + n)),
                     "mode": "home",
                     "sbp": 120 + n % 40,
                     "dbp": 80,
@@ -359,6 +368,13 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         results.append(
             measure("queue page (HTTP in-process)", database, _get(app, queue, as_manager), runs * 3)
         )
+        for status in ("screening", "health_check"):
+            path = f"/api/v1/queue?status={status}&township_id={township_id}&per_page=50"
+            results.append(
+                measure(
+                    f"queue page, {status} (HTTP in-process)", database, _get(app, path, as_manager), runs * 3
+                )
+            )
         indicators = f"/api/v1/reports/indicators?year={year}"
         results.append(
             measure(
@@ -413,6 +429,9 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         results += http_throughput(app, database, url, writer_username="doctor")
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)
+    results += contract_benchmarks(url)
+    results += importlib.import_module("bench.bench_offline_day").run(url, database)
+    results += importlib.import_module("bench.bench_field_2g").run(url, database)
     return results
 
 

@@ -24,12 +24,17 @@ BLUEPRINTS = (
     "fieldapp.org.api",
     "fieldapp.residents.api",
     "fieldapp.followups.api",
+    "fieldapp.screenings.api",
+    "fieldapp.healthchecks.api",
     "fieldapp.sync.api",
     "fieldapp.patrols.api",
     "fieldapp.referrals.api",
     "fieldapp.messaging.api",
     "fieldapp.messaging.webhooks",
     "fieldapp.reports.api",
+    "fieldapp.contracts.api",
+    "fieldapp.replies.api",
+    "fieldapp.contacts.api",
     "fieldapp.verifications.api",
     "fieldapp.assessment.api",
     "fieldapp.training.api",
@@ -47,6 +52,7 @@ INIT_MODULES = (
     "fieldapp.i18n",
     "fieldapp.cli",
     "workers.cli",
+    "fieldapp.compression",
 )
 
 SECURITY_HEADERS = {

@@ -115,6 +115,11 @@ def reserve_change_seq(session: Session) -> None:
     session.info[_RESERVED_SEQ] = next_counter_value(session, SYNC_COUNTER)
 
 
+def current_change_seq(session: Session) -> int:
+    """The sync sequence value for a write made with a Core UPDATE (the ORM's are stamped below)."""
+    return session.info.get(_RESERVED_SEQ) or next_counter_value(session, SYNC_COUNTER)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _release_change_seq(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
@@ -131,6 +136,6 @@ def _stamp_change_seq(session: Session, flush_context: Any, instances: Any) -> N
     ]
     if not touched:
         return
-    seq = session.info.get(_RESERVED_SEQ) or next_counter_value(session, SYNC_COUNTER)
+    seq = current_change_seq(session)
     for obj in touched:
         obj.change_seq = seq

@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select
 from fieldapp.assessment import demo as assessment_demo
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
+from fieldapp.contracts.demo import write_contracts
 from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
 from fieldapp.extensions import db
 from fieldapp.followups.items import RECORD_ITEMS, SALT, SYMPTOMS, missing_items
@@ -37,6 +38,7 @@ from fieldapp.referrals.service import REFERRAL_COUNTER
 from fieldapp.residents.identity import check_digit
 from fieldapp.residents.models import Resident
 from fieldapp.residents.record_numbers import take_serials, village_prefix
+from fieldapp.screenings.demo import write_screenings_and_health_checks
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 SURNAMES = (
@@ -540,9 +542,12 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> 
     stamp.change_seq = next_counter_value(db.session(), SYNC_COUNTER)
     for first in range(0, residents, CHUNK):
         _write_residents(rng, first, min(CHUNK, residents - first), places, stamp)
+    write_screenings_and_health_checks(seed, stamp.today, stamp.columns())
     _write_visits(rng, places, stamp)
     _write_patrols(users, places, stamp)
     _write_referrals(users, hospital, stamp)
+    # Its own random stream: the rest of the county is drawn as before.
+    write_contracts(random.Random(seed + 1), users["desk"], stamp)
     db.session.commit()
     assessment_demo.write_demo(rng, hospital.id, stamp.now)
     db.session.commit()

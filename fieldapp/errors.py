@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.exceptions import HTTPException
 
+from fieldapp.api_messages import say
 from fieldapp.extensions import db
 from fieldapp.field_errors import localized
 
@@ -145,7 +146,7 @@ def wants_json() -> bool:
 
 def _respond(status: int, code: str, message: str, fields: Any = None, **extra: Any) -> Response:
     if wants_json():
-        response = jsonify(error_body(status, code, message, fields, **extra))
+        response = jsonify(error_body(status, code, say(message), fields, **extra))
     else:
         response = Response(
             render_template("error.html", status=status, message=message), mimetype="text/html"

@@ -129,6 +129,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         login=("登录", "Signed in"),
         logout=("退出", "Signed out"),
         duplicate=("身份证号查重（辖区外）", "Duplicate ID number (outside the area)"),
+        terminate=("解约", "Terminated"),
     ),
     # What an audit entry read or changed: one record, or (plural) a bulk read's list.
     "audit_entity": _terms(
@@ -147,6 +148,64 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         training=("培训与指导报告", "Training report"),
     ),
     "yes_no": _terms(yes=("是", "Yes"), no=("否", "No")),
+    "key_group": _terms(
+        elderly=("65岁及以上老年人", "Aged 65 or over"),
+        hypertension=("高血压患者", "Hypertension"),
+        diabetes=("2型糖尿病患者", "Type 2 diabetes"),
+        pregnant=("孕产妇", "Pregnant or postpartum"),
+        child_0_6=("0-6岁儿童", "Child aged 0-6"),
+        disabled=("残疾人", "Disabled"),
+        severe_mental_illness=("严重精神障碍患者", "Severe mental illness"),
+        tuberculosis=("肺结核患者", "Tuberculosis"),
+        low_income=("低收入人群", "Low income"),
+    ),
+    "team_role": _terms(
+        lead=("团队长（全科医生）", "Lead (general practitioner)"),
+        village_doctor=("村医", "Village doctor"),
+        nurse=("护士", "Nurse"),
+        public_health=("公卫人员", "Public health staff"),
+        specialist=("县医院专科医生", "County specialist"),
+    ),
+    "contract_status": _terms(
+        active=("履约中", "Active"), expired=("已到期", "Expired"), terminated=("已解约", "Terminated")
+    ),
+    "contact_channel": _terms(phone=("电话", "Phone"), visit=("上门", "Visit"), sms=("短信", "SMS")),
+    "contact_result": _terms(
+        will_come=("答应来", "Will come"),
+        unreachable=("联系不上", "Unreachable"),
+        wrong_number=("号码错误", "Wrong number"),
+        moved=("已迁出", "Moved away"),
+        died=("已死亡", "Died"),
+        refused=("拒绝", "Refused"),
+    ),
+    "screening_result": _terms(
+        normal=("正常", "Normal"),
+        high_normal=("正常高值", "High normal"),
+        suspected_hypertension=("疑似高血压", "Suspected hypertension"),
+        suspected_diabetes=("疑似糖尿病", "Suspected diabetes"),
+    ),
+    "screening_outcome": _terms(
+        confirmed=("已确诊", "Confirmed"),
+        excluded=("已排除", "Excluded"),
+        not_reached=("未联系上", "Not reached"),
+    ),
+    "screening_status": _terms(open=("待确诊", "Waiting for confirmation"), closed=("已完成", "Done")),
+    "risk_factor": _terms(
+        overweight=("超重或肥胖", "Overweight"),
+        smoking=("吸烟", "Smoking"),
+        family_history=("家族史", "Family history"),
+        high_salt=("高盐饮食", "High salt"),
+        drinking=("长期过量饮酒", "Heavy drinking"),
+        inactive=("缺乏体力活动", "Physically inactive"),
+        age_55_plus=("年龄55岁及以上", "Aged 55 or over"),
+        waist_high=("腰围超标", "High waist"),
+    ),
+    "normal_abnormal": _terms(normal=("正常", "Normal"), abnormal=("异常", "Abnormal")),
+    "urine_protein": _terms(
+        negative=("阴性（-）", "Negative (-)"),
+        trace=("微量（±）", "Trace (±)"),
+        **{"+": ("阳性（+）", "+"), "++": ("阳性（++）", "++"), "+++": ("阳性（+++）", "+++")},
+    ),
     "verification_status": _terms(
         asked=("待回复", "Asked"),
         confirmed=("居民确认", "Confirmed"),
@@ -303,6 +362,13 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         health_checked=("年度体检人数", "Health checked"),
         health_check_rate=("体检率", "Health check rate"),
         complete_records_rate=("记录完整率", "Complete records rate"),
+        latest_records=("年内有随访记录人数", "With a follow-up record"),
+        complete_records=("末次记录完整人数", "Latest record complete"),
+        population_35plus=("35岁及以上居民数", "Residents aged 35+"),
+        screened=("已筛查人数", "Screened"),
+        screening_rate=("筛查率", "Screening rate"),
+        suspected=("疑似人数", "Suspected"),
+        confirmed=("确诊人数", "Confirmed"),
     ),
 }
 

@@ -3,13 +3,18 @@
 from fieldapp.assessment.models import AssessmentWeight
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import ApiToken, SignInFailure, User, user_villages
+from fieldapp.contacts.models import ContactAttempt
+from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.dbtypes import Counter
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.messaging.models import InboundMessage, Message, PushDelivery, PushSubscription, SmsOptOut
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
+from fieldapp.replies.models import Reply, ReplyResident
 from fieldapp.residents.models import Resident
+from fieldapp.screenings.models import Screening, ScreeningOutcome
 from fieldapp.training.models import GuidanceVisit, Training, training_attendees
 from fieldapp.verifications.models import Verification, VerificationDraw
 
@@ -17,11 +22,14 @@ __all__ = [
     "ApiToken",
     "AssessmentWeight",
     "AuditEntry",
+    "ContactAttempt",
+    "Contract",
     "Counter",
     "Enrollment",
     "Facility",
     "FollowUp",
     "GuidanceVisit",
+    "HealthCheck",
     "InboundMessage",
     "Message",
     "Patrol",
@@ -29,9 +37,16 @@ __all__ = [
     "PushSubscription",
     "Referral",
     "ReferralEscalation",
+    "Reply",
+    "ReplyResident",
     "Resident",
+    "Screening",
+    "ScreeningOutcome",
+    "ServicePackage",
     "SignInFailure",
     "SmsOptOut",
+    "Team",
+    "TeamMember",
     "Township",
     "Training",
     "User",

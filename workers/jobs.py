@@ -123,6 +123,15 @@ def overdue_digest_job(at: str | None = None) -> int:
 
 
 @in_app_context
+def contract_renewal_job(at: str | None = None) -> int:
+    """Invite residents whose family-doctor contract ends within 30 days to renew (once each)."""
+    from fieldapp.contracts.renewals import scan_renewals
+
+    with frozen_at(parse_at(at)):
+        return scan_renewals()
+
+
+@in_app_context
 def verification_draw_job(at: str | None = None) -> dict[str, Any]:
     """Draw last month's verification sample and ask it by SMS (once a month; a re-run draws nothing)."""
     from fieldapp.verifications.service import draw_month

@@ -40,6 +40,8 @@ PERIODIC_JOBS = (
     PeriodicJob("fieldapp.reminder_scan", jobs.reminder_scan_job, 15 * 60),
     # Hourly; sends once a local day, from the opening of the send window.
     PeriodicJob("fieldapp.overdue_digest", jobs.overdue_digest_job, 60 * 60),
+    # Hourly; each contract's invitation is made once, held for the send window when need be.
+    PeriodicJob("fieldapp.contract_renewals", jobs.contract_renewal_job, 60 * 60),
     PeriodicJob("fieldapp.verification_expiry", jobs.verification_expiry_job, 60 * 60),
     # Every hour of the 1st: the first run draws last month, the others find it drawn.
     PeriodicJob("fieldapp.verification_draw", jobs.verification_draw_job, 60 * 60, cron="20 * 1 * *"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from redis import Redis
@@ -64,22 +65,36 @@ def enqueue(
     Queue(queue, connection=redis_connection()).enqueue(func, *args, job_id=job_id, retry=retry)
 
 
-def enqueue_each(
-    func: Callable[..., Any], args: Sequence[Any], *, queue: str, retry: Retry | None = None
-) -> None:
+Job = Callable[..., Any] | str
+
+
+def job_function(func: Job) -> Callable[..., Any]:
+    """The function a job names: itself, or the one its dotted name (``workers.jobs.x``) names.
+
+    Naming a job lets a service enqueue it without importing ``workers.jobs``, which imports
+    the services back (RQ itself takes a job by its dotted name).
+    """
+    if not isinstance(func, str):
+        return func
+    module, _, name = func.rpartition(".")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def enqueue_each(func: Job, args: Sequence[Any], *, queue: str, retry: Retry | None = None) -> None:
     """One job ``func(arg)`` per arg, in one Redis round trip; in-process without Redis.
 
     In-process, a failing job is logged and left to the periodic release job, as a
     worker would leave it to RQ's retry.
     """
     if not current_app.config.get("REDIS_URL"):
+        run = job_function(func)
         for arg in args:
             try:
-                func(arg)
+                run(arg)
             except Exception:
                 log.warning(
                     "in-process job %s(%s) failed; left for the release job",
-                    func.__name__,
+                    run.__name__,
                     arg,
                     exc_info=True,
                 )
@@ -88,7 +103,7 @@ def enqueue_each(
     for start in range(0, len(args), ENQUEUE_BATCH):
         rq_queue.enqueue_many(
             [
-                Queue.prepare_data(func, args=(arg,), retry=retry)
+                Queue.prepare_data(cast(Any, func), args=(arg,), retry=retry)
                 for arg in args[start : start + ENQUEUE_BATCH]
             ]
         )

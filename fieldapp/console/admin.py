@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,6 +20,7 @@ from fieldapp.org import service as org
 from fieldapp.org.schemas import (
     FacilitySchema,
     TownshipSchema,
+    TownshipUpdateSchema,
     UserCreateSchema,
     UserUpdateSchema,
     VillageSchema,
@@ -46,6 +48,27 @@ def add_township() -> ResponseReturnValue:
     """Add a township."""
     back = url_for(".org_page")
     return submit(lambda: org.create_township(form_data(TownshipSchema())), _("Township added."), back)
+
+
+def _expected_form() -> dict[str, Any]:
+    """The expected-figures form as ``PATCH /townships/{id}`` takes it: a blank clears a figure."""
+    expected: dict[str, Any] = {}
+    for condition in ("hypertension", "diabetes"):
+        raw = request.form.get(f"expected_{condition}", "").strip()
+        expected[condition] = int(raw) if raw.lstrip("-").isdigit() else (raw or None)
+    return {"expected": expected}
+
+
+@bp.post("/admin/townships/<uuid:township_id>/expected")
+@admin_only
+def set_expected(township_id: uuid.UUID) -> ResponseReturnValue:
+    """Set how many residents aged 35+ a township is expected to manage, per condition."""
+    back = url_for(".org_page")
+    return submit(
+        lambda: org.update_township(township_id, TownshipUpdateSchema().load(_expected_form())),
+        _("Expected figures saved."),
+        back,
+    )
 
 
 @bp.post("/admin/villages")

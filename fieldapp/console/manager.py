@@ -19,6 +19,7 @@ from fieldapp.console.queries import pages, resident_history
 from fieldapp.console.records import followup_facts
 from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
 from fieldapp.errors import NotFoundError
+from fieldapp.healthchecks.service import health_checks_of
 from fieldapp.http import page_args
 from fieldapp.org import service as org
 from fieldapp.org.models import Township, Village
@@ -26,6 +27,8 @@ from fieldapp.patrols import service as patrols_service
 from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
 from fieldapp.patrols.schemas import PatrolCancelSchema, PatrolChangeSchema, PatrolSchema
 from fieldapp.residents import service as residents_service
+from fieldapp.residents.keygroups import KEY_GROUPS
+from fieldapp.screenings.service import screenings_of
 from fieldapp.timeutil import local_today
 
 township_pages = roles_required(Role.TOWNSHIP_MANAGER, Role.COUNTY_ADMIN)
@@ -59,8 +62,9 @@ def residents() -> ResponseReturnValue:
     user = me()
     page, per_page = page_args(default_per_page=50)
     village_id, q = uuid_arg("village_id"), request.args.get("q", "").strip()
+    key_group = request.args.get("key_group") if request.args.get("key_group") in KEY_GROUPS else None
     rows, total = residents_service.search_residents(
-        user, village_id=village_id, q=q or None, page=page, per_page=per_page
+        user, village_id=village_id, q=q or None, page=page, per_page=per_page, key_group=key_group
     )
     return render_template(
         "console/residents.html",
@@ -69,6 +73,8 @@ def residents() -> ResponseReturnValue:
         villages=org.list_villages(user),
         village_id=village_id,
         q=q,
+        key_groups=KEY_GROUPS,
+        key_group=key_group,
     )
 
 
@@ -78,6 +84,8 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
     """One resident: enrollments, follow-up history, SMS both ways, referrals (the read is audited)."""
     user = me()
     found = residents_service.get_resident(user, resident_id)
+    from fieldapp.console.contracts import contract_panel  # it builds on this module's township helpers
+
     history = resident_history(user, resident_id, with_messages=user.role != Role.REFERRAL_DESK)
     language = "en" if str(get_locale()) == "en" else "zh"
     return render_template(
@@ -85,8 +93,11 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         resident=found,
         enrollments=residents_service.enrollments_of(resident_id),
         history=history,
+        screenings=screenings_of(resident_id),
+        health_checks=health_checks_of(resident_id),
         records=[followup_facts(f, language) for f in history.followups],
         year=local_today().year,
+        **contract_panel(user, found),
     )
 
 

@@ -20,9 +20,10 @@ from fieldapp.glossary import label
 from fieldapp.http import page_args
 from fieldapp.org import service as org
 from fieldapp.org.models import Township
+from fieldapp.residents.keygroups import KEY_GROUPS
 from fieldapp.timeutil import local_today, to_local
 
-STATES = ("all", *(state.value for state in QueueState))
+STATES = ("all", *(state.value for state in QueueState), "screening", "health_check")
 SORTS = ("due_asc", "due_desc")
 CONDITIONS = ("hypertension", "diabetes")
 EXPORT_LIMIT = 10000
@@ -36,6 +37,7 @@ def _queue_filters(user: User, township: Township, doctors: list[User]) -> dict[
         "status": args.get("status") if args.get("status") in STATES else "overdue",
         "condition": args.get("condition") if args.get("condition") in CONDITIONS else None,
         "village_id": uuid_arg("village_id"),
+        "key_group": args.get("key_group") if args.get("key_group") in KEY_GROUPS else None,
         "sort": args.get("sort") if args.get("sort") in SORTS else "due_asc",
     }
     doctor_id = uuid_arg("doctor_id")
@@ -81,6 +83,7 @@ def queue() -> ResponseReturnValue:
         doctors=doctors,
         states=STATES,
         conditions=CONDITIONS,
+        key_groups=KEY_GROUPS,
     )
 
 

@@ -10,10 +10,12 @@ from sqlalchemy import func, or_, select, update
 
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import resident_village_clause
+from fieldapp.dbtypes import current_change_seq
 from fieldapp.extensions import db
 from fieldapp.messaging.decisions import ReplyAction
 from fieldapp.messaging.models import InboundMessage, Message
 from fieldapp.org.models import Village
+from fieldapp.replies.models import Reply, ReplyResident
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import utcnow
 
@@ -68,7 +70,9 @@ def unread_replies(user: User, township_id: uuid.UUID) -> list[tuple[InboundMess
     """Replies kept for a doctor to read (not opt-outs or confirmations), oldest first."""
     query = (
         select(InboundMessage, Resident)
-        .join(Resident, Resident.id == InboundMessage.resident_id)
+        .join(Reply, Reply.inbound_id == InboundMessage.id)
+        .join(ReplyResident, ReplyResident.reply_id == Reply.id)
+        .join(Resident, Resident.id == ReplyResident.resident_id)
         .where(
             InboundMessage.action == ReplyAction.NOTE,
             InboundMessage.read_at.is_(None),
@@ -82,14 +86,27 @@ def unread_replies(user: User, township_id: uuid.UUID) -> list[tuple[InboundMess
 
 def mark_replies_read(user: User, township_id: uuid.UUID, reply_ids: list[int]) -> int:
     """Mark replies of the township's residents as read; returns how many changed."""
+    now = utcnow()
+    # A household phone's reply belongs to the township if any resident of the number lives there.
+    theirs = (
+        select(Reply.inbound_id)
+        .join(ReplyResident, ReplyResident.reply_id == Reply.id)
+        .where(
+            Reply.inbound_id.in_(reply_ids),
+            ReplyResident.resident_id.in_(_township_residents(user, township_id)),
+        )
+    )
     result = db.session.execute(
         update(InboundMessage)
-        .where(
-            InboundMessage.id.in_(reply_ids),
-            InboundMessage.read_at.is_(None),
-            InboundMessage.resident_id.in_(_township_residents(user, township_id)),
-        )
-        .values(read_at=utcnow())
+        .where(InboundMessage.id.in_(theirs), InboundMessage.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # Read for everyone: the phones' copy too, which comes again in their pull.
+    db.session.execute(
+        update(Reply)
+        .where(Reply.inbound_id.in_(theirs), Reply.read_at.is_(None))
+        .values(read_at=now, read_by=user.id, change_seq=current_change_seq(db.session()))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

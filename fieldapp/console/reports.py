@@ -17,7 +17,6 @@ from fieldapp.console.manager import chosen_township, township_pages
 from fieldapp.console.web import bp, me
 from fieldapp.errors import NotFoundError
 from fieldapp.glossary import label
-from fieldapp.org import service as org
 from fieldapp.reports import service as reports
 from fieldapp.timeutil import local_today
 
@@ -34,21 +33,30 @@ def chosen_year() -> int:
     return int(raw)
 
 
-def _condition_charts(categories: list[str], groups: list[dict[str, Any]], what: str) -> list[Any]:
-    """One chart per condition: control rate and standardized management rate for each group."""
-    return [
-        rate_chart(
-            f"{term('condition', condition)} · {what}",
-            categories,
-            {
-                _("Control rate"): [g[condition]["control_rate"] for g in groups],
-                _("Standardized management rate"): [
-                    g[condition]["standardized_management_rate"] for g in groups
-                ],
-            },
-        )
-        for condition in CONDITIONS
-    ]
+def _condition_charts(
+    categories: list[str], groups: list[dict[str, Any]], what: str, with_management: bool = False
+) -> list[Any]:
+    """One chart per condition: control, standardized management and health-check rates for each
+    group (and the management rate, where expected figures apply)."""
+    charts = []
+    for condition in CONDITIONS:
+        series = {
+            _("Control rate"): [g[condition]["control_rate"] for g in groups],
+            _("Standardized management rate"): [g[condition]["standardized_management_rate"] for g in groups],
+            _("Health check rate"): [g[condition]["health_check_rate"] for g in groups],
+        }
+        if with_management and any(g[condition]["management_rate"] is not None for g in groups):
+            series[_("Management rate")] = [g[condition]["management_rate"] or 0.0 for g in groups]
+        charts.append(rate_chart(f"{term('condition', condition)} · {what}", categories, series))
+    return charts
+
+
+def _screening_chart(categories: list[str], groups: list[dict[str, Any]], what: str) -> Any:
+    return rate_chart(
+        f"{_('Screening')} · {what}",
+        categories,
+        {_("Screening rate"): [g["screening"]["screening_rate"] for g in groups]},
+    )
 
 
 @bp.get("/indicators")
@@ -60,17 +68,26 @@ def indicators() -> ResponseReturnValue:
     by_village = reports.indicators_by_village(user, township.id, year)
     by_month = reports.indicators_by_month(user, township.id, year)
     totals = reports.indicators(user, township.id, year)
+    names = [row["village"].name for row in by_village]
     return render_template(
         "console/indicators.html",
         township=township,
         year=year,
         totals=totals,
         table=[*((row["village"].name, None, row) for row in by_village), (_("Total"), None, totals)],
+        screening_rows=[
+            *((row["village"].name, row["screening"]) for row in by_village),
+            (_("Total"), totals["screening"]),
+        ],
         by_month=by_month,
-        village_charts=_condition_charts(
-            [row["village"].name for row in by_village], by_village, _("by village")
+        by_month_rows=[(str(m["month"]), None, m) for m in by_month],
+        village_charts=[
+            *_condition_charts(names, by_village, _("by village")),
+            _screening_chart(names, by_village, _("by village")),
+        ],
+        month_charts=_condition_charts(
+            [str(m["month"]) for m in by_month], by_month, _("by month"), with_management=True
         ),
-        month_charts=_condition_charts([str(m["month"]) for m in by_month], by_month, _("by month")),
     )
 
 
@@ -84,6 +101,19 @@ REPORT_FIGURES = (
     ("standardized_management_rate", Kind.RATE),
     ("controlled", Kind.INT),
     ("control_rate", Kind.RATE),
+    ("health_checked", Kind.INT),
+    ("health_check_rate", Kind.RATE),
+    ("latest_records", Kind.INT),
+    ("complete_records", Kind.INT),
+    ("complete_records_rate", Kind.RATE),
+)
+# The screening figures, one set per village (not per condition).
+SCREENING_FIGURES = (
+    ("population_35plus", Kind.INT),
+    ("screened", Kind.INT),
+    ("screening_rate", Kind.RATE),
+    ("suspected", Kind.INT),
+    ("confirmed", Kind.INT),
 )
 
 
@@ -110,8 +140,18 @@ def indicator_table(title: str, totals: dict[str, Any], by_village: list[dict[st
     figures = indicator_columns(totals)
     groups = [*((row["village"].name, row) for row in by_village)]
     groups.append((label("export", "total", EXPORT_LANGUAGE), totals))
-    rows = [[name, *(group[condition][key] for condition, key, _c in figures)] for name, group in groups]
-    return Table(title, [Column("village"), *(column for _c, _k, column in figures)], rows)
+    screening = [
+        Column(key, kind, header=label("column", key, EXPORT_LANGUAGE)) for key, kind in SCREENING_FIGURES
+    ]
+    rows = [
+        [
+            name,
+            *(group[condition][key] for condition, key, _c in figures),
+            *(group["screening"][key] for key, _kind in SCREENING_FIGURES),
+        ]
+        for name, group in groups
+    ]
+    return Table(title, [Column("village"), *(column for _c, _k, column in figures), *screening], rows)
 
 
 @bp.get("/indicators.<fmt>")
@@ -135,45 +175,26 @@ def county_indicators() -> ResponseReturnValue:
     """County-wide indicators and each township's, with charts."""
     user = me()
     year = chosen_year()
-    townships = org.list_townships(user)
-    by_township = township_totals(reports.indicators_by_village(user, None, year))
-    groups = [by_township.get(t.id, empty_block()) for t in townships]
+    by_township = reports.indicators_by_township(user, year)
+    townships = [row["township"] for row in by_township]
     totals = reports.indicators(user, None, year)
     links = [url_for(".indicators", township_id=t.id, year=year) for t in townships]
+    names = [t.name for t in townships]
     return render_template(
         "console/county.html",
         year=year,
         totals=totals,
         townships=townships,
-        table=[*zip([t.name for t in townships], links, groups, strict=True), (_("County"), None, totals)],
-        charts=_condition_charts([t.name for t in townships], groups, _("by township")),
+        table=[*zip(names, links, by_township, strict=True), (_("County"), None, totals)],
+        screening_rows=[
+            *((row["township"].name, row["screening"]) for row in by_township),
+            (_("County"), totals["screening"]),
+        ],
+        charts=[
+            *_condition_charts(names, by_township, _("by township"), with_management=True),
+            _screening_chart(names, by_township, _("by township")),
+        ],
     )
-
-
-def empty_block() -> dict[str, dict[str, Any]]:
-    """Indicators of an area with nobody managed."""
-    return {c: {"managed": 0, "standardized": 0, "controlled": 0, **_rates(0, 0, 0)} for c in CONDITIONS}
-
-
-def _rates(managed: int, standardized: int, controlled: int) -> dict[str, float]:
-    return {
-        "standardized_management_rate": reports.rate(standardized, managed),
-        "control_rate": reports.rate(controlled, managed),
-    }
-
-
-def township_totals(by_village: list[dict[str, Any]]) -> dict[Any, dict[str, dict[str, Any]]]:
-    """Village indicators summed per township (a resident lives in one village, so counts add up)."""
-    sums: dict[Any, dict[str, dict[str, Any]]] = {}
-    for row in by_village:
-        block = sums.setdefault(row["village"].township_id, empty_block())
-        for condition in CONDITIONS:
-            for key in ("managed", "standardized", "controlled"):
-                block[condition][key] += row[condition][key]
-    for block in sums.values():
-        for counts in block.values():
-            counts.update(_rates(counts["managed"], counts["standardized"], counts["controlled"]))
-    return sums
 
 
 @bp.get("/coverage")

@@ -1,13 +1,33 @@
 """Every string the field app's JavaScript shows, through the ``messages`` catalogs.
 
 Keys are what the JavaScript asks for (``t("key")``); ``{name}`` placeholders are filled in the browser.
+Coded values (conditions, classifications, urgencies...) are not here: the app takes them from
+the one glossary (``GET /api/v1/glossary``), as the console and SMS do.
 The ``field`` context keeps them apart from the same English words in other catalogs: Flask-Babel
 merges the domains, and the console's translation of a shared word would otherwise win.
 """
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_pgettext as _p
+
+from fieldapp import glossary
+
+
+class _Term:
+    """A glossary word, in the language of the request (or of ``force_locale``) when read."""
+
+    def __init__(self, group: str, code: str) -> None:
+        self.group, self.code = group, code
+
+    def __str__(self) -> str:
+        return glossary.label(self.group, self.code, str(get_locale() or glossary.DEFAULT_LANGUAGE))
+
+
+def _terms(prefix: str, group: str) -> dict[str, _Term]:
+    return {f"{prefix}{code}": _Term(group, code) for code in glossary.GLOSSARY[group]}
+
 
 JS_STRINGS = {
     "app_name": _p("field", "Village follow-up"),
@@ -91,7 +111,7 @@ JS_STRINGS = {
     "located": _p("field", "Location added."),
     "location_failed": _p("field", "The location could not be found."),
     "add_location": _p("field", "Add my location"),
-    "urgency_suggested": _p("field", "Suggested urgency: {urgency}"),
+    "suggested_urgency": _p("field", "Suggested urgency: {urgency}"),
     "send_referral": _p("field", "Save referral"),
     "field_name": _p("field", "Name"),
     "field_sex": _p("field", "Sex"),
@@ -129,26 +149,6 @@ JS_STRINGS = {
     "field_followup_id": _p("field", "Follow-up record"),
     "field_enrollment_id": _p("field", "Enrollment record"),
     "field_id": _p("field", "Record"),
-    "sex_M": _p("field", "Male"),
-    "sex_F": _p("field", "Female"),
-    "condition_hypertension": _p("field", "Hypertension"),
-    "condition_diabetes": _p("field", "Diabetes"),
-    "class_controlled": _p("field", "Controlled"),
-    "class_uncontrolled": _p("field", "Uncontrolled"),
-    "class_adverse_reaction": _p("field", "Adverse reaction"),
-    "class_complication": _p("field", "Complication"),
-    "mode_home": _p("field", "At home"),
-    "mode_clinic": _p("field", "Clinic"),
-    "mode_phone": _p("field", "Phone"),
-    "adherence_regular": _p("field", "Regularly"),
-    "adherence_intermittent": _p("field", "Intermittently"),
-    "adherence_none": _p("field", "Not at all"),
-    "purpose_household": _p("field", "Household visit"),
-    "purpose_patrol": _p("field", "Patrol"),
-    "purpose_education": _p("field", "Health education"),
-    "urgency_emergency": _p("field", "Emergency"),
-    "urgency_urgent": _p("field", "Urgent"),
-    "urgency_routine": _p("field", "Routine"),
     "state_pending": _p("field", "Waiting"),
     "state_invalid": _p("field", "Refused: fix it"),
     "state_conflict": _p("field", "Conflict: already stored differently"),
@@ -157,6 +157,61 @@ JS_STRINGS = {
     "type_followup": _p("field", "Follow-up"),
     "type_visit": _p("field", "Visit"),
     "type_referral": _p("field", "Referral"),
+    "hours_minutes": _p("field", "{h} h {m} min"),
+    "minutes": _p("field", "{m} min"),
+    "deadline_left": _p("field", "{time} left"),
+    "deadline_passed": _p("field", "overdue by {time}"),
+    "referred_at": _p("field", "Referred"),
+    "ack_deadline": _p("field", "Accept by"),
+    "accepted_at": _p("field", "Accepted"),
+    "appointment_at": _p("field", "Appointment"),
+    "no_appointment": _p("field", "No appointment time: go now"),
+    "appointment_on": _p("field", "appointment {time}"),
+    "accept_note": _p("field", "Note from the hospital"),
+    "decline_reason": _p("field", "Reason declined"),
+    "field_impression": _p("field", "First impression"),
+    "field_treatment_given": _p("field", "Treatment given"),
+    "down_referral": _p("field", "Down-referral sheet"),
+    "completed_at": _p("field", "Returned"),
+    "field_outcome": _p("field", "Outcome"),
+    "field_diagnosis": _p("field", "Diagnosis"),
+    "field_findings": _p("field", "Main findings"),
+    "field_treatment_plan": _p("field", "Treatment plan"),
+    "field_rehab_advice": _p("field", "Next steps and rehabilitation"),
+    "referrals_title": _p("field", "Referrals"),
+    "no_referrals": _p("field", "No referrals yet."),
+    "back_to_resident": _p("field", "Back to the resident"),
+    "contact_result": _p("field", "Result of the call"),
+    "field_come_on": _p("field", "Will come on"),
+    "call": _p("field", "Call"),
+    "record_contact": _p("field", "Record result"),
+    "saved_notice": _p("field", "Saved on this phone; it is sent when there is a network."),
+    "followup_saved_refer": _p("field", "Follow-up saved. Now fill in the referral."),
+    "last_contact": _p("field", "Last contact"),
+    "come_on": _p("field", "(coming {date})"),
+    "mark_read": _p("field", "Mark read"),
+    "mark_read_offline": _p("field", "Needs a network to mark read"),
+    "replies_title": _p("field", "SMS replies"),
+    "unread_count": _p("field", "{n} unread"),
+    "field_referral_declined_reason": _p("field", "Reason for not referring now"),
+    "referral_decision": _p("field", "Referral"),
+    "refer_now": _p("field", "Refer now"),
+    "not_now": _p("field", "Not now"),
+    "id_number_taken": _p("field", "{name} already has this ID number."),
+    "open_resident": _p("field", "Open"),
+    "id_number_length": _p("field", "An ID number has 18 characters: 17 digits and a digit or X."),
+    "id_number_check_digit": _p(
+        "field", "The last character does not match: check the card. Save again to keep it as it is."
+    ),
+    "edit": _p("field", "Edit"),
+    "blocked_by": _p("field", "Waits for {label}: it is sent again once that one is accepted."),
+    "state_blocked": _p("field", "Waiting for another record"),
+    "type_contact_attempt": _p("field", "Contact attempt"),
+    "type_screening": _p("field", "Screening"),
+    "my_month": _p("field", "My work this month"),
+    "coming_patrols": _p("field", "My coming patrols"),
+    "no_patrols": _p("field", "No patrols planned."),
+    "app_version": _p("field", "App version {version}"),
     "sign_altered_consciousness": _p("field", "Altered consciousness"),
     "sign_severe_headache": _p("field", "Severe headache"),
     "sign_vomiting": _p("field", "Vomiting"),
@@ -170,6 +225,73 @@ JS_STRINGS = {
     "sign_fever_over_39": _p("field", "Fever over 39 °C"),
     "sign_sudden_vision_loss": _p("field", "Sudden loss of vision"),
     "sign_dehydration_polyuria": _p("field", "Dehydration, passing much urine"),
+    "screen_title": _p("field", "Measure BP"),
+    "screen_time": _p("field", "Screening time"),
+    "screen_waiting": _p("field", "Enter the blood pressure (or fasting glucose) to see the result."),
+    "screen_result": _p("field", "Result:"),
+    "screen_tell": _p("field", "Tell the resident"),
+    "screen_advice_normal": _p("field", "Blood pressure is normal. Have it measured once a year."),
+    "screen_advice_high_normal": _p(
+        "field",
+        "Blood pressure is high normal. Eat less salt, keep a healthy weight, stop smoking, drink less, exercise; measure again within the year.",
+    ),
+    "screen_advice_suspected_hypertension": _p(
+        "field",
+        "Blood pressure is high: possible hypertension. Have it confirmed at the township health centre or the county hospital before {date}.",
+    ),
+    "screen_advice_suspected_diabetes": _p(
+        "field",
+        "Fasting glucose is high: possible diabetes. Have it confirmed at the township health centre or the county hospital before {date}.",
+    ),
+    "screen_advice_enrolled": _p("field", "Already managed for this condition: follow it up as usual."),
+    "screen_follow_up": _p("field", "Confirmation"),
+    "screenings": _p("field", "Screenings"),
+    "no_screenings": _p("field", "No screening yet."),
+    "optional": _p("field", "optional"),
+    "field_risk_factors": _p("field", "Risk factors"),
+    "needs_network": _p("field", "This needs the network. Try again when connected."),
+    "confirm_by": _p("field", "confirm by {date}"),
+    "outcome_confirmed": _p("field", "Confirmed: enroll"),
+    "outcome_excluded": _p("field", "Excluded"),
+    "outcome_not_reached": _p("field", "Could not reach them"),
+    "outcome_done_confirmed": _p("field", "Confirmed and enrolled."),
+    "outcome_done_excluded": _p("field", "Recorded as excluded."),
+    "outcome_done_not_reached": _p("field", "Attempt recorded; it stays on the list."),
+    "checks_title": _p("field", "Screening follow-ups and health checks"),
+    "checks_screening": _p("field", "Suspected screenings to confirm ({n})"),
+    "checks_health": _p("field", "Managed residents without this year's health check ({n})"),
+    "checks_link": _p("field", "Screening follow-ups and health checks"),
+    "health_check_title": _p("field", "Health check"),
+    "health_check_optional": _p("field", "Every item but the date may be left out."),
+    "field_performed_on": _p("field", "Date of the check"),
+    "type_health_check": _p("field", "Health check"),
+    **_terms("screen_", "screening_result"),
+    **_terms("risk_", "risk_factor"),
+    "field_record_number": _p("field", "Record number"),
+    "contract_title": _p("field", "Family doctor contract"),
+    "contract_until": _p("field", "{team}, until {date}"),
+    "no_contract": _p("field", "No contract."),
+    "contract_waiting": _p("field", "Contract signed here, waiting to sync"),
+    "sign_contract": _p("field", "Sign a contract"),
+    "renew_contract": _p("field", "Renew the contract"),
+    "contract_team": _p("field", "Team"),
+    "contract_signed_on": _p("field", "Signed on"),
+    "contract_packages": _p("field", "Service packages"),
+    "contract_renews": _p("field", "Renews the contract ending {date}"),
+    "no_teams": _p(
+        "field", "No team has been formed yet: connect to the network once, or ask your township manager."
+    ),
+    "key_groups": _p("field", "Key groups"),
+    "type_contract": _p("field", "Contract"),
+    "key_group_elderly": _p("field", "Aged 65 or over"),
+    "key_group_hypertension": _p("field", "Hypertension"),
+    "key_group_diabetes": _p("field", "Type 2 diabetes"),
+    "key_group_pregnant": _p("field", "Pregnant or postpartum"),
+    "key_group_child_0_6": _p("field", "Child aged 0-6"),
+    "key_group_disabled": _p("field", "Disabled"),
+    "key_group_severe_mental_illness": _p("field", "Severe mental illness"),
+    "key_group_tuberculosis": _p("field", "Tuberculosis"),
+    "key_group_low_income": _p("field", "Low income"),
     # The follow-up form (followup_form.js): the national record.
     "fu_last_reading": _p("field", "Last visit {date}: {reading}"),
     "fu_no_previous": _p("field", "No earlier follow-up of this condition."),

@@ -144,12 +144,19 @@ class FollowUp(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
             for row in self.medication_rows
         ]
 
-    def __getattr__(self, name: str) -> Any:
-        # The form's items kept in ``record`` read like columns (schemas dump them by name).
-        if name in RECORD_ITEMS:
-            value = (self.record or {}).get(name)
-            return date.fromisoformat(value) if value and name in RECORD_DATES else value
-        raise AttributeError(name)
+
+def _record_item(name: str) -> property:
+    """A form item kept in ``record``, read like a column (schemas dump it by name)."""
+
+    def read(followup: FollowUp) -> Any:
+        value = (followup.record or {}).get(name)
+        return date.fromisoformat(value) if value and name in RECORD_DATES else value
+
+    return property(read, doc=f"The form's ``{name}``, from the record JSON.")
+
+
+for _name in RECORD_ITEMS:
+    setattr(FollowUp, _name, _record_item(_name))
 
 
 class FollowUpMedication(db.Model):  # type: ignore[name-defined,misc]

@@ -18,6 +18,7 @@ from marshmallow import (
 from fieldapp.followups import items, rules
 from fieldapp.followups.items import ITEMS, LIFESTYLE_ITEMS, LIFESTYLE_PREFIX, Item, Kind
 from fieldapp.followups.rules import CLASSIFICATION_ORDER, Condition, QueueState
+from fieldapp.residents.keygroups import KEY_GROUPS
 from fieldapp.residents.schemas import ResidentSchema
 from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
 
@@ -26,7 +27,7 @@ CONDITIONS = tuple(str(c) for c in Condition)
 CLOSE_REASONS = ("moved", "died", "refused", "lost", "misdiagnosed", "other", "cured")
 MODES = ("clinic", "home", "phone")
 PURPOSES = ("household", "followup", "patrol", "education")
-QUEUE_STATUSES = ("due", "overdue", "lost", "all")
+QUEUE_STATUSES = ("due", "overdue", "lost", "all", "screening", "health_check")
 
 
 class EnrollmentSchema(StrictSchema):
@@ -311,6 +312,7 @@ class QueueQuerySchema(QueryPageSchema):
     condition = fields.String(load_default=None, validate=validate.OneOf(CONDITIONS))
     village_id = fields.UUID(load_default=None)
     township_id = fields.UUID(load_default=None)
+    key_group = fields.String(load_default=None, validate=validate.OneOf(KEY_GROUPS))
 
 
 class DoctorSchema(Schema):
@@ -353,13 +355,15 @@ class QueueItemSchema(Schema):
     """One enrollment in a queue."""
 
     resident = fields.Nested(ResidentSchema)
-    enrollment_id = fields.UUID()
+    enrollment_id = fields.UUID(allow_none=True)
+    screening_id = fields.UUID(allow_none=True)
     condition = fields.String()
     due_on = fields.Date()
     days_overdue = fields.Integer()
     state = fields.String(metadata={"enum": [str(s) for s in QueueState]})
     last_followup = fields.Nested(LastFollowUpSchema, allow_none=True)
     doctor = fields.Nested(DoctorSchema, allow_none=True)
+    last_contact = fields.Nested("LastContactSchema", allow_none=True)
 
 
 class QueuePageSchema(PageSchema):

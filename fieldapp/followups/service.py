@@ -24,6 +24,7 @@ from fieldapp.auth.scoping import (
     resident_village_clause,
     village_clause,
 )
+from fieldapp.contacts.models import ContactAttempt
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import rules
@@ -33,6 +34,7 @@ from fieldapp.followups.rules import Classification, Condition, Measurements, Qu
 from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
 from fieldapp.residents.models import Resident
+from fieldapp.residents.service import resident_key_group
 from fieldapp.timeutil import local_date, local_today, utcnow
 
 ACTIVE = "active"
@@ -49,7 +51,8 @@ _RESIDENT_BY_ID = (
     select(Resident).where(Resident.id == bindparam("resident_id")).options(lazyload(Resident.village))
 )
 
-# An enrollment's newest follow-up: (performed_at, id, classification if face to face else None).
+# An enrollment's newest follow-up, (performed_at, id), and the classification of its newest
+# face-to-face follow-up (the link of two in a row a later follow-up continues; None when none).
 Newest = tuple[datetime, uuid.UUID, str | None]
 
 
@@ -75,9 +78,9 @@ class Area:
 
     def newest_height(self, resident_id: uuid.UUID) -> float | None:
         """The height of the resident's newest follow-up that measured one."""
+        # A batch's own heights are kept as its records are applied (``recorded``): the
+        # query below, which cannot see them before the flush, is only for the stored ones.
         if resident_id not in self._heights:
-            if self.unflushed and self._followed_up:
-                raise Unflushed
             self._heights[resident_id] = db.session.scalar(
                 select(FollowUp.height_cm)
                 .where(FollowUp.resident_id == resident_id, FollowUp.height_cm.is_not(None))
@@ -114,9 +117,9 @@ class Area:
         found = db.session.execute(
             _WITH_NEWEST.where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == ACTIVE)
         )
-        for enrollment, performed_at, followup_id, classification, measured in found:
+        for enrollment, performed_at, followup_id, chain in found:
             self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
-            self._newest[enrollment.id] = _newest_of(performed_at, followup_id, classification, measured)
+            self._newest[enrollment.id] = _newest_of(performed_at, followup_id, chain)
 
     def known_resident(self, resident_id: uuid.UUID) -> Resident | None:
         """A resident the batch holds (perhaps not flushed yet), else read; no area check."""
@@ -139,11 +142,8 @@ class Area:
             if row.enrollment_id in self._newest:
                 newest = self._newest[row.enrollment_id]
                 if newest is None or newest[:2] < (row.performed_at, row.id):
-                    self._newest[row.enrollment_id] = (
-                        row.performed_at,
-                        row.id,
-                        row.classification if row.measured else None,
-                    )
+                    chain = row.classification if row.measured else (newest[2] if newest else None)
+                    self._newest[row.enrollment_id] = (row.performed_at, row.id, chain)
             if row.height_cm is not None:
                 self._heights[row.resident_id] = row.height_cm
 
@@ -165,9 +165,8 @@ class Area:
             newest = self._newest[enrollment_id]
             if newest is None:
                 return None, True
-            if newest[:2] < (performed_at, followup_id) and newest[2] is not None:
-                return Classification(newest[2]), True
-            # Else the chain's previous link (face to face) lies further back: ask the database.
+            if newest[:2] < (performed_at, followup_id):
+                return (Classification(newest[2]) if newest[2] else None), True
         if self.unflushed and enrollment_id in self._followed_up:
             raise Unflushed
         return _previous_and_newest(enrollment_id, performed_at, followup_id)
@@ -216,9 +215,17 @@ _LATEST_ID = (
     .correlate(Enrollment)
     .scalar_subquery()
 )
-_WITH_NEWEST = select(
-    Enrollment, _LATEST.performed_at, _LATEST.id, _LATEST.classification, _LATEST.measured
-).outerjoin(_LATEST, _LATEST.id == _LATEST_ID)
+_CHAIN = (
+    select(FollowUp.classification)
+    .where(FollowUp.enrollment_id == Enrollment.id, FollowUp.measured.is_(True))
+    .order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
+    .limit(1)
+    .correlate(Enrollment)
+    .scalar_subquery()
+)
+_WITH_NEWEST = select(Enrollment, _LATEST.performed_at, _LATEST.id, _CHAIN).outerjoin(
+    _LATEST, _LATEST.id == _LATEST_ID
+)
 _ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
     Enrollment.resident_id == bindparam("resident_id"),
     Enrollment.condition == bindparam("condition"),
@@ -227,14 +234,11 @@ _ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
 
 
 def _newest_of(
-    performed_at: datetime | None,
-    followup_id: uuid.UUID | None,
-    classification: str | None,
-    measured: bool | None,
+    performed_at: datetime | None, followup_id: uuid.UUID | None, chain: str | None
 ) -> Newest | None:
-    if performed_at is None or followup_id is None or classification is None:
+    if performed_at is None or followup_id is None:
         return None
-    return performed_at, followup_id, classification if measured else None
+    return performed_at, followup_id, chain
 
 
 def _active_enrollment_and_newest(
@@ -246,8 +250,8 @@ def _active_enrollment_and_newest(
     ).first()
     if row is None:
         return None, None
-    enrollment, performed_at, followup_id, classification, measured = row
-    return enrollment, _newest_of(performed_at, followup_id, classification, measured)
+    enrollment, performed_at, followup_id, chain = row
+    return enrollment, _newest_of(performed_at, followup_id, chain)
 
 
 def _raise_already_enrolled(resident_id: uuid.UUID, condition: str) -> None:
@@ -531,13 +535,17 @@ class QueueItem:
     """One row of a follow-up queue."""
 
     resident: Resident
-    enrollment_id: uuid.UUID
+    enrollment_id: uuid.UUID | None
     condition: str
     due_on: date
     days_overdue: int
     state: str
     last_followup: FollowUp | None
     doctor: dict[str, Any] | None
+    # The newest attempt to reach the resident, or None.
+    last_contact: ContactAttempt | None = None
+    # The screening waiting for confirmation (``status=screening`` only).
+    screening_id: uuid.UUID | None = None
 
 
 def _due_window(status: str, today: date) -> ColumnElement[bool]:
@@ -568,11 +576,34 @@ def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[
     if filters.get("township_id"):
         in_township = select(Village.id).where(Village.township_id == filters["township_id"])
         conditions.append(Enrollment.village_id.in_(in_township))
+    if filters.get("key_group"):
+        in_group = select(Resident.id).where(resident_key_group(filters["key_group"]))
+        conditions.append(Enrollment.resident_id.in_(in_group))
     return conditions
 
 
 def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
     return (due_on.desc(), row_id.desc()) if newest_first else (due_on, row_id)
+
+
+def responsible_doctors() -> tuple[Any, Any]:
+    """The responsible doctor of each village (its active village doctor, first by username):
+    a subquery ``(village_id, username)`` and the ``User`` alias to join it to."""
+    responsible = (
+        select(user_villages.c.village_id, func.min(User.username).label("username"))
+        .join(User, User.id == user_villages.c.user_id)
+        .where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
+        .group_by(user_villages.c.village_id)
+        .subquery("responsible")
+    )
+    return responsible, aliased(User, name="doctor")
+
+
+def doctor_of(doctor_id: Any, name: Any, username: Any, phone: Any) -> dict[str, Any] | None:
+    """A queue row's responsible doctor, or None when the village has none."""
+    if doctor_id is None:
+        return None
+    return {"id": doctor_id, "name": name, "username": username, "phone": phone}
 
 
 def queue_page(
@@ -584,11 +615,18 @@ def queue_page(
     *,
     audit_action: str = "list",
 ) -> tuple[list[QueueItem], int]:
-    """One page of a follow-up queue and its total: exactly two SQL statements (and the
-    audit entry, written with the answer)."""
+    """One page of a follow-up queue and its total: three SQL statements (page, total, and the
+    page's residents' contracts) and the audit entry, written with the answer."""
     if user.role not in QUEUE_ROLES:
         raise ForbiddenError("Your role has no follow-up queue.")
     today = today or local_today()
+    if filters.get("status") in ("screening", "health_check"):
+        # Imported here: both areas build on this module (Area, the responsible doctor).
+        from fieldapp.healthchecks.service import health_check_queue_page
+        from fieldapp.screenings.service import screening_queue_page
+
+        page_of = screening_queue_page if filters["status"] == "screening" else health_check_queue_page
+        return page_of(user, filters, page, per_page, today)
     conditions = _queue_conditions(user, filters, today)
     # Oldest due first (API.md); the console may ask for the newest first with sort=due_desc.
     newest_first = filters.get("sort") == "due_desc"
@@ -615,15 +653,16 @@ def queue_page(
         .correlate(keys)
         .scalar_subquery()
     )
-    # The responsible doctor of each village: its active village doctor (first by username).
-    responsible = (
-        select(user_villages.c.village_id, func.min(User.username).label("username"))
-        .join(User, User.id == user_villages.c.user_id)
-        .where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
-        .group_by(user_villages.c.village_id)
-        .subquery("responsible")
+    responsible, doctor = responsible_doctors()
+    contact = aliased(ContactAttempt, name="last_contact")
+    contact_id = (
+        select(ContactAttempt.id)
+        .where(ContactAttempt.resident_id == keys.c.resident_id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+        .limit(1)
+        .correlate(keys)
+        .scalar_subquery()
     )
-    doctor = aliased(User, name="doctor")
     rows = db.session.execute(
         select(
             keys.c.id,
@@ -635,18 +674,31 @@ def queue_page(
             doctor.name,
             doctor.username,
             doctor.phone,
+            contact,
         )
         .select_from(keys)
         .join(Resident, Resident.id == keys.c.resident_id)
         .outerjoin(latest, latest.id == latest_id)
         .outerjoin(responsible, responsible.c.village_id == keys.c.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
+        .outerjoin(contact, contact.id == contact_id)
         .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
         .options(raiseload(Resident.village))
     ).all()
     total = db.session.scalar(select(func.count(Enrollment.id)).where(*conditions)) or 0
     items = []
-    for enrollment_id, due_on, condition, resident, followup, doctor_uid, name, username, phone in rows:
+    for (
+        enrollment_id,
+        due_on,
+        condition,
+        resident,
+        followup,
+        doctor_uid,
+        name,
+        username,
+        phone,
+        contact,
+    ) in rows:
         items.append(
             QueueItem(
                 resident=resident,
@@ -656,11 +708,8 @@ def queue_page(
                 days_overdue=max(0, (today - due_on).days),
                 state=str(rules.queue_state(due_on, today)),
                 last_followup=followup,
-                doctor=(
-                    {"id": doctor_uid, "name": name, "username": username, "phone": phone}
-                    if doctor_uid is not None
-                    else None
-                ),
+                last_contact=contact,
+                doctor=doctor_of(doctor_uid, name, username, phone),
             )
         )
     record_bulk_read(

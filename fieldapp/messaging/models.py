@@ -46,6 +46,7 @@ class MessageKind(StrEnum):
     ESCALATION = "escalation"
     PATROL = "patrol"
     REPLY = "reply"
+    CONTRACT_RENEWAL = "contract_renewal"
     VERIFICATION = "verification"
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from fieldapp.audit.service import record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES, resident_clause
+from fieldapp.dbtypes import current_change_seq
 from fieldapp.errors import ConflictError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.messaging import clock, texts
@@ -76,6 +77,7 @@ from fieldapp.messaging.models import (
     SmsOptOut,
 )
 from fieldapp.org.models import Township, Village
+from fieldapp.replies.service import keep_reply
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_zone
 from fieldapp.verifications.answers import answer_open_question
@@ -123,12 +125,12 @@ def dispatch_pending() -> None:
 
 def dispatch(message_ids: Iterable[uuid.UUID], delivery_ids: Iterable[int]) -> None:
     """Enqueue send jobs; when Redis is unreachable the rows stay queued for the release job."""
-    from workers.jobs import send_push_job, send_sms_job
     from workers.queues import QueueNames, enqueue_each, send_retry
 
+    # By dotted name: workers.jobs imports this module, never the other way round.
     batches = (
-        (send_sms_job, [str(i) for i in message_ids], QueueNames.SMS, send_retry()),
-        (send_push_job, [int(i) for i in delivery_ids], QueueNames.PUSH, send_retry()),
+        ("workers.jobs.send_sms_job", [str(i) for i in message_ids], QueueNames.SMS, send_retry()),
+        ("workers.jobs.send_push_job", [int(i) for i in delivery_ids], QueueNames.PUSH, send_retry()),
     )
     for job, args, queue, retry in batches:
         if not args:
@@ -377,7 +379,12 @@ def _accepted(sid: str, now: datetime) -> dict[str, Any]:
 
 def _flag_invalid_number(resident_id: uuid.UUID | None) -> None:
     if resident_id is not None:
-        db.session.execute(update(Resident).where(Resident.id == resident_id).values(phone_invalid=True))
+        # A new sequence value: the resident comes again in phones' sync pulls (API.md v2).
+        db.session.execute(
+            update(Resident)
+            .where(Resident.id == resident_id, Resident.phone_invalid.is_(False))
+            .values(phone_invalid=True, change_seq=current_change_seq(db.session()))
+        )
 
 
 def send_message(message_id: uuid.UUID, now: datetime | None = None) -> str:
@@ -595,7 +602,11 @@ def record_status_report(form: dict[str, str], message_id: str | None, now: date
 def _set_opt_out(phone: str, opted_out: bool) -> bool:
     """Opt ``phone`` out (or back in); True when that changed anything."""
     current = db.session.get(SmsOptOut, phone)
-    db.session.execute(update(Resident).where(Resident.phone == phone).values(opted_out=opted_out))
+    db.session.execute(
+        update(Resident)
+        .where(Resident.phone == phone, Resident.opted_out.is_not(opted_out))
+        .values(opted_out=opted_out, change_seq=current_change_seq(db.session()))
+    )
     if opted_out and current is None:
         db.session.add(SmsOptOut(phone=phone))
         return True
@@ -665,6 +676,9 @@ def record_inbound(form: dict[str, str], now: datetime | None = None) -> str | N
     except IntegrityError:
         db.session.rollback()
         return None
+    if action == ReplyAction.NOTE:
+        # Kept for the doctors of every resident of that number, on the phone and in the console.
+        keep_reply(inbound, [r.id for r in residents])
     answer = _answer_for(action, residents) if answer_needed else None
     if answer is not None:
         reply = Message(

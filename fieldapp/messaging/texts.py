@@ -129,6 +129,21 @@ def patrol_text(patrol_date: date, village_name: str, centre_name: str, lang: st
     )
 
 
+def contract_renewal_text(ends_on: date, centre_name: str, lang: str) -> str:
+    """A family-doctor contract ends in 30 days: an invitation to renew."""
+    return _in(
+        lang,
+        lambda: _resident_sms(
+            centre_name,
+            _(
+                "Your family doctor contract ends on %(date)s. Please contact your family doctor team "
+                "to renew it.",
+                date=_day(ends_on),
+            ),
+        ),
+    )
+
+
 def stationing_text(first: date, until: date, village_name: str, centre_name: str, lang: str) -> str:
     """The township's staff are stationed in the village from tomorrow."""
     return _in(

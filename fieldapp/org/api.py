@@ -21,12 +21,14 @@ from fieldapp.org.schemas import (
     FacilitySchema,
     TownshipListSchema,
     TownshipSchema,
+    TownshipUpdateSchema,
     UserCreateSchema,
     UserListSchema,
     UserUpdateSchema,
     VillageListSchema,
     VillageQuerySchema,
     VillageSchema,
+    VillageUpdateSchema,
 )
 
 bp = Blueprint("org_api", __name__, url_prefix="/api/v1")
@@ -55,6 +57,22 @@ def create_township() -> ResponseReturnValue:
 def list_townships() -> ResponseReturnValue:
     """Townships in the caller's area."""
     return _items(TownshipListSchema, service.list_townships(current_user()))
+
+
+@bp.patch("/townships/<uuid:township_id>")
+@doc("Rename a township or set its expected figures", body=TownshipUpdateSchema, response=TownshipSchema)
+def update_township(township_id: uuid.UUID) -> ResponseReturnValue:
+    """County admin renames a township or sets how many it is expected to manage per condition."""
+    require_role(Role.COUNTY_ADMIN)
+    return TownshipSchema().dump(service.update_township(township_id, load(TownshipUpdateSchema())))
+
+
+@bp.patch("/villages/<uuid:village_id>")
+@doc("Rename a village", body=VillageUpdateSchema, response=VillageSchema)
+def update_village(village_id: uuid.UUID) -> ResponseReturnValue:
+    """County admin renames a village."""
+    require_role(Role.COUNTY_ADMIN)
+    return VillageSchema().dump(service.update_village(village_id, load(VillageUpdateSchema())))
 
 
 @bp.post("/villages")

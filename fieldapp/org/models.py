@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid, event, func, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid, event, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from fieldapp.dbtypes import Idempotent, Timestamped, new_id
@@ -23,6 +23,9 @@ class Township(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     # The 3-digit division code within the county (record numbers); assigned in order when not given.
     division_code: Mapped[str] = mapped_column(String(3), unique=True, nullable=False)
+    # How many residents aged 35+ the county expects the township to manage (None: not set).
+    expected_hypertension: Mapped[int | None] = mapped_column(Integer)
+    expected_diabetes: Mapped[int | None] = mapped_column(Integer)
 
     villages: Mapped[list[Village]] = relationship(back_populates="township", lazy="raise")
 
@@ -30,6 +33,11 @@ class Township(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,
     def centre_name(self) -> str:
         """The name SMS are signed with."""
         return self.name if self.name.endswith(("卫生院", "Health Centre")) else f"{self.name}卫生院"
+
+    @property
+    def expected(self) -> dict[str, int | None]:
+        """The expected number of managed residents per condition (API.md's ``expected``)."""
+        return {"hypertension": self.expected_hypertension, "diabetes": self.expected_diabetes}
 
 
 class Village(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc]

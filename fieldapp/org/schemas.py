@@ -16,6 +16,13 @@ NAME = validate.Length(min=1, max=120)
 DIVISION_CODE = validate.Regexp(r"^(?!000)[0-9]{3}$", error="must be 3 digits, 001 to 999")
 
 
+class ExpectedSchema(StrictSchema):
+    """How many residents aged 35+ the county expects a township to manage, per condition."""
+
+    hypertension = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10**7))
+    diabetes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10**7))
+
+
 class TownshipSchema(StrictSchema):
     """A township."""
 
@@ -23,6 +30,20 @@ class TownshipSchema(StrictSchema):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=NAME)
     division_code = fields.String(load_default=None, validate=DIVISION_CODE)
+    expected = fields.Nested(ExpectedSchema, dump_only=True)
+
+
+class TownshipUpdateSchema(StrictSchema):
+    """``PATCH /api/v1/townships/{id}`` (county admin): the name and the expected figures."""
+
+    name = fields.String(validate=NAME)
+    expected = fields.Nested(ExpectedSchema)
+
+
+class VillageUpdateSchema(StrictSchema):
+    """``PATCH /api/v1/villages/{id}`` (county admin): the name."""
+
+    name = fields.String(validate=NAME)
 
 
 class VillageSchema(StrictSchema):

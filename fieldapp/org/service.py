@@ -65,6 +65,31 @@ def get_township(township_id: uuid.UUID) -> Township:
     return township
 
 
+def update_township(township_id: uuid.UUID, data: dict[str, Any]) -> Township:
+    """Rename a township or set its expected figures (a condition left out keeps its figure)."""
+    township = get_township(township_id)
+    if "name" in data:
+        township.name = data["name"]
+    expected = data.get("expected") or {}
+    if "hypertension" in expected:
+        township.expected_hypertension = expected["hypertension"]
+    if "diabetes" in expected:
+        township.expected_diabetes = expected["diabetes"]
+    db.session.commit()
+    return township
+
+
+def update_village(village_id: uuid.UUID, data: dict[str, Any]) -> Village:
+    """Rename a village."""
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFoundError("No such village.")
+    if "name" in data:
+        village.name = data["name"]
+    db.session.commit()
+    return village
+
+
 def create_village(data: dict[str, Any]) -> tuple[Village, bool]:
     """Add a village to an existing township; returns ``(village, created)``."""
     if db.session.get(Township, data["township_id"]) is None:

@@ -32,6 +32,14 @@ class Referral(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     referred_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     urgency: Mapped[str] = mapped_column(String(16), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
+    # The referral sheet (双向转诊单): first impression and treatment given, upward; the
+    # down-referral's diagnosis, main findings, treatment plan and rehabilitation advice.
+    impression: Mapped[str | None] = mapped_column(Text)
+    treatment_given: Mapped[str | None] = mapped_column(Text)
+    diagnosis: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[str | None] = mapped_column(Text)
+    treatment_plan: Mapped[str | None] = mapped_column(Text)
+    rehab_advice: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     ack_deadline: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     escalation_level: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -45,7 +45,8 @@ PUSH_PAGES: dict[str, str] = {
     Role.TOWNSHIP_MANAGER: "/console/referrals?township_id={township_id}",
     Role.COUNTY_ADMIN: "/console/referrals?township_id={township_id}",
 }
-FIELD_PAGE = "/field/#/resident/{resident_id}"
+# The referring doctor's phone opens the resident's referrals (status, appointment, down-referral).
+FIELD_PAGE = "/field/#/referrals/{resident_id}?referral={referral_id}"
 
 # Which active staff (rows of id, role, facility_id, township_id) make up each audience of a referral.
 STAFF_AUDIENCES: dict[Audience, Callable[[Any, Referral], bool]] = {
@@ -70,7 +71,7 @@ class Recipient:
     def page(self, referral: Referral) -> str:
         """The page a push to this person opens."""
         return PUSH_PAGES.get(self.role or "", FIELD_PAGE).format(
-            township_id=referral.township_id, resident_id=referral.resident_id
+            township_id=referral.township_id, resident_id=referral.resident_id, referral_id=referral.id
         )
 
 

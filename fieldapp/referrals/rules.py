@@ -101,6 +101,9 @@ COMPLETED_NOTICE: Notice = ((Audience.REFERRING_DOCTOR, (Channel.PUSH, Channel.S
 
 # Down-referral: the resident's enrollment is due for a follow-up within this many days.
 DOWN_REFERRAL_RECHECK_DAYS = 14
+# Two weeks after an emergency or urgent referral the doctor checks how it went (转诊情况):
+# the enrollment is due no later than created + DOWN_REFERRAL_RECHECK_DAYS.
+CHECKED_AFTER = frozenset({Urgency.EMERGENCY, Urgency.URGENT})
 
 
 class InvalidTransition(Exception):

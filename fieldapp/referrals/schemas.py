@@ -19,6 +19,8 @@ class ReferralCreateSchema(StrictSchema):
     urgency = fields.String(required=True, validate=validate.OneOf([u.value for u in Urgency]))
     reason = fields.String(required=True, validate=TEXT)
     followup_id = fields.UUID(allow_none=True, load_default=None)
+    impression = fields.String(allow_none=True, load_default=None, validate=TEXT)
+    treatment_given = fields.String(allow_none=True, load_default=None, validate=TEXT)
 
 
 class AcceptSchema(StrictSchema):
@@ -39,6 +41,14 @@ class CompleteSchema(StrictSchema):
 
     outcome = fields.String(required=True, validate=TEXT)
     note = fields.String(allow_none=True, load_default=None, validate=TEXT)
+    diagnosis = fields.String(allow_none=True, load_default=None, validate=TEXT)
+    findings = fields.String(allow_none=True, load_default=None, validate=TEXT)
+    treatment_plan = fields.String(allow_none=True, load_default=None, validate=TEXT)
+    rehab_advice = fields.String(allow_none=True, load_default=None, validate=TEXT)
+
+
+# The down-referral sheet's items, as complete takes them and the referral keeps them.
+DOWN_REFERRAL_SHEET = ("diagnosis", "findings", "treatment_plan", "rehab_advice")
 
 
 class CancelSchema(StrictSchema):
@@ -81,6 +91,8 @@ class ReferralSchema(Schema):
     status = fields.String()
     urgency = fields.String()
     reason = fields.String()
+    impression = fields.String(allow_none=True)
+    treatment_given = fields.String(allow_none=True)
     resident_id = fields.UUID()
     facility_id = fields.UUID()
     township_id = fields.UUID()
@@ -98,6 +110,10 @@ class ReferralSchema(Schema):
     decline_reason = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
     completion_note = fields.String(allow_none=True)
+    diagnosis = fields.String(allow_none=True)
+    findings = fields.String(allow_none=True)
+    treatment_plan = fields.String(allow_none=True)
+    rehab_advice = fields.String(allow_none=True)
     completed_at = Instant(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     closed_at = Instant(allow_none=True)

@@ -24,6 +24,7 @@ from fieldapp.referrals import notices
 from fieldapp.referrals.models import Referral, ReferralEscalation
 from fieldapp.referrals.rules import (
     ACK_WINDOWS,
+    CHECKED_AFTER,
     ESCALATING_STATUS,
     ESCALATION_WINDOW_MULTIPLES,
     RECEIVING_FACILITY_KINDS,
@@ -35,6 +36,7 @@ from fieldapp.referrals.rules import (
     next_status,
     recheck_due_by,
 )
+from fieldapp.referrals.schemas import DOWN_REFERRAL_SHEET
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today, utcnow
 
@@ -99,6 +101,9 @@ def create_referral(user: User, data: dict[str, Any], now: datetime | None = Non
     referral, created = insert_once(Referral, data, build)
     if created:
         record_access(user, "create", "referral", referral.id)
+        if referral.urgency in CHECKED_AFTER:
+            # Two weeks on, the doctor checks how it went (转诊情况): due by created + 14 days.
+            _schedule_recheck(referral, local_today(created_at))
         notices.announce_created(referral, now=created_at)
     db.session.commit()
     return referral, created
@@ -199,6 +204,8 @@ def complete_referral(
     referral = _change(user, referral_id, Transition.COMPLETE, now)
     referral.outcome = data["outcome"]
     referral.completion_note = data.get("note")
+    for name in DOWN_REFERRAL_SHEET:
+        setattr(referral, name, data.get(name))
     referral.completed_at = referral.updated_at
     _schedule_recheck(referral, local_today(referral.updated_at))
     notices.announce_completed(referral, now=referral.updated_at)

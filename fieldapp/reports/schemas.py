@@ -22,10 +22,33 @@ class ConditionIndicatorsSchema(Schema):
     """The BPHS indicators of one condition in one year (DOMAIN.md)."""
 
     managed = fields.Integer()
+    expected = fields.Integer(
+        allow_none=True, metadata={"description": "set by the county admin; null: not set"}
+    )
+    management_rate = fields.Float(
+        allow_none=True, metadata={"description": "managed / expected; null: not set"}
+    )
     standardized = fields.Integer()
     standardized_management_rate = fields.Float()
     controlled = fields.Integer()
     control_rate = fields.Float()
+    health_checked = fields.Integer()
+    health_check_rate = fields.Float()
+    latest_records = fields.Integer(
+        metadata={"description": "managed residents with a follow-up in the year"}
+    )
+    complete_records = fields.Integer(metadata={"description": "of them, whose latest follow-up is complete"})
+    complete_records_rate = fields.Float()
+
+
+class ScreeningIndicatorsSchema(Schema):
+    """Screening of residents aged 35 or over in one year (DOMAIN.md)."""
+
+    population_35plus = fields.Integer()
+    screened = fields.Integer()
+    screening_rate = fields.Float()
+    suspected = fields.Integer()
+    confirmed = fields.Integer()
 
 
 class FollowupCountsSchema(Schema):
@@ -42,6 +65,7 @@ class IndicatorsSchema(Schema):
     township_id = fields.UUID(allow_none=True)
     hypertension = fields.Nested(ConditionIndicatorsSchema)
     diabetes = fields.Nested(ConditionIndicatorsSchema)
+    screening = fields.Nested(ScreeningIndicatorsSchema)
     followups = fields.Nested(FollowupCountsSchema)
     overdue = fields.Integer()
     lost = fields.Integer()

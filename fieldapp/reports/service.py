@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     and_,
@@ -27,8 +29,10 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 
 from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.auth.scoping import FIELD_ROLES, TOWNSHIP_ROLES
@@ -36,10 +40,15 @@ from fieldapp.errors import ForbiddenError, NotFoundError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.rules import RULES, Classification, Condition
+from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.messaging.models import Message, MessageStatus
 from fieldapp.org.models import Township, Village
 from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
 from fieldapp.referrals.models import Referral
+from fieldapp.residents.models import Resident
+from fieldapp.screenings.models import Screening, ScreeningOutcome
+from fieldapp.screenings.rules import Outcome, age_cutoff
+from fieldapp.screenings.service import suspected_any
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 CONDITIONS = tuple(condition.value for condition in Condition)
@@ -114,10 +123,33 @@ def report_township(user: User, township_id: uuid.UUID | None) -> uuid.UUID | No
     raise ForbiddenError("Reports are for township staff and county admins.")
 
 
+class _AnyOf(ColumnElement[bool]):
+    """``column IN (subquery)``; on PostgreSQL ``= ANY(ARRAY(subquery))``: the subquery runs once
+    and the planner uses the column's index for its values, instead of a hash join that reads
+    every row of the county (a township's report must not cost the county's)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, values: Any) -> None:
+        self.column = column
+        self.values = values
+
+
+@compiles(_AnyOf)
+def _any_of(element: _AnyOf, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} IN ({compiler.process(element.values, **kw)})"
+
+
+@compiles(_AnyOf, "postgresql")
+def _any_of_postgresql(element: _AnyOf, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.values, **kw)}))"
+
+
 def _in_township(village_column: Any, township_id: uuid.UUID | None) -> ColumnElement[bool]:
     if township_id is None:
         return true()
-    return village_column.in_(select(Village.id).where(Village.township_id == township_id))
+    return _AnyOf(village_column, select(Village.id).where(Village.township_id == township_id))
 
 
 def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -128,8 +160,8 @@ def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]
     """
     if township_id is None:
         return true()
-    return FollowUp.enrollment_id.in_(
-        select(Enrollment.id).where(_in_township(Enrollment.village_id, township_id))
+    return _AnyOf(
+        FollowUp.enrollment_id, select(Enrollment.id).where(_in_township(Enrollment.village_id, township_id))
     )
 
 
@@ -139,7 +171,8 @@ def _month_numbers() -> Any:
 
 
 def _enrollment_spans(township_id: uuid.UUID | None, year: Year, months: Any = None) -> Any:
-    """Managed residents per condition (and village), with the months of the year they were enrolled.
+    """Managed residents aged 35+ on 31 December per condition (and village), with the months of the
+    year they were enrolled.
 
     A resident enrolled twice in one year for a condition (closed, then enrolled
     again) counts once, from the first enrolled month to the last. Given ``months``
@@ -166,10 +199,12 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year, months: Any = N
             func.min(first_month).label("first_month"),
             func.max(last_month).label("last_month"),
         )
+        .join(Resident, Resident.id == Enrollment.resident_id)
         .where(
             Enrollment.enrolled_on <= year.last_day,
             or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= year.first_day),
             _in_township(Enrollment.village_id, township_id),
+            Resident.birth_date <= age_cutoff(year.year),
             *(first_month <= through for through in monthly),
         )
         .group_by(Enrollment.resident_id, Enrollment.condition, Enrollment.village_id, *monthly)
@@ -177,21 +212,65 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year, months: Any = N
     )
 
 
+def _day_number(column: Any, local: bool) -> Any:
+    """A date as the number yyyymmdd; for an instant (``local``), of its local date.
+
+    Completed years between two days are ``(later - earlier) // 10000`` of these numbers
+    (a 29 February birthday falls on 1 March in other years, as the follow-up rules say).
+    """
+    if not local:
+        return (
+            cast(extract("year", column), Integer) * 10000
+            + cast(extract("month", column), Integer) * 100
+            + cast(extract("day", column), Integer)
+        )
+    if db.session.get_bind().dialect.name == "postgresql":
+        zone = local_zone().key
+        return cast(func.to_char(func.timezone(zone, func.timezone("UTC", column)), "YYYYMMDD"), Integer)
+    # SQLite: the zone's offset now (Asia/Shanghai has no daylight saving time).
+    offset = utcnow().astimezone(local_zone()).utcoffset() or timedelta(0)
+    return cast(func.strftime("%Y%m%d", column, f"{int(offset.total_seconds() // 60):+d} minutes"), Integer)
+
+
+def _on_target(birth_date: Any) -> ColumnElement[bool]:
+    """A follow-up's values meet its condition's target (DOMAIN.md's control indicator).
+
+    Hypertension: sbp < 140 and dbp < 90, aged 65+ on the day: sbp < 150 and dbp < 90;
+    diabetes: fasting glucose < 7.0. The classification is not read: an adverse reaction
+    or a complication on target counts as controlled.
+    """
+    age_days = _day_number(FollowUp.performed_at, local=True) - _day_number(birth_date, local=False)
+    elderly = age_days >= int(RULES["elderly_age"].value) * 10000
+    sbp_limit = case((elderly, RULES["target_sbp_elderly"].value), else_=RULES["target_sbp"].value)
+    return or_(
+        and_(
+            FollowUp.condition == Condition.HYPERTENSION.value,
+            FollowUp.sbp < sbp_limit,
+            FollowUp.dbp < RULES["target_dbp"].value,
+        ),
+        and_(
+            FollowUp.condition == Condition.DIABETES.value,
+            FollowUp.fasting_glucose < RULES["target_glucose_high"].value,
+        ),
+    )
+
+
 def _condition_rows(
     township_id: uuid.UUID | None, year: Year, by_village: bool, by_month: bool = False
 ) -> list[Any]:
-    """Rows of (condition, village_id, month, managed, standardized, controlled, followups, face_to_face).
+    """Rows of (condition, village_id, month, managed, standardized, controlled, health_checked,
+    followups, face_to_face).
 
     ``village_id`` and ``month`` are None unless asked for; ``by_month`` gives each
     month's figures as of its end, counted from January (December's are the year's).
     """
     months = _month_numbers() if by_month else None
     spans = _enrollment_spans(township_id, year, months)
-    face_to_face = case((FollowUp.mode.in_(FACE_TO_FACE_MODES), 1), else_=0)
-    controlled_at = case((FollowUp.classification == CONTROLLED, FollowUp.performed_at))
+    is_face_to_face = FollowUp.mode.in_(FACE_TO_FACE_MODES)
+    face_to_face = case((is_face_to_face, 1), else_=0)
     monthly = [] if months is None else [months.c.month]
-    # One hash aggregate, no sort: the newest follow-up is controlled exactly when the newest
-    # controlled one is as new (follow-ups sharing the newest instant count if one is controlled).
+    # One hash aggregate, no sort: the newest face-to-face follow-up is on target exactly when
+    # the newest one on target is as new (follow-ups sharing the newest instant count if one is).
     latest = (
         select(
             FollowUp.resident_id,
@@ -199,10 +278,19 @@ def _condition_rows(
             *monthly,
             func.count().label("total"),
             func.sum(face_to_face).label("face_to_face"),
+            func.max(case((is_face_to_face, FollowUp.performed_at))).label("measured_at"),
+            # The latest record of any mode, and the latest complete one (complete_records_rate).
             func.max(FollowUp.performed_at).label("latest_at"),
-            func.max(controlled_at).label("controlled_at"),
+            func.max(case((FollowUp.complete.is_(True), FollowUp.performed_at))).label("complete_at"),
+            func.max(
+                case((and_(is_face_to_face, _on_target(Resident.birth_date)), FollowUp.performed_at))
+            ).label("on_target_at"),
         )
+        # The township's residents aged 35+ (a resident's enrollments move village with them).
+        .join(Resident, Resident.id == FollowUp.resident_id)
         .where(
+            Resident.birth_date <= age_cutoff(year.year),
+            _in_township(Resident.village_id, township_id),
             year.contains(FollowUp.performed_at),
             _followups_in_township(township_id),
             *(year.month_of(FollowUp.performed_at) <= through for through in monthly),
@@ -210,12 +298,27 @@ def _condition_rows(
         .group_by(FollowUp.resident_id, FollowUp.condition, *monthly)
         .cte("latest")
     )
+    checked = (
+        select(
+            HealthCheck.resident_id,
+            func.min(cast(extract("month", HealthCheck.performed_on), Integer)).label("first_month"),
+        )
+        .where(
+            HealthCheck.performed_on.between(year.first_day, year.last_day),
+            HealthCheck.resident_id.in_(select(spans.c.resident_id)),
+        )
+        .group_by(HealthCheck.resident_id)
+        .cte("checked")
+    )
     spans_months = spans.c.last_month - spans.c.first_month + 1
     # n >= ceil(4m/12) holds exactly when 12n >= 4m, for whole n: no division in SQL.
     standardized = 12 * func.coalesce(latest.c.face_to_face, 0) >= FOLLOWUPS_PER_YEAR * spans_months
     village = spans.c.village_id if by_village else literal(None)
     month = spans.c.month if by_month else literal(None)
     same_month = [] if months is None else [latest.c.month == spans.c.month]
+    checked_by_then = (
+        checked.c.first_month <= spans.c.month if by_month else checked.c.first_month.is_not(None)
+    )
     query = (
         select(
             spans.c.condition,
@@ -223,7 +326,12 @@ def _condition_rows(
             month.label("month"),
             func.count().label("managed"),
             func.sum(case((standardized, 1), else_=0)).label("standardized"),
-            func.sum(case((latest.c.controlled_at == latest.c.latest_at, 1), else_=0)).label("controlled"),
+            func.sum(case((latest.c.on_target_at == latest.c.measured_at, 1), else_=0)).label("controlled"),
+            func.count(latest.c.latest_at).label("latest_records"),
+            func.sum(case((latest.c.complete_at == latest.c.latest_at, 1), else_=0)).label(
+                "complete_records"
+            ),
+            func.sum(case((checked_by_then, 1), else_=0)).label("health_checked"),
             func.sum(latest.c.total).label("followups"),
             func.sum(latest.c.face_to_face).label("face_to_face"),
         )
@@ -236,6 +344,7 @@ def _condition_rows(
                 *same_month,
             ),
         )
+        .outerjoin(checked, checked.c.resident_id == spans.c.resident_id)
         .group_by(
             spans.c.condition,
             *([spans.c.village_id] if by_village else []),
@@ -245,27 +354,121 @@ def _condition_rows(
     return list(db.session.execute(query))
 
 
-def _condition_block(managed: int, standardized: int, controlled: int) -> dict[str, Any]:
+# The counts of one condition that add up across villages and townships.
+CONDITION_COUNTS = (
+    "managed",
+    "standardized",
+    "controlled",
+    "health_checked",
+    "latest_records",
+    "complete_records",
+)
+
+
+def condition_block(counts: dict[str, int], expected: int | None) -> dict[str, Any]:
+    """One condition's indicators from its counts and the expected number (None: not set)."""
+    managed = counts["managed"]
     return {
         "managed": managed,
-        "standardized": standardized,
-        "standardized_management_rate": rate(standardized, managed),
-        "controlled": controlled,
-        "control_rate": rate(controlled, managed),
+        "expected": expected,
+        "management_rate": rate(managed, expected) if expected else None,
+        "standardized": counts["standardized"],
+        "standardized_management_rate": rate(counts["standardized"], managed),
+        "controlled": counts["controlled"],
+        "control_rate": rate(counts["controlled"], managed),
+        "health_checked": counts["health_checked"],
+        "health_check_rate": rate(counts["health_checked"], managed),
+        "latest_records": counts["latest_records"],
+        "complete_records": counts["complete_records"],
+        "complete_records_rate": rate(counts["complete_records"], counts["latest_records"]),
     }
 
 
-def _blocks(rows: list[Any]) -> dict[str, dict[str, Any]]:
+def _blocks(rows: list[Any], expected: dict[str, int | None] | None = None) -> dict[str, dict[str, Any]]:
     """Indicators per condition from rows of one group (zeros for a condition with none)."""
     found = {row.condition: row for row in rows}
     return {
-        condition: _condition_block(
-            int(found[condition].managed) if condition in found else 0,
-            int(found[condition].standardized or 0) if condition in found else 0,
-            int(found[condition].controlled or 0) if condition in found else 0,
+        condition: condition_block(
+            {
+                name: int(getattr(found[condition], name) or 0) if condition in found else 0
+                for name in CONDITION_COUNTS
+            },
+            (expected or {}).get(condition),
         )
         for condition in CONDITIONS
     }
+
+
+def expected_of(township_id: uuid.UUID | None) -> dict[str, int | None]:
+    """The expected figures of a township, or the county's sum (None unless every township has one)."""
+    if township_id is not None:  # usually in the session already: no query
+        township = db.session.get(Township, township_id)
+        townships = [township] if township is not None else []
+    else:
+        townships = list(db.session.scalars(select(Township)))
+    result: dict[str, int | None] = {}
+    for condition in CONDITIONS:
+        figures = [getattr(t, f"expected_{condition}") for t in townships]
+        result[condition] = sum(figures) if figures and None not in figures else None
+    return result
+
+
+def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
+    """Rows of (village_id, population_35plus, screened, suspected, confirmed), as DOMAIN.md counts them.
+
+    Screened: a screening or a face-to-face (measured) follow-up in the year; suspected: a
+    suspected screening result in the year; confirmed: of those, a confirmation in the year.
+    Each set is one row per resident (UNION, GROUP BY) joined to the residents: hash joins,
+    never an IN list per resident.
+    """
+    in_year = and_(year.contains(Screening.performed_at), _in_township(Screening.village_id, township_id))
+    screened = union(
+        select(Screening.resident_id.label("resident_id")).where(in_year),
+        select(FollowUp.resident_id).where(
+            year.contains(FollowUp.performed_at),
+            FollowUp.mode.in_(FACE_TO_FACE_MODES),
+            _followups_in_township(township_id),
+        ),
+    ).subquery("screened")
+    confirmed_in_year = and_(
+        ScreeningOutcome.outcome == Outcome.CONFIRMED.value,
+        ScreeningOutcome.on.between(year.first_day, year.last_day),
+    )
+    suspected = (
+        select(
+            Screening.resident_id,
+            func.max(case((confirmed_in_year, 1), else_=0)).label("confirmed"),
+        )
+        .outerjoin(ScreeningOutcome, ScreeningOutcome.screening_id == Screening.id)
+        .where(in_year, suspected_any())
+        .group_by(Screening.resident_id)
+        .subquery("suspected")
+    )
+    village = Resident.village_id if by_village else literal(None)
+    query = (
+        select(
+            village.label("village_id"),
+            func.count().label("population_35plus"),
+            func.count(screened.c.resident_id).label("screened"),
+            func.count(suspected.c.resident_id).label("suspected"),
+            func.coalesce(func.sum(suspected.c.confirmed), 0).label("confirmed"),
+        )
+        .select_from(Resident)
+        .outerjoin(screened, screened.c.resident_id == Resident.id)
+        .outerjoin(suspected, suspected.c.resident_id == Resident.id)
+        .where(Resident.birth_date <= age_cutoff(year.year), _in_township(Resident.village_id, township_id))
+        .group_by(*([Resident.village_id] if by_village else []))
+    )
+    return list(db.session.execute(query))
+
+
+def screening_block(row: Any | None) -> dict[str, Any]:
+    """The screening indicators of one group of residents."""
+    counts = {
+        name: int(getattr(row, name) or 0) if row is not None else 0
+        for name in ("population_35plus", "screened", "suspected", "confirmed")
+    }
+    return {**counts, "screening_rate": rate(counts["screened"], counts["population_35plus"])}
 
 
 def _followup_counts(rows: list[Any]) -> dict[str, int]:
@@ -322,10 +525,12 @@ def indicators(user: User, township_id: uuid.UUID | None, year: int | None) -> d
     period = _year_or_current(year)
     overdue, lost = _overdue_counts(area, local_today())
     rows = _condition_rows(area, period, by_village=False)
+    screening = _screening_counts(area, period, by_village=False)
     return {
         "year": period.year,
         "township_id": area,
-        **_blocks(rows),
+        **_blocks(rows, expected_of(area)),
+        "screening": screening_block(screening[0] if screening else None),
         "followups": _followup_counts(rows),
         "overdue": overdue,
         "lost": lost,
@@ -344,11 +549,59 @@ def indicators_by_village(
 ) -> list[dict[str, Any]]:
     """The condition indicators of each village of the area: ``[{"village", "hypertension", "diabetes"}]``."""
     area = report_township(user, township_id)
-    rows = _condition_rows(area, _year_or_current(year), by_village=True)
+    period = _year_or_current(year)
+    rows = _condition_rows(area, period, by_village=True)
     by_village: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
         by_village.setdefault(row.village_id, []).append(row)
-    return [{"village": village, **_blocks(by_village.get(village.id, []))} for village in _villages_of(area)]
+    screening = {row.village_id: row for row in _screening_counts(area, period, by_village=True)}
+    return [
+        {
+            "village": village,
+            **_blocks(by_village.get(village.id, [])),
+            "screening": screening_block(screening.get(village.id)),
+        }
+        for village in _villages_of(area)
+    ]
+
+
+def indicators_by_township(user: User, year: int | None) -> list[dict[str, Any]]:
+    """Each township's condition and screening indicators (county admins): ``[{"township", ...}]``.
+
+    Counts add up across a township's villages: a resident lives in one village.
+    """
+    by_village = indicators_by_village(user, None, year)
+    sums: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in by_village:
+        group = sums.setdefault(
+            row["village"].township_id,
+            {
+                **{condition: dict.fromkeys(CONDITION_COUNTS, 0) for condition in CONDITIONS},
+                "screening": dict.fromkeys(("population_35plus", "screened", "suspected", "confirmed"), 0),
+            },
+        )
+        for condition in CONDITIONS:
+            for name in CONDITION_COUNTS:
+                group[condition][name] += row[condition][name]
+        for name in group["screening"]:
+            group["screening"][name] += row["screening"][name]
+    townships = list(db.session.scalars(select(Township).order_by(Township.code)))
+    result = []
+    for township in townships:
+        found = sums.get(township.id)
+        counts = found or {condition: dict.fromkeys(CONDITION_COUNTS, 0) for condition in CONDITIONS}
+        screening = found["screening"] if found else None
+        result.append(
+            {
+                "township": township,
+                **{
+                    condition: condition_block(counts[condition], township.expected[condition])
+                    for condition in CONDITIONS
+                },
+                "screening": screening_block(SimpleNamespace(**screening) if screening else None),
+            }
+        )
+    return result
 
 
 def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | None) -> list[dict[str, Any]]:
@@ -388,8 +641,9 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
     as_of_month: dict[int, list[Any]] = {}
     for row in _condition_rows(area, period, by_village=False, by_month=True):
         as_of_month.setdefault(int(row.month), []).append(row)
+    expected = expected_of(area)
     for m, entry in months.items():
-        entry.update(_blocks(as_of_month.get(m, [])))
+        entry.update(_blocks(as_of_month.get(m, []), expected))
     for m, total, f2f, controlled in followups:
         months[m].update(followups=int(total), face_to_face=int(f2f or 0), controlled=int(controlled or 0))
     return list(months.values())

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Uuid, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Uuid, event
+from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
 from fieldapp.dbtypes import Idempotent, Synced, new_id
 from fieldapp.extensions import db
 from fieldapp.org.models import Village
+from fieldapp.residents.keygroups import enrolled_clause, key_groups_of
+from fieldapp.timeutil import local_today
+
+if TYPE_CHECKING:
+    from fieldapp.contracts.models import Contract
 
 
 class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
@@ -35,8 +40,46 @@ class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     phone_invalid: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     language: Mapped[str] = mapped_column(String(2), nullable=False, default="zh")
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # The flagged key groups as bits (residents/keygroups.py); the computed ones are read below.
+    # (The database's default, so rows written without the column, as older code writes them, get 0.)
+    key_group_flags: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
     village: Mapped[Village] = relationship(lazy="joined")
+    has_hypertension: Mapped[bool] = column_property(enrolled_clause(id, "hypertension"))
+    has_diabetes: Mapped[bool] = column_property(enrolled_clause(id, "diabetes"))
+    # Contracts not terminated, read with the residents of a query (one more query, not one a
+    # resident), so every list can show the team and end date of the active one.
+    open_contracts: Mapped[list[Contract]] = relationship(
+        "Contract",
+        primaryjoin="and_(Contract.resident_id == Resident.id, Contract.terminated_on.is_(None))",
+        viewonly=True,
+        lazy="selectin",
+        order_by="Contract.starts_on",
+    )
+
+    @property
+    def key_groups(self) -> list[str]:
+        """The resident's key groups today: computed ones, then flagged ones."""
+        enrolled = [
+            c for c, on in (("hypertension", self.has_hypertension), ("diabetes", self.has_diabetes)) if on
+        ]
+        return key_groups_of(self.birth_date, enrolled, self.key_group_flags or 0, local_today())
+
+    @property
+    def active_contract(self) -> Contract | None:
+        """The contract covering today, else the next one to start (a renewal signed early)."""
+        today = local_today()
+        current = [c for c in self.open_contracts if c.ends_on >= today]
+        return next((c for c in current if c.starts_on <= today), current[0] if current else None)
+
+
+@event.listens_for(Resident, "init")
+def _new_resident_knows_its_groups(target: Resident, _args: Any, _kwargs: Any) -> None:
+    """A resident being created has no enrollment and no contract yet: answering it needs no query."""
+    target.has_hypertension = False
+    target.has_diabetes = False
+    target.open_contracts = []
+    target.key_group_flags = 0  # the body's flags, if any, are set after this
 
 
 @event.listens_for(Session, "before_flush")
@@ -47,3 +90,7 @@ def _number_new_residents(session: Session, _flush_context: Any, _instances: Any
         from fieldapp.residents.record_numbers import assign_record_numbers
 
         assign_record_numbers(session, new)
+
+
+# The contracts relationship above names Contract: its module must be imported wherever Resident is.
+from fieldapp.contracts import models as _contracts  # noqa: E402,F401

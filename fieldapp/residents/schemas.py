@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate
 
 from fieldapp.residents.identity import normalize_id_number
+from fieldapp.residents.keygroups import FLAGGED, KEY_GROUPS
 from fieldapp.schemas import Instant, PageSchema, QueryPageSchema, StrictSchema, without_nulls
 from fieldapp.timeutil import local_today
 
@@ -29,6 +30,19 @@ def check_id_number(value: str | None) -> None:
         raise ValidationError("not a valid 18-character identity number (check digit)")
 
 
+def contract_summary(resident: Any) -> dict[str, Any] | None:
+    """The active family-doctor contract as every resident list shows it: team and end date."""
+    contract = resident.active_contract
+    if contract is None:
+        return None
+    return {
+        "id": str(contract.id),
+        "team": {"id": str(contract.team_id), "name": contract.team.name},
+        "starts_on": contract.starts_on.isoformat(),
+        "ends_on": contract.ends_on.isoformat(),
+    }
+
+
 class ResidentSchema(StrictSchema):
     """A resident; ``phone_invalid`` and ``opted_out`` are the server's to set."""
 
@@ -48,8 +62,13 @@ class ResidentSchema(StrictSchema):
     phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
     sms_consent = fields.Boolean(required=True)
     language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+    key_group_flags = fields.List(
+        fields.String(validate=validate.OneOf(FLAGGED)), load_default=list, load_only=True
+    )
     phone_invalid = fields.Boolean(dump_only=True)
     opted_out = fields.Boolean(dump_only=True)
+    key_groups = fields.List(fields.String(metadata={"enum": list(KEY_GROUPS)}), dump_only=True)
+    contract = fields.Function(contract_summary, dump_only=True, allow_none=True)
     created_at = Instant(dump_only=True)
     updated_at = Instant(dump_only=True)
 
@@ -78,6 +97,7 @@ class ResidentUpdateSchema(StrictSchema):
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     sms_consent = fields.Boolean()
     language = fields.String(validate=validate.OneOf(LANGUAGES))
+    key_group_flags = fields.List(fields.String(validate=validate.OneOf(FLAGGED)))
 
 
 class ResidentPageSchema(PageSchema):
@@ -94,3 +114,4 @@ class ResidentQuerySchema(QueryPageSchema):
 
     village_id = fields.UUID(load_default=None)
     q = fields.String(load_default=None)
+    key_group = fields.String(load_default=None, validate=validate.OneOf(KEY_GROUPS))

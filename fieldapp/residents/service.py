@@ -19,7 +19,9 @@ from fieldapp.messaging.models import SmsOptOut
 from fieldapp.org.models import Village
 from fieldapp.org.service import normalize_phone
 from fieldapp.residents.identity import normalize_id_number
+from fieldapp.residents.keygroups import flags_to_bits, key_group_clause
 from fieldapp.residents.models import Resident
+from fieldapp.timeutil import local_today
 
 
 def _check_fields(
@@ -43,6 +45,8 @@ def _check_fields(
         clean["id_number"] = number
     elif "id_number" in data:
         clean["id_number"] = None
+    if "key_group_flags" in data:
+        clean["key_group_flags"] = flags_to_bits(data["key_group_flags"] or [])
     if "village_id" in data:
         if area_village_ids is not None:
             visible = data["village_id"] in area_village_ids
@@ -174,13 +178,26 @@ def _matches(term: str) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
+def resident_key_group(code: str) -> ColumnElement[bool]:
+    """Residents in key group ``code`` today."""
+    return key_group_clause(code, Resident.id, Resident.birth_date, Resident.key_group_flags, local_today())
+
+
 def search_residents(
-    user: User, *, village_id: uuid.UUID | None, q: str | None, page: int, per_page: int
+    user: User,
+    *,
+    village_id: uuid.UUID | None,
+    q: str | None,
+    page: int,
+    per_page: int,
+    key_group: str | None = None,
 ) -> tuple[list[Resident], int]:
     """A page of residents in the user's area matching ``q`` (name, phone, id or record number)."""
     query = select(Resident).where(resident_clause(user))
     if village_id is not None:
         query = query.where(Resident.village_id == village_id)
+    if key_group is not None:
+        query = query.where(resident_key_group(key_group))
     term = (q or "").strip()
     if term:
         query = query.where(_matches(term))

@@ -6,7 +6,17 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.schemas import StrictSchema
 
-RECORD_TYPES = ("resident", "enrollment", "visit", "followup", "referral")
+RECORD_TYPES = (
+    "resident",
+    "enrollment",
+    "visit",
+    "followup",
+    "referral",
+    "screening",
+    "health_check",
+    "contract",
+    "contact_attempt",
+)
 RESULT_STATUSES = ("created", "unchanged", "conflict", "invalid")
 
 
@@ -40,6 +50,11 @@ class SyncChangesSchema(Schema):
     enrollments = fields.List(fields.Dict())
     followups = fields.List(fields.Dict())
     referrals = fields.List(fields.Dict())
+    replies = fields.List(fields.Dict())
+    contact_attempts = fields.List(fields.Dict())
+    screenings = fields.List(fields.Dict())
+    health_checks = fields.List(fields.Dict())
+    contracts = fields.List(fields.Dict())
 
 
 class SyncResponseSchema(Schema):

@@ -23,9 +23,16 @@ from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from fieldapp.api_messages import say
 from fieldapp.audit.service import AuditValues, collected_entries, record_bulk_read, write_entries
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause
+from fieldapp.contacts import service as contacts
+from fieldapp.contacts.models import ContactAttempt
+from fieldapp.contacts.schemas import ContactAttemptSchema
+from fieldapp.contracts.models import Contract
+from fieldapp.contracts.schemas import ContractSchema
+from fieldapp.contracts.service import add_contract
 from fieldapp.dbtypes import reserve_change_seq
 from fieldapp.errors import APIError, BadRequestError, ConflictError, PayloadTooLargeError, flatten_messages
 from fieldapp.extensions import db
@@ -39,13 +46,22 @@ from fieldapp.followups.schemas import (
     SyncEnrollmentSchema,
     VisitSchema,
 )
+from fieldapp.healthchecks import service as healthchecks
+from fieldapp.healthchecks.models import HealthCheck
+from fieldapp.healthchecks.schemas import HealthCheckSchema
 from fieldapp.http import storable, unstorable_fields
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
+from fieldapp.replies import service as replies
+from fieldapp.replies.models import Reply
+from fieldapp.replies.schemas import ReplySchema
 from fieldapp.residents import service as residents
 from fieldapp.residents.models import Resident
 from fieldapp.residents.schemas import ResidentSchema
+from fieldapp.screenings import service as screenings
+from fieldapp.screenings.models import Screening
+from fieldapp.screenings.schemas import ScreeningSchema
 
 Apply = Callable[[followups.Area, dict[str, Any]], tuple[Any, bool]]
 
@@ -60,6 +76,8 @@ class RecordKind:
     dump: Schema
     # Commits the transaction inside its service function (see below).
     commits: bool = False
+    # Changes other rows (closes enrollments, moves due dates): applied on its own, flushed.
+    alone: bool = False
 
 
 def _add_resident(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
@@ -78,6 +96,12 @@ def _create_referral(area: followups.Area, data: dict[str, Any]) -> tuple[Any, b
     return create_referral(area.user, data)
 
 
+def _add_contract(area: followups.Area, data: dict[str, Any]) -> tuple[Any, bool]:
+    if area.unflushed:  # the check for a second active contract reads earlier records: one by one
+        raise followups.Unflushed
+    return add_contract(area.user, data)
+
+
 # Referrals commit inside their service function (and notify after the commit); within the
 # record's savepoint that commits the batch so far, which is safe.
 # Schemas hold no state between calls: one instance each serves every record.
@@ -88,6 +112,18 @@ KINDS: dict[str, RecordKind] = {
     "followup": RecordKind(FollowUp, FollowUpSchema(), followups.add_followup, FollowUpSchema()),
     "referral": RecordKind(
         Referral, ReferralCreateSchema(), _create_referral, ReferralSchema(), commits=True
+    ),
+    "contract": RecordKind(Contract, ContractSchema(), _add_contract, ContractSchema()),
+    "contact_attempt": RecordKind(
+        ContactAttempt,
+        ContactAttemptSchema(),
+        contacts.add_contact_attempt,
+        ContactAttemptSchema(),
+        alone=True,
+    ),
+    "screening": RecordKind(Screening, ScreeningSchema(), screenings.add_screening, ScreeningSchema()),
+    "health_check": RecordKind(
+        HealthCheck, HealthCheckSchema(), healthchecks.add_health_check, HealthCheckSchema()
     ),
 }
 
@@ -154,7 +190,7 @@ class Batch:
         raw = _data_of(record)
         if raw is None:
             return _result(
-                None, None, "invalid", code="validation_error", errors={"_schema": ["not a record"]}
+                None, None, "invalid", code="validation_error", errors={"_schema": [say("not a record")]}
             )
         kind_name, raw_id = record.get("type"), raw.get("id")
         unstorable = unstorable_fields(raw)
@@ -164,7 +200,7 @@ class Batch:
             return _result(shown_id, shown_type, "invalid", code="validation_error", errors=unstorable)
         kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
-            errors = {"type": [f"must be one of {', '.join(KINDS)}"]}
+            errors = {"type": [say(f"must be one of {', '.join(KINDS)}")]}
             return _result(raw_id, None, "invalid", code="validation_error", errors=errors)
         record_id = _as_uuid(raw_id)
         return kind_name, kind, raw, (record_id if record_id not in self.taken[kind_name] else None)
@@ -196,10 +232,10 @@ class Batch:
             errors = flatten_messages(error.messages)
             return _result(raw_id, kind_name, "invalid", code="validation_error", errors=errors)
         except ConflictError as error:
-            errors = {"_schema": [error.message]}
+            errors = {"_schema": [say(error.message)]}
             return _result(raw_id, kind_name, "conflict", code=error.code, errors=errors, **error.extra)
         except APIError as error:
-            errors = error.fields or {"_schema": [error.message]}
+            errors = error.fields or {"_schema": [say(error.message)]}
             return _result(raw_id, kind_name, "invalid", code=error.code, errors=errors)
         self._applied(kind_name, row, created, entries)
         return _answer(kind_name, row, created)
@@ -213,7 +249,7 @@ class Batch:
         parsed = self._parse(record)
         if isinstance(parsed, dict):
             return parsed
-        if parsed[1].commits:
+        if parsed[1].commits or parsed[1].alone:
             raise _OneByOne
         kind_name, kind, raw, new_id = parsed
 
@@ -292,26 +328,63 @@ class Position(NamedTuple):
 
 @dataclass(frozen=True)
 class Feed:
-    """One type of record a client pulls, and which of them the caller may see."""
+    """One type of record a client pulls, and which of them the caller may see.
+
+    ``rank`` orders rows sharing one sequence value and is written into phones' cursors:
+    it is the feed's for good, never its position in ``FEEDS``.
+    """
 
     name: str
+    rank: int
     model: Any
     dump: type[Schema]
     visible: Callable[[User, Select[Any]], Select[Any]]
+    # Readies a page's rows for the caller before they are dumped (e.g. whose names to show).
+    prepare: Callable[[User, list[Any]], None] | None = None
 
 
 def _via_resident(user: User, query: Select[Any], model: Any) -> Select[Any]:
     return query.join(Resident, Resident.id == model.resident_id).where(resident_clause(user))
 
 
+# Ranks are fixed (API.md): residents 0, enrollments 1, followups 2, referrals 3; 4 is the
+# first edition's START and stays unused; replies 5, patrols 6, screenings 7, health_checks 8,
+# contracts 9, contact_attempts 10. A new feed takes a new rank; no rank is ever reused.
 FEEDS: tuple[Feed, ...] = (
-    Feed("residents", Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
-    Feed("enrollments", Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
-    Feed("followups", FollowUp, PulledFollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
-    Feed("referrals", Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
+    Feed("residents", 0, Resident, ResidentSchema, lambda user, q: q.where(resident_clause(user))),
+    Feed("enrollments", 1, Enrollment, EnrollmentSchema, lambda user, q: _via_resident(user, q, Enrollment)),
+    Feed("followups", 2, FollowUp, PulledFollowUpSchema, lambda user, q: _via_resident(user, q, FollowUp)),
+    Feed("referrals", 3, Referral, ReferralSchema, lambda user, q: q.where(referral_clause(user))),
+    Feed(
+        "replies",
+        5,
+        Reply,
+        ReplySchema,
+        lambda user, q: q.where(replies.visible_clause(user)),
+        prepare=replies.name_visible_residents,
+    ),
+    Feed("screenings", 7, Screening, ScreeningSchema, lambda user, q: _via_resident(user, q, Screening)),
+    Feed(
+        "health_checks",
+        8,
+        HealthCheck,
+        HealthCheckSchema,
+        lambda user, q: _via_resident(user, q, HealthCheck),
+    ),
+    Feed("contracts", 9, Contract, ContractSchema, lambda user, q: _via_resident(user, q, Contract)),
+    Feed(
+        "contact_attempts",
+        10,
+        ContactAttempt,
+        ContactAttemptSchema,
+        lambda user, q: _via_resident(user, q, ContactAttempt),
+    ),
 )
-# Before everything: every row's sequence is at least 0.
-START = Position(-1, len(FEEDS), uuid.UUID(int=0))
+# Before everything: every row's sequence is at least 0. Its rank is what the first edition
+# wrote (one past its four feeds), so cursors phones hold from it stay valid.
+START = Position(-1, 4, uuid.UUID(int=0))
+# The ranks a cursor may carry: every feed's, START's, and room for feeds yet to come.
+MAX_RANK = 31
 
 
 def encode_cursor(position: Position) -> str:
@@ -334,7 +407,7 @@ def decode_cursor(cursor: str | None) -> Position:
         position = Position(int(seq), int(rank), uuid.UUID(hex=hex_id))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadRequestError("The cursor is not valid.", fields={"since": ["not a cursor"]}) from None
-    if not (0 <= position.rank <= len(FEEDS) and -1 <= position.seq <= MAX_SEQ):
+    if not (0 <= position.rank <= MAX_RANK and -1 <= position.seq <= MAX_SEQ):
         raise BadRequestError("The cursor is not valid.", fields={"since": ["not a cursor"]})
     return position
 
@@ -349,22 +422,28 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
 
 
 def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
-    """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``."""
+    """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``.
+
+    API.md: ``changes`` holds everything that changed after the cursor, a batch's own pushed
+    records included (a client may read them from either place).
+    """
     keys: list[Position] = []
-    for rank, feed in enumerate(FEEDS):
+    for feed in FEEDS:
         model = feed.model
-        query = select(model.change_seq, model.id).where(_after(model, rank, since))
+        query = select(model.change_seq, model.id).where(_after(model, feed.rank, since))
         query = feed.visible(user, query).order_by(model.change_seq, model.id).limit(limit + 1)
-        keys.extend(Position(seq, rank, row_id) for seq, row_id in db.session.execute(query))
+        keys.extend(Position(seq, feed.rank, row_id) for seq, row_id in db.session.execute(query))
     keys.sort()
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
-    for rank, feed in enumerate(FEEDS):
-        ids = [key.id for key in page if key.rank == rank]
+    for feed in FEEDS:
+        ids = [key.id for key in page if key.rank == feed.rank]
         rows: list[Any] = (
             list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
         )
         ordered = sorted(rows, key=lambda row: (row.change_seq, row.id))
+        if feed.prepare is not None:
+            feed.prepare(user, ordered)
         changes[feed.name] = feed.dump(many=True).dump(ordered)
     return changes, (page[-1] if page else since), more
 
@@ -378,7 +457,8 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     if records:
         reserve_change_seq(db.session())
-        results = _push_together(user, records) or _push_one_by_one(user, records)
+        together = _push_together(user, records)
+        results = together if together is not None else _push_one_by_one(user, records)
     # The pull below reads rows this batch wrote: they need no reload.
     commit_keeping_loaded()
     changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])

@@ -2,7 +2,7 @@
 // Area data is kept by the app itself in IndexedDB; /api/ requests pass straight through.
 const VERSION = new URL(self.location).searchParams.get("v") || "dev";
 const CACHE = `fieldapp-shell-${VERSION}`;
-const MODULES = ["app", "api", "area", "followup_form", "forms", "rules", "screens", "store", "sync", "ui"];
+const MODULES = ["api", "app", "area", "contacts", "contracts", "day", "followup_form", "forms", "healthcheck", "identity", "nav", "referrals", "rules", "screening", "screens", "store", "sync", "ui"];
 const ASSETS = [
   "/static/css/base.css",
   "/static/field/field.css",

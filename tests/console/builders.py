@@ -11,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.messaging.models import InboundMessage, Message
 from fieldapp.referrals.models import Referral
+from fieldapp.replies.service import keep_reply
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import utcnow
 
@@ -104,5 +105,7 @@ def create_reply(resident: Resident, body: str = "下周再来可以吗") -> Inb
         resident_id=resident.id,
     )
     db.session.add(reply)
+    db.session.flush()
+    keep_reply(reply, [resident.id])  # kept for the doctors, as inbound handling does
     db.session.commit()
     return reply

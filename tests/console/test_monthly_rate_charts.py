@@ -34,17 +34,22 @@ def test_manager_sees_both_rates_of_each_month_as_of_its_end(client: FlaskClient
     # May 2 (met again). A second resident is managed from July without any follow-up.
     enrollment = create_enrollment(create_resident(village, name="甲"), enrolled_on=date(2025, 6, 1))
     create_followup(enrollment, datetime(YEAR, 2, 3, 2, 0, tzinfo=UTC))
-    create_followup(enrollment, datetime(YEAR, 5, 3, 2, 0, tzinfo=UTC), classification="uncontrolled")
+    # v2: control is read from the values, so the uncontrolled one carries uncontrolled readings.
+    create_followup(
+        enrollment, datetime(YEAR, 5, 3, 2, 0, tzinfo=UTC), classification="uncontrolled", sbp=152, dbp=96
+    )
     create_enrollment(create_resident(village, name="乙"), enrolled_on=date(YEAR, 7, 1))
     sign_in(client, manager)
 
     page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
 
-    assert page.count("<svg") == 4  # each condition by village, and each by month
+    # Each condition by village and by month, and screening by village.
+    assert page.count("<svg") == 5
     bars = _month_bars(page, "Hypertension")
     control = [bars[(m, "Control rate")] for m in range(1, 13)]
     standardized = [bars[(m, "Standardized management rate")] for m in range(1, 13)]
     assert control == ["0.0%"] + ["100.0%"] * 3 + ["0.0%"] * 8
     assert standardized == ["0.0%", "100.0%", "100.0%", "0.0%", "100.0%", "100.0%"] + ["0.0%"] * 6
     diabetes = _month_bars(page, "Type 2 diabetes")
-    assert set(diabetes.values()) == {"0.0%"} and len(diabetes) == 24
+    # Control, standardized management and health check rates of 12 months, all 0.
+    assert set(diabetes.values()) == {"0.0%"} and len(diabetes) == 36

@@ -38,6 +38,8 @@ def county(app: object) -> dict[str, object]:
                 datetime(YEAR, month, 3, 2, 0, tzinfo=UTC),
                 classification=classification,
                 performed_by=doctor.id,
+                # v2: control is read from the readings.
+                **({"sbp": 156, "dbp": 96} if classification == "uncontrolled" else {}),
             )
     far_resident = create_resident(far, name="远方")
     create_enrollment(far_resident, condition="diabetes")
@@ -67,7 +69,7 @@ def test_manager_sees_the_townships_indicators_by_village_with_charts(
     sign_in(client, county["manager"])
     page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
     assert "东村" in page and "西村" in page and "远村" not in page
-    assert page.count("<svg") == 4  # each condition by village and by month
+    assert page.count("<svg") == 5  # each condition by village and by month, screening by village
     assert "50.0%" in page  # control rate of 东村 and of the township: 1 of 2
 
 
@@ -75,7 +77,8 @@ def test_a_rate_over_nobody_is_a_dash(client: FlaskClient, county: dict) -> None
     sign_in(client, county["manager"])
     page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
     west = page[page.index("西村", page.index('class="indicators"')) :].split("</tr>")[0]  # nobody enrolled
-    assert "0.0%" not in west and west.count(">—<") == 4
+    # v2: per condition the management rate (no expected figure) and four rates over nobody.
+    assert "0.0%" not in west and west.count(">—<") == 10
 
 
 def test_manager_may_not_see_another_townships_indicators(client: FlaskClient, county: dict) -> None:
@@ -122,6 +125,10 @@ def test_indicator_export_matches_the_api(client: FlaskClient, county: dict, fmt
             assert found == pytest.approx(from_api[condition][key], abs=0.001), (condition, key)
     east = dict(zip(header, body[0], strict=True))
     assert int(east["高血压 已管理人数"]) == int(east["高血压 规范管理人数"]) == 2
+    # v2: the health check and complete-record figures, and the screening figures, come along.
+    assert int(total["高血压 年度体检人数"]) == from_api["hypertension"]["health_checked"]
+    assert int(total["35岁及以上居民数"]) == from_api["screening"]["population_35plus"]
+    assert total["高血压 应管理人数"] in ("", None)  # no expected figure set
 
 
 def test_admin_sees_county_indicators_by_township_matching_the_api(client: FlaskClient, county: dict) -> None:
@@ -129,7 +136,7 @@ def test_admin_sees_county_indicators_by_township_matching_the_api(client: Flask
     from_api = api(client, "get", f"/api/v1/reports/indicators?year={YEAR}", admin).get_json()
     sign_in(client, admin)
     page = client.get(f"/console/county?year={YEAR}").get_data(as_text=True)
-    assert "青山镇" in page and "河口乡" in page and page.count("<svg") == 2
+    assert "青山镇" in page and "河口乡" in page and page.count("<svg") == 3  # each condition, and screening
     assert from_api["hypertension"]["managed"] == 2 and from_api["diabetes"]["managed"] == 1
     other = county["other"]
     assert "远村" in client.get(f"/console/indicators?township_id={other.id}").get_data(as_text=True)

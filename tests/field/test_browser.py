@@ -106,7 +106,11 @@ def add_resident(page: Any, name: str, id_number: str = "") -> None:
     page.get_by_label("身份证号").fill(id_number)
     page.get_by_label("同意接收短信提醒").check()
     page.get_by_role("button", name="保存").click()
-    page.get_by_role("heading", name=name).wait_for()
+    heading, warning = page.get_by_role("heading", name=name), page.locator("#id-number-note:not(:empty)")
+    heading.or_(warning).first.wait_for()
+    if warning.count():  # a wrong check digit, kept on purpose: the phone asks once more
+        page.get_by_role("button", name="保存").click()
+    heading.wait_for()
 
 
 def test_a_morning_round_offline_loses_nothing(app: Flask, phone: Any, round_: Round) -> None:
@@ -118,7 +122,8 @@ def test_a_morning_round_offline_loses_nothing(app: Flask, phone: Any, round_: R
 
     phone.set_offline(True)
     record_followup(page, "王芳", "150", "95")
-    assert "控制不满意" in page.locator("#assessment").inner_text()
+    assessment = page.locator("#assessment").inner_text()
+    assert "控制不满意" in assessment and "null" not in assessment
     screenshot(page, "followup")
     page.get_by_role("button", name="保存").click()
     page.locator("#queue li.done").get_by_text("已记录，待同步").wait_for()
@@ -131,7 +136,7 @@ def test_a_morning_round_offline_loses_nothing(app: Flask, phone: Any, round_: R
     assert entries.count() == 2
     assert "随访 · 王芳 · 高血压" in entries.nth(0).inner_text()
     assert "居民 · 李明" in entries.nth(1).inner_text()
-    assert page.locator("#tabs .count").inner_text() == "2"
+    assert page.locator("#outbox-count").inner_text() == "2"
     sent = [{"type": entry["type"], "data": entry["data"]} for entry in outbox(page)]
     assert count(FollowUp) == 0 and count(Resident, Resident.name == "李明") == 0
 
@@ -158,7 +163,7 @@ def test_danger_signs_lead_to_an_emergency_referral(app: Flask, phone: Any, roun
     sign_in_page(page)
     record_followup(page, "王芳", "186", "112")
     page.get_by_label("胸闷", exact=True).check()
-    expect(page.locator("#assessment")).to_contain_text("危急情况：需紧急转诊")
+    expect(page.locator("#assessment")).to_contain_text("危急情况：需立即转诊")
     page.get_by_role("button", name="保存").click()
     page.get_by_text("建议紧急程度：急诊").wait_for()
     assert page.get_by_label("急诊").is_checked()
@@ -184,7 +189,7 @@ def test_expired_sign_in_keeps_the_outbox_until_the_doctor_signs_in_again(
     expired = {"error": {"code": "unauthenticated", "message": "Sign in first."}}
     page.route("**/api/v1/sync", lambda route: route.fulfill(status=401, json=expired))
     open_tab(page, "走访")
-    page.get_by_label("入户走访").check()
+    page.get_by_label("入户", exact=True).check()
     page.get_by_role("button", name="保存").click()
     page.get_by_role("alert").get_by_text("登录已过期").wait_for()
     page.locator("#queue").wait_for()
@@ -204,9 +209,9 @@ def test_a_batch_too_large_is_split_until_it_fits(app: Flask, phone: Any, round_
     page = phone.new_page()
     sign_in_page(page)
     phone.set_offline(True)
-    for purpose in ("入户走访", "巡诊", "健康教育"):
+    for purpose in ("入户", "巡诊", "健康教育"):
         open_tab(page, "走访")
-        page.get_by_label(purpose).check()
+        page.get_by_label(purpose, exact=True).check()
         page.get_by_role("button", name="保存").click()
         page.get_by_role("heading", name="今日随访").wait_for()
     refused: list[int] = []

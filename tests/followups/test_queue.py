@@ -116,7 +116,7 @@ def test_paging(client, place):
     assert page["items"][-1]["days_overdue"] == 1
 
 
-def test_one_statement_for_the_page_and_one_for_the_total(app, place):
+def test_one_statement_for_the_page_one_for_the_total_and_one_for_contracts(app, place):
     for offset in range(-30, 0):
         enroll_due(place, offset, village=place.village if offset % 2 else place.other_village)
     manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
@@ -134,9 +134,11 @@ def test_one_statement_for_the_page_and_one_for_the_total(app, place):
             items, total = queue_page(manager, filters, 1, per_page)
             assert total == 30
             assert len(items) == min(per_page, 30)
-            assert len(statements) == 2, "\n\n".join(statements)
+            # The third reads the page's residents' contracts (team and end date), whatever the page size.
+            assert len(statements) == 3, "\n\n".join(statements)
             for item in items:  # dumping touches nothing lazy
                 assert item.resident.name
+                assert item.resident.active_contract is None
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
 

@@ -247,7 +247,14 @@ def test_an_organisation_replay_answers_200_and_another_body_409(client: FlaskCl
     assert client.post("/api/v1/townships", json=body, headers=headers).status_code == 201
     again = client.post("/api/v1/townships", json=body, headers=headers)
     assert again.status_code == 200
-    assert again.get_json() == {"id": chosen, "code": "TS09", "name": "新镇", "division_code": "001"}
+    expected = {"hypertension": None, "diabetes": None}  # v2: not set yet
+    assert again.get_json() == {
+        "id": chosen,
+        "code": "TS09",
+        "name": "新镇",
+        "division_code": "001",
+        "expected": expected,
+    }
     other = client.post("/api/v1/townships", json={**body, "name": "旧镇"}, headers=headers)
     assert other.status_code == 409
 

@@ -108,7 +108,7 @@ def test_a_push_reaches_every_device_encrypted_for_it(
     delivery = queue_push(
         user_id=desk.id,
         title="转诊R-000123",
-        body="青山镇新转诊R-000123（紧急）至县人民医院，请尽快接收。",
+        body="青山镇新转诊R-000123（急诊）至县人民医院，请尽快接收。",
         url="/console/referrals/1",
         urgency="high",
         dedupe_key="referral:1:created:push",
@@ -121,7 +121,7 @@ def test_a_push_reaches_every_device_encrypted_for_it(
     for received in push_service.received:
         assert received.payload == {
             "title": "转诊R-000123",
-            "body": "青山镇新转诊R-000123（紧急）至县人民医院，请尽快接收。",
+            "body": "青山镇新转诊R-000123（急诊）至县人民医院，请尽快接收。",
             "url": "/console/referrals/1",
         }
         assert received.headers["urgency"] == "high"

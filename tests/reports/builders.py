@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
+from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.messaging.models import Message
 from fieldapp.org.models import Facility, Township, Village
 from fieldapp.referrals.models import Referral
 from fieldapp.residents.models import Resident
+from fieldapp.screenings.models import Screening, ScreeningOutcome
 
 _serial = itertools.count(1)
 
@@ -103,3 +105,73 @@ def create_message(township: Township | None, status: str, created_at: datetime)
     db.session.add(message)
     db.session.commit()
     return message
+
+
+def create_measured_followup(
+    enrollment: Enrollment,
+    performed_at: str,
+    sbp: int,
+    dbp: int,
+    *,
+    fasting_glucose: float | None = None,
+    mode: str = "clinic",
+    classification: str = "controlled",
+    complete: bool = True,
+) -> FollowUp:
+    """A follow-up with the readings given (the classification as the server stored it)."""
+    at = utc(performed_at)
+    followup = FollowUp(
+        enrollment_id=enrollment.id,
+        resident_id=enrollment.resident_id,
+        condition=enrollment.condition,
+        performed_at=at,
+        mode=mode,
+        sbp=sbp,
+        dbp=dbp,
+        fasting_glucose=fasting_glucose,
+        classification=classification,
+        next_due_on=at.date() + timedelta(days=90),
+        measured=mode != "phone",
+        complete=complete,
+    )
+    db.session.add(followup)
+    db.session.commit()
+    return followup
+
+
+def create_health_check(resident: Resident, performed_on: date) -> HealthCheck:
+    check = HealthCheck(resident_id=resident.id, performed_on=performed_on, items={"weight_kg": 60})
+    db.session.add(check)
+    db.session.commit()
+    return check
+
+
+def create_screening(
+    resident: Resident, performed_at: str, results: list[str], outcome: tuple[str, str, date] | None = None
+) -> Screening:
+    """A screening with its results; ``outcome``: (condition, outcome, on) settled for it."""
+    screening = Screening(
+        resident_id=resident.id,
+        village_id=resident.village_id,
+        performed_at=utc(performed_at),
+        sbp=150 if "suspected_hypertension" in results else 120,
+        dbp=80,
+        results=results,
+        status="open" if any(r.startswith("suspected") for r in results) else "closed",
+    )
+    db.session.add(screening)
+    db.session.flush()
+    if outcome is not None:
+        condition, result, on = outcome
+        db.session.add(
+            ScreeningOutcome(
+                screening_id=screening.id,
+                resident_id=resident.id,
+                condition=condition,
+                outcome=result,
+                on=on,
+            )
+        )
+        screening.status = "closed"
+    db.session.commit()
+    return screening

@@ -111,21 +111,38 @@ def test_township_indicators_match_the_hand_count(client, county):
     assert body["year"] == 2026
     assert body["township_id"] == str(county["qingshan"].id)
     # Hypertension: managed R1 R2 R3 R4 R5 R8 = 6; standardized all but R3 = 5; controlled R1 R2 R4 R8 = 4.
-    # 5/6 = 0.83333… → 0.8333; 4/6 = 0.66666… → 0.6667.
+    # 5/6 = 0.83333… → 0.8333; 4/6 = 0.66666… → 0.6667. (Everyone here is 66: aged 35+.)
     assert body["hypertension"] == {
         "managed": 6,
+        "expected": None,
+        "management_rate": None,
         "standardized": 5,
         "standardized_management_rate": 0.8333,
         "controlled": 4,
         "control_rate": 0.6667,
+        "health_checked": 0,
+        "health_check_rate": 0,
+        # Every one of them has a follow-up in 2026; none is complete (the first edition's fields).
+        "latest_records": 6,
+        "complete_records": 0,
+        "complete_records_rate": 0,
     }
-    # Diabetes: managed R1 R9 R10 = 3; standardized R10 = 1; controlled R10 = 1; 1/3 → 0.3333.
+    # Diabetes: managed R1 R9 R10 = 3; standardized R10 = 1. Controlled (v2: the latest
+    # face-to-face follow-up's values): R10, and R1, whose latest is a phone call (ignored) and
+    # whose latest face-to-face one (5 Sep, glucose 6.1) meets the target = 2; 2/3 → 0.6667.
     assert body["diabetes"] == {
         "managed": 3,
+        "expected": None,
+        "management_rate": None,
         "standardized": 1,
         "standardized_management_rate": 0.3333,
-        "controlled": 1,
-        "control_rate": 0.3333,
+        "controlled": 2,
+        "control_rate": 0.6667,
+        "health_checked": 0,
+        "health_check_rate": 0,
+        "latest_records": 2,  # R9 has none in 2026
+        "complete_records": 0,
+        "complete_records_rate": 0,
     }
     # Follow-ups in 2026 (local): R1 4 + R2 2 + R3 4 + R4 2 + R5 4 + R8 4 + R1-DM 2 + R10 1 = 23;
     # face-to-face: 4 + 2 + 2 + 2 + 4 + 4 + 1 + 1 = 20.
@@ -156,10 +173,17 @@ def test_county_admin_sees_the_county_or_one_township(client, county):
     assert hekou.json["hypertension"]["managed"] == 1
     assert hekou.json["diabetes"] == {
         "managed": 0,
+        "expected": None,
+        "management_rate": None,
         "standardized": 0,
         "standardized_management_rate": 0,
         "controlled": 0,
         "control_rate": 0,
+        "health_checked": 0,
+        "health_check_rate": 0,
+        "latest_records": 0,
+        "complete_records": 0,
+        "complete_records_rate": 0,
     }
 
 

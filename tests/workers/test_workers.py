@@ -61,6 +61,7 @@ def test_periodic_jobs_have_stable_names_on_the_periodic_queue(app: Flask, fake_
         "fieldapp.release_messages",
         "fieldapp.reminder_scan",
         "fieldapp.overdue_digest",
+        "fieldapp.contract_renewals",
         "fieldapp.verification_expiry",
         "fieldapp.verification_draw",
     }
@@ -70,7 +71,7 @@ def test_periodic_jobs_have_stable_names_on_the_periodic_queue(app: Flask, fake_
     assert {job.queue_name for job in registered.values()} == {QueueNames.PERIODIC}
     scheduler.enqueue_jobs()
     # The interval jobs start at once; the monthly draw waits for its cron time.
-    assert Queue(QueueNames.PERIODIC, connection=fake_redis).count == 5
+    assert Queue(QueueNames.PERIODIC, connection=fake_redis).count == 6
 
 
 def test_with_redis_the_cli_enqueues_instead_of_running(
@@ -123,6 +124,7 @@ def test_jobs_are_importable_by_name(app: Flask) -> None:
         "escalation_check_job",
         "release_messages_job",
         "overdue_digest_job",
+        "contract_renewal_job",
     ):
         assert callable(getattr(module, name))
         assert getattr(module, name).__wrapped__.__name__ == name

@@ -1,11 +1,11 @@
 // The field app: start-up, navigation and the parts every screen shares.
 import { ApiError, getJson, OfflineError } from "./api.js";
-import { routes } from "./screens.js";
+import { currentLanguage, currentNotice, LANGUAGE_EVENT, REDRAW_EVENT } from "./nav.js";
+import { drawUnread, routes } from "./screens.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
-import { h, setStrings, t } from "./ui.js";
+import { h, setGlossary, setStrings, t } from "./ui.js";
 
-const LANG_KEY = "fieldapp.lang";
 const TABS = [
   ["today", "nav_today"],
   ["residents", "nav_residents"],
@@ -14,38 +14,44 @@ const TABS = [
   ["more", "nav_more"],
 ];
 
-const LIVE_SCREENS = ["today", "outbox", "resident"];
+const LIVE_SCREENS = ["today", "outbox", "resident", "referrals", "more"];
+// Tabs that carry a count: what waits in the outbox, residents' unread replies.
+const COUNTS = { outbox: "outbox-count", residents: "replies-count" };
 
 const main = document.getElementById("main");
 const banner = document.getElementById("banner");
 const nav = document.getElementById("tabs");
 let rendering = 0;
 
-export function currentLanguage() {
-  return localStorage.getItem(LANG_KEY) || (document.documentElement.lang === "en" ? "en" : "zh");
+// The glossary from the server when reachable, else as last kept on this phone.
+async function loadGlossary(lang) {
+  const key = `glossary.${lang}`;
+  try {
+    const body = await getJson(`/api/v1/glossary?lang=${lang}`);
+    await store.setValue(key, body.groups);
+    setGlossary(body.groups);
+  } catch (error) {
+    if (!(error instanceof OfflineError || error instanceof ApiError)) throw error;
+    setGlossary(await store.getValue(key));
+  }
 }
 
 async function loadStrings(lang) {
   const response = await fetch(`/field/i18n.json?lang=${lang}`, { credentials: "same-origin" });
   setStrings(await response.json());
+  await loadGlossary(lang);
   document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
   document.querySelector("header.bar .title").textContent = t("app_name");
 }
 
 // Switch language: the server remembers it when reachable; offline the cached strings serve.
-export async function switchLanguage(lang) {
-  localStorage.setItem(LANG_KEY, lang);
+async function switchLanguage(lang) {
   if (navigator.onLine) {
     fetch(`/lang/${lang}?next=/field/`, { credentials: "same-origin", redirect: "manual" }).catch(() => null);
   }
   await loadStrings(lang);
   drawTabs();
   render();
-}
-
-export function go(hash) {
-  if (location.hash === hash) render();
-  else location.hash = hash;
 }
 
 function parseHash() {
@@ -63,7 +69,8 @@ async function render() {
   highlightTab(name);
   const node = await screen({ args, query });
   if (ticket !== rendering) return;
-  main.replaceChildren(node);
+  const notice = currentNotice();
+  main.replaceChildren(...(notice ? [h("p", { class: "notice", id: "notice", role: "status" }, notice)] : []), node);
   // How long each screen takes to become usable (read by the browser tests, visible in DevTools).
   performance.measure(`screen:${name}`, { start: started });
   const heading = main.querySelector("h1");
@@ -74,7 +81,7 @@ async function render() {
 function drawTabs() {
   nav.replaceChildren(
     ...TABS.map(([name, key]) =>
-      h("a", { href: `#/${name}`, "data-tab": name }, h("span", {}, t(key)), name === "outbox" ? h("span", { class: "count", id: "outbox-count" }) : null),
+      h("a", { href: `#/${name}`, "data-tab": name }, h("span", {}, t(key)), COUNTS[name] ? h("span", { class: "count", id: COUNTS[name] }) : null),
     ),
   );
   highlightTab(parseHash().name);
@@ -92,6 +99,7 @@ async function drawStatus() {
   const waiting = (await store.outbox()).length;
   const count = document.getElementById("outbox-count");
   if (count) count.textContent = waiting ? String(waiting) : "";
+  await drawUnread();
   const parts = [];
   if (!navigator.onLine) parts.push(h("p", { class: "offline" }, t("offline_banner")));
   if (sync.status.needsSignIn) {
@@ -144,8 +152,10 @@ async function start() {
   drawTabs();
   const user = await loadUser();
   if (!user) return;
-  if (navigator.onLine) await refreshReference();
+  if (navigator.onLine) await Promise.all([refreshReference(), loadGlossary(currentLanguage())]);
   window.addEventListener("hashchange", render);
+  window.addEventListener(REDRAW_EVENT, render);
+  window.addEventListener(LANGUAGE_EVENT, (event) => switchLanguage(event.detail));
   window.addEventListener("online", drawStatus);
   window.addEventListener("offline", drawStatus);
   sync.onChange((status) => {

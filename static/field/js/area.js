@@ -27,6 +27,29 @@ export async function followupsOf(residentId) {
   return rows.sort((a, b) => Date.parse(b.performed_at) - Date.parse(a.performed_at));
 }
 
+// A resident's rows of one store merged with those waiting in the outbox (`type`), newest first by `at`.
+async function mergedOf(storeName, type, residentId, at) {
+  const [saved, pending] = await Promise.all([store.byResident(storeName, residentId), pendingOf(type)]);
+  const rows = [...saved, ...pending.filter((row) => row.resident_id === residentId && !saved.some((s) => s.id === row.id))];
+  const when = (row) => (row[at] ? Date.parse(row[at]) : Infinity);
+  return rows.sort((a, b) => (when(b) > when(a)) - (when(b) < when(a)));
+}
+
+// Referrals, newest first (one still in the outbox has no created_at yet: it comes first).
+export const referralsOf = (residentId) => mergedOf("referrals", "referral", residentId, "created_at");
+
+export const contactAttemptsOf = (residentId) => mergedOf("contact_attempts", "contact_attempt", residentId, "at");
+
+// The residents' SMS replies (a reply names every resident of its number), newest first.
+export async function repliesOf(residentId) {
+  const rows = await store.byResident("replies", residentId);
+  return rows.sort((a, b) => Date.parse(b.received_at) - Date.parse(a.received_at));
+}
+
+export async function unreadReplies() {
+  return (await store.all("replies")).filter((reply) => !reply.read_at);
+}
+
 export async function villages() {
   return (await store.getValue("villages")) || [];
 }

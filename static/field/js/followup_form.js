@@ -1,12 +1,12 @@
 // The follow-up form: the national record (高血压/2型糖尿病患者随访服务记录表), built from the
 // items of GET /api/v1/rules (fieldapp/followups/items.py), section by section as the paper form.
 import * as area from "./area.js";
-import { go } from "./app.js";
 import { compact, form, instant, missing, screen } from "./forms.js";
+import { go } from "./nav.js";
 import { assess, suggestUrgency } from "./rules.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
-import { button, checkbox, field, fieldset, h, input, localDateTime, radios, select, t } from "./ui.js";
+import { button, checkbox, field, fieldset, h, input, localDateTime, radios, select, t, term } from "./ui.js";
 
 const MODES = ["home", "clinic", "phone"];
 // What a new follow-up copies from the previous one of the condition (DOMAIN.md "Prefill").
@@ -179,7 +179,7 @@ function assessmentView(rules, result, missingList) {
   const parts = [];
   if (!result) parts.push(h("p", { class: "muted" }, t("assessment_waiting")));
   else {
-    parts.push(h("p", {}, t("assessment_label"), " ", h("span", { class: `badge ${result.classification}` }, t(`class_${result.classification}`))));
+    parts.push(h("p", {}, t("assessment_label"), " ", h("span", { class: `badge ${result.classification}` }, term("classification", result.classification))));
     if (result.urgent_referral) parts.push(h("p", { class: "alert" }, t("urgent_referral")));
     else if (result.referral_recommended) parts.push(h("p", { class: "warn" }, t("referral_recommended")));
     parts.push(h("p", { class: "small" }, t("next_due", { date: result.next_due_on })));
@@ -192,7 +192,7 @@ function assessmentView(rules, result, missingList) {
 
 function lastReading(previous) {
   if (!previous) return h("p", { class: "muted small" }, t("fu_no_previous"));
-  const reading = [previous.sbp != null ? `${previous.sbp}/${previous.dbp} mmHg` : null, previous.fasting_glucose != null ? `${previous.fasting_glucose} mmol/L` : null, previous.classification ? t(`class_${previous.classification}`) : null]
+  const reading = [previous.sbp != null ? `${previous.sbp}/${previous.dbp} mmHg` : null, previous.fasting_glucose != null ? `${previous.fasting_glucose} mmol/L` : null, previous.classification ? term("classification", previous.classification) : null]
     .filter(Boolean)
     .join(" · ");
   return h("div", { class: "status", id: "last-reading" }, h("p", { class: "small" }, t("fu_last_reading", { date: previous.performed_at.slice(0, 10), reading })), h("p", { class: "small muted" }, t("fu_prefilled")));
@@ -220,7 +220,7 @@ export async function followupForm({ args, values = {} }) {
     [
       lastReading(previous),
       field(t("field_performed_at"), input("performed_at", { type: "datetime-local", required: true, value: start.performed_at ? localDateTime(new Date(start.performed_at)) : localDateTime() })),
-      fieldset(t("field_mode"), radios("mode", MODES.map((m) => [m, t(`mode_${m}`)]), start.mode || "home")),
+      fieldset(t("field_mode"), radios("mode", MODES.map((m) => [m, term("mode", m)]), start.mode || "home")),
       reported,
       ...sections,
       panel,
@@ -228,11 +228,13 @@ export async function followupForm({ args, values = {} }) {
     async (data) => {
       const record = recordOf(rules, el, data, values, person, condition);
       const result = assess(rules, record, person.birth_date, history, currentDue);
-      await enqueue("followup", record, `${person.name} · ${t(`condition_${condition}`)}`, result);
-      if (result && (result.urgent_referral || result.referral_recommended) && !record.referral) {
-        go(`#/referral/${person.id}?followup=${record.id}&urgency=${suggestUrgency(record, result)}`);
+      await enqueue("followup", record, `${person.name} · ${term("condition", condition)}`, result);
+      // Refer now, unless the form already holds the referral or the reason for not now.
+      const recommended = result && (result.urgent_referral || result.referral_recommended);
+      if (recommended && !record.referral && !record.referral_declined_reason) {
+        go(`#/referral/${person.id}?followup=${record.id}&urgency=${suggestUrgency(record, result)}`, t("followup_saved_refer"));
       } else {
-        go("#/today");
+        go("#/today", t("saved_notice"));
       }
     },
   );
@@ -251,5 +253,5 @@ export async function followupForm({ args, values = {} }) {
   el.addEventListener("change", update);
   el.addEventListener("click", () => setTimeout(update));
   update();
-  return screen(`${t("record_followup")} · ${person.name} · ${t(`condition_${condition}`)}`, el);
+  return screen(`${t("record_followup")} · ${person.name} · ${term("condition", condition)}`, el);
 }

@@ -1,10 +1,11 @@
 // The screens that write: each saves a record with a client-chosen UUID to the outbox.
 import * as area from "./area.js";
-import { go } from "./app.js";
 import { followupForm, word } from "./followup_form.js";
+import { idNumberProblem, normalizeIdNumber } from "./identity.js";
+import { go } from "./nav.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
-import { button, checkbox, field, fieldset, h, input, localDate, localDateTime, radios, select, t } from "./ui.js";
+import { button, checkbox, field, fieldset, h, input, localDate, localDateTime, radios, select, t, term, urgencyLabel } from "./ui.js";
 
 const CONDITIONS = ["hypertension", "diabetes"];
 const VISIT_PURPOSES = ["household", "patrol", "education"];
@@ -39,8 +40,38 @@ export function missing(title, message, href, label) {
   return screen(title, h("p", { class: "muted" }, message), h("a", { href, class: "button secondary" }, label));
 }
 
+// An ID number already on this phone for another resident, or the doctor's reading of a wrong
+// check digit: said at the field before saving. A check digit may be overridden by saving again
+// (the card itself may be misprinted); the server then decides.
+async function idNumberCheck(idInput, note, residentId) {
+  const value = normalizeIdNumber(idInput.value);
+  note.replaceChildren();
+  if (!value) return true;
+  const same = (await area.residents()).find((r) => r.id !== residentId && normalizeIdNumber(r.id_number) === value);
+  if (same) {
+    note.replaceChildren(t("id_number_taken", { name: same.name }), " ", h("a", { href: `#/resident/${same.id}` }, t("open_resident")));
+    idInput.focus();
+    return false;
+  }
+  const problem = idNumberProblem(value);
+  if (problem === "length") {
+    note.textContent = t("id_number_length");
+    idInput.focus();
+    return false;
+  }
+  if (problem === "check_digit" && idInput.dataset.confirmed !== value) {
+    idInput.dataset.confirmed = value;
+    note.textContent = t("id_number_check_digit");
+    idInput.focus();
+    return false;
+  }
+  return true;
+}
+
 async function residentForm({ query, values = {} }) {
   const villages = await area.villages();
+  const idInput = input("id_number", { value: values.id_number || "", maxlength: 18, autocomplete: "off", "aria-describedby": "id-number-note" });
+  const idNote = h("p", { class: "errors", id: "id-number-note", role: "alert" });
   const household = values.household_id || query.get("household") || crypto.randomUUID();
   const village = values.village_id || query.get("village") || villages[0]?.id;
   return screen(
@@ -48,16 +79,18 @@ async function residentForm({ query, values = {} }) {
     form(
       [
         field(t("field_name"), input("name", { required: true, maxlength: 120, value: values.name || "", autocomplete: "off" })),
-        fieldset(t("field_sex"), radios("sex", [["M", t("sex_M")], ["F", t("sex_F")]], values.sex, true)),
+        fieldset(t("field_sex"), radios("sex", [["M", term("sex", "M")], ["F", term("sex", "F")]], values.sex, true)),
         field(t("field_birth_date"), input("birth_date", { type: "date", required: true, max: localDate(), value: values.birth_date || "" })),
         field(t("field_village_id"), select("village_id", villages.map((v) => [v.id, v.name]), village, { required: true })),
-        field(t("field_id_number"), input("id_number", { value: values.id_number || "", maxlength: 18, autocomplete: "off" }), t("id_number_hint")),
+        field(t("field_id_number"), idInput, t("id_number_hint")),
+        idNote,
         field(t("field_phone"), input("phone", { type: "tel", value: values.phone || "", autocomplete: "off" })),
         checkbox("sms_consent", t("field_sms_consent"), values.sms_consent ?? false),
         field(t("field_language"), select("language", [["zh", "中文"], ["en", "English"]], values.language || "zh")),
         h("p", { class: "muted small" }, query.get("household") ? t("household_joined") : t("household_new")),
       ],
       async (data) => {
+        if (!(await idNumberCheck(idInput, idNote, values.id))) return;
         const record = compact({
           id: values.id || crypto.randomUUID(),
           name: text(data, "name"),
@@ -71,7 +104,7 @@ async function residentForm({ query, values = {} }) {
           language: data.get("language"),
         });
         await enqueue("resident", record, record.name);
-        go(`#/resident/${record.id}`);
+        go(`#/resident/${record.id}`, t("saved_notice"));
       },
     ),
   );
@@ -85,7 +118,7 @@ async function enrollmentForm({ args, values = {} }) {
     `${t("enroll")} · ${person.name}`,
     form(
       [
-        fieldset(t("field_condition"), radios("condition", CONDITIONS.map((c) => [c, t(`condition_${c}`)]), values.condition || "hypertension")),
+        fieldset(t("field_condition"), radios("condition", CONDITIONS.map((c) => [c, term("condition", c)]), values.condition || "hypertension")),
         field(t("field_diagnosed_on"), input("diagnosed_on", { type: "date", required: true, max: localDate(), value: values.diagnosed_on || "" })),
         field(t("field_enrolled_on"), input("enrolled_on", { type: "date", required: true, max: localDate(), value: values.enrolled_on || localDate() })),
       ],
@@ -97,8 +130,8 @@ async function enrollmentForm({ args, values = {} }) {
           diagnosed_on: data.get("diagnosed_on"),
           enrolled_on: data.get("enrolled_on"),
         };
-        await enqueue("enrollment", record, `${person.name} · ${t(`condition_${record.condition}`)}`);
-        go(`#/resident/${person.id}`);
+        await enqueue("enrollment", record, `${person.name} · ${term("condition", record.condition)}`);
+        go(`#/resident/${person.id}`, t("saved_notice"));
       },
     ),
   );
@@ -128,9 +161,11 @@ async function visitForm({ query, values = {} }) {
   const note = h("p", { class: "small muted", "aria-live": "polite" });
   return screen(
     person ? `${t("log_visit")} · ${person.name}` : t("log_visit"),
+    // A household visit is when most blood pressures are measured: the screening is one tap away.
+    person ? h("a", { href: `#/screening/${person.id}`, class: "button secondary" }, t("screen_title")) : null,
     form(
       [
-        fieldset(t("field_purpose"), radios("purpose", VISIT_PURPOSES.map((p) => [p, t(`purpose_${p}`)]), values.purpose || "household")),
+        fieldset(t("field_purpose"), radios("purpose", VISIT_PURPOSES.map((p) => [p, term("visit_purpose", p)]), values.purpose || "household")),
         field(t("field_village_id"), select("village_id", villages.map((v) => [v.id, v.name]), values.village_id || person?.village_id || villages[0]?.id, { required: true })),
         field(t("field_visited_at"), input("visited_at", { type: "datetime-local", required: true, value: values.visited_at ? localDateTime(new Date(values.visited_at)) : localDateTime() })),
         field(t("field_notes"), h("textarea", { name: "notes", rows: 3, value: values.notes || "" })),
@@ -151,8 +186,8 @@ async function visitForm({ query, values = {} }) {
           notes: text(data, "notes"),
         });
         const village = villages.find((v) => v.id === record.village_id);
-        await enqueue("visit", record, `${t(`purpose_${record.purpose}`)} · ${person?.name || village?.name || ""}`);
-        go(person ? `#/resident/${person.id}` : "#/today");
+        await enqueue("visit", record, `${term("visit_purpose", record.purpose)} · ${person?.name || village?.name || ""}`);
+        go(person ? `#/resident/${person.id}` : "#/today", t("saved_notice"));
       },
     ),
   );
@@ -177,12 +212,14 @@ async function referralForm({ args, query, values = {} }) {
   const followup = followupId ? (await area.followupsOf(person.id)).find((f) => f.id === followupId) : null;
   return screen(
     `${t("refer")} · ${person.name}`,
-    suggested ? h("p", { class: "warn" }, t("urgency_suggested", { urgency: t(`urgency_${suggested}`) })) : null,
+    suggested ? h("p", { class: "warn" }, t("suggested_urgency", { urgency: urgencyLabel(suggested) })) : null,
     form(
       [
         field(t("field_facility_id"), select("facility_id", (facilities || []).map((f) => [f.id, f.name]), values.facility_id, { required: true })),
-        fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, t(`urgency_${u}`)]), values.urgency || suggested || "routine")),
+        fieldset(t("field_urgency"), radios("urgency", URGENCIES.map((u) => [u, urgencyLabel(u)]), values.urgency || suggested || "routine")),
+        field(t("field_impression"), h("textarea", { name: "impression", rows: 2, maxlength: 2000, value: values.impression || "" })),
         field(t("field_reason"), h("textarea", { name: "reason", rows: 3, required: true, value: values.reason || (followup ? findings(followup, rules) : "") })),
+        field(t("field_treatment_given"), h("textarea", { name: "treatment_given", rows: 2, maxlength: 2000, value: values.treatment_given || "" })),
       ],
       async (data) => {
         const record = compact({
@@ -191,10 +228,12 @@ async function referralForm({ args, query, values = {} }) {
           facility_id: data.get("facility_id"),
           urgency: data.get("urgency"),
           reason: text(data, "reason"),
+          impression: text(data, "impression"),
+          treatment_given: text(data, "treatment_given"),
           followup_id: followupId,
         });
-        await enqueue("referral", record, `${person.name} · ${t(`urgency_${record.urgency}`)}`);
-        go(`#/resident/${person.id}`);
+        await enqueue("referral", record, `${person.name} · ${urgencyLabel(record.urgency)}`);
+        go(`#/referrals/${person.id}?referral=${record.id}`, t("saved_notice"));
       },
       t("send_referral"),
     ),

@@ -1,8 +1,31 @@
 // IndexedDB: the doctor's area (read offline), the outbox (records waiting to sync), and small values.
 const DB_NAME = "fieldapp";
-const DB_VERSION = 1;
-const AREA_STORES = ["residents", "enrollments", "followups", "referrals"];
-const INDEXED_BY_RESIDENT = ["enrollments", "followups", "referrals"];
+const DB_VERSION = 2;
+// One store per sync feed (API.md `changes`); rows of a feed this code does not know go to "extra".
+const AREA_STORES = [
+  "residents",
+  "enrollments",
+  "followups",
+  "referrals",
+  "replies",
+  "patrols",
+  "screenings",
+  "health_checks",
+  "contracts",
+  "contact_attempts",
+];
+// Stores read by resident: the index "resident_id" (a reply names several residents: `resident_ids`).
+const RESIDENT_KEY = {
+  enrollments: "resident_id",
+  followups: "resident_id",
+  referrals: "resident_id",
+  replies: "resident_ids",
+  screenings: "resident_id",
+  health_checks: "resident_id",
+  contracts: "resident_id",
+  contact_attempts: "resident_id",
+};
+const EXTRA = "extra";
 // How many follow-ups of each resident stay on the phone.
 const FOLLOWUPS_KEPT = 5;
 
@@ -23,19 +46,43 @@ function done(tx) {
   });
 }
 
+function createAreaStore(db, name) {
+  const store = db.createObjectStore(name, { keyPath: "id" });
+  const key = RESIDENT_KEY[name];
+  if (key) store.createIndex("resident_id", key, { multiEntry: key === "resident_ids" });
+}
+
+// Each version's steps, from the phone's version up: a phone in use keeps its outbox and area.
+// A store is made only where missing, so a database someone opened without a version (empty,
+// at version 1) still gets every store.
+function upgrade(event, request) {
+  const db = request.result;
+  const missing = (name) => !db.objectStoreNames.contains(name);
+  for (const name of ["residents", "enrollments", "followups", "referrals"].filter(missing)) createAreaStore(db, name);
+  if (missing("outbox")) db.createObjectStore("outbox", { keyPath: "id" }).createIndex("queued_at", "queued_at");
+  if (missing("kv")) db.createObjectStore("kv");
+  if (event.oldVersion < 2) {
+    for (const name of ["replies", "patrols", "screenings", "health_checks", "contracts", "contact_attempts"].filter(missing)) {
+      createAreaStore(db, name);
+    }
+    if (missing(EXTRA)) db.createObjectStore(EXTRA, { keyPath: "key" }).createIndex("feed", "feed");
+    // The new feeds hold rows older than the cursor a version-1 phone saved: pull everything once.
+    if (event.oldVersion >= 1) request.transaction.objectStore("kv").delete("cursor");
+  }
+}
+
 function open() {
   if (!opening) {
     const request = indexedDB.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      for (const name of AREA_STORES) {
-        const store = db.createObjectStore(name, { keyPath: "id" });
-        if (INDEXED_BY_RESIDENT.includes(name)) store.createIndex("resident_id", "resident_id");
-      }
-      db.createObjectStore("outbox", { keyPath: "id" }).createIndex("queued_at", "queued_at");
-      db.createObjectStore("kv");
-    };
-    opening = promised(request);
+    request.onupgradeneeded = (event) => upgrade(event, request);
+    opening = promised(request).then((db) => {
+      // A newer version opened in another tab: let it upgrade, and open again on next use.
+      db.onversionchange = () => {
+        db.close();
+        opening = null;
+      };
+      return db;
+    });
   }
   return opening;
 }
@@ -61,13 +108,19 @@ export const setValue = (key, value) => run(["kv"], "readwrite", (tx) => tx.obje
 export const outbox = () =>
   run(["outbox"], "readonly", (tx) => tx.objectStore("outbox").index("queued_at").getAll());
 
+// Rows of a feed this version has no store for (a newer server's), kept until an update reads them.
+export const extraRows = async (feed) =>
+  (await run([EXTRA], "readonly", (tx) => tx.objectStore(EXTRA).index("feed").getAll(feed))).map((entry) => entry.row);
+
 // Store what the server sent (sync `changes`) and keep only the newest follow-ups of each resident.
 export async function saveChanges(changes) {
   const touched = new Set();
-  await run(AREA_STORES, "readwrite", (tx) => {
-    for (const name of AREA_STORES) {
-      for (const row of changes[name] || []) {
-        tx.objectStore(name).put(row);
+  await run([...AREA_STORES, EXTRA], "readwrite", (tx) => {
+    for (const [name, rows] of Object.entries(changes)) {
+      const known = AREA_STORES.includes(name);
+      for (const row of rows || []) {
+        if (known) tx.objectStore(name).put(row);
+        else tx.objectStore(EXTRA).put({ key: `${name}/${row.id}`, feed: name, row });
         if (name === "followups") touched.add(row.resident_id);
       }
     }
@@ -86,6 +139,6 @@ async function pruneFollowups(residentId) {
 
 // Signing out: the area and cached values go; the outbox only when `withOutbox`.
 export async function clearArea(withOutbox) {
-  const names = [...AREA_STORES, "kv", ...(withOutbox ? ["outbox"] : [])];
+  const names = [...AREA_STORES, EXTRA, "kv", ...(withOutbox ? ["outbox"] : [])];
   await run(names, "readwrite", (tx) => names.forEach((name) => tx.objectStore(name).clear()));
 }

@@ -8,7 +8,16 @@ const LONGEST_RETRY_MS = 5 * 60 * 1000;
 const PERIOD_MS = 2 * 60 * 1000;
 // A whole batch refused for its body: split it until the one record at fault is found.
 const SPLIT_STATUSES = [400, 413, 422];
-const STORE_OF_TYPE = { resident: "residents", enrollment: "enrollments", followup: "followups", referral: "referrals" };
+const STORE_OF_TYPE = {
+  resident: "residents",
+  enrollment: "enrollments",
+  followup: "followups",
+  referral: "referrals",
+  screening: "screenings",
+  health_check: "health_checks",
+  contract: "contracts",
+  contact_attempt: "contact_attempts",
+};
 
 export const status = { syncing: false, needsSignIn: false, error: null, lastSyncAt: null, retryAt: null };
 const listeners = new Set();
@@ -42,8 +51,19 @@ export async function enqueue(type, data, label, estimate = null) {
     errors: null,
     queued_at: existing ? existing.queued_at : Date.now() + tiebreak / 1000,
   });
+  if (!existing) await countForToday(type);
   notify();
   if (navigator.onLine) syncNow();
+}
+
+// The doctor's own tally of the month (follow-ups, visits, screenings...), kept on the phone.
+export const tallyKey = (date = new Date()) => `tally.${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}`;
+
+async function countForToday(type) {
+  const key = tallyKey();
+  const tally = (await store.getValue(key)) || {};
+  tally[type] = (tally[type] || 0) + 1;
+  await store.setValue(key, tally);
 }
 
 export async function discard(id) {
@@ -58,16 +78,50 @@ function normalizeErrors(errors, fallback) {
   return errors;
 }
 
+// The outbox record a record depends on: the resident it names (an enrollment, follow-up, visit...).
+const DEPENDS_ON = ["resident_id", "followup_id"];
+const REFUSED = ["invalid", "conflict", "blocked"];
+// Set when an accepted record frees records that waited on it: they go in the same sync.
+let freed = false;
+
+async function dependencyOf(entry) {
+  for (const name of DEPENDS_ON) {
+    const id = entry.data[name];
+    if (!id || id === entry.id) continue;
+    const other = await store.get("outbox", id);
+    if (other && REFUSED.includes(other.state)) return other;
+  }
+  return null;
+}
+
+// Records refused because a record they depend on was refused wait for it ("blocked"), and go
+// again by themselves once it is accepted: the doctor fixes one record, not each that followed it.
 async function applyResults(batch, results) {
   const answers = new Map((results || []).map((result) => [String(result.id), result]));
+  const accepted = [];
+  const refused = [];
   for (const entry of batch) {
     const answer = answers.get(String(entry.id));
     if (!answer) continue;
     if (answer.status === "created" || answer.status === "unchanged") {
       await store.remove("outbox", entry.id);
       if (answer.record && STORE_OF_TYPE[entry.type]) await store.put(STORE_OF_TYPE[entry.type], answer.record);
+      accepted.push(entry.id);
     } else {
-      await store.put("outbox", { ...entry, state: answer.status, errors: normalizeErrors(answer.errors, answer.status) });
+      const refusedEntry = { ...entry, state: answer.status, errors: normalizeErrors(answer.errors, answer.status) };
+      await store.put("outbox", refusedEntry);
+      refused.push(refusedEntry);
+    }
+  }
+  for (const entry of refused) {
+    const dependency = await dependencyOf(entry);
+    if (dependency) await store.put("outbox", { ...entry, state: "blocked", blocked_by: dependency.id, blocked_label: dependency.label });
+  }
+  if (accepted.length) {
+    const waiting = (await store.outbox()).filter((entry) => entry.state === "blocked" && accepted.includes(entry.blocked_by));
+    for (const entry of waiting) {
+      await store.put("outbox", { ...entry, state: "pending", errors: null, blocked_by: null, blocked_label: null });
+      freed = true;
     }
   }
 }
@@ -135,7 +189,10 @@ export async function syncNow() {
     status.syncing = false;
     notify();
   }
-  if (askedAgain && !status.error && !status.needsSignIn) syncNow();
+  if ((askedAgain || freed) && !status.error && !status.needsSignIn) {
+    freed = false;
+    syncNow();
+  }
 }
 
 export async function start() {

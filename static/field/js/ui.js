@@ -1,9 +1,29 @@
-// Small DOM helpers and the translated strings (from the server's catalogs, /field/i18n.json).
+// Small DOM helpers, the translated strings (from the server's catalogs, /field/i18n.json) and
+// the glossary's words for coded values (GET /api/v1/glossary: the same words the console and SMS use).
 let strings = {};
+let glossary = {};
 let serial = 0;
 
 export function setStrings(table) {
   strings = table;
+}
+
+export function setGlossary(groups) {
+  glossary = groups || {};
+}
+
+// A coded value as the glossary names it: `term("classification", "controlled")` → 控制满意.
+export function term(group, code) {
+  if (code === null || code === undefined || code === "") return "—";
+  return glossary[group]?.[code] ?? code;
+}
+
+// An urgency always with its window (DOMAIN.md): 急诊（15分钟内接收）.
+export function urgencyLabel(code) {
+  const word = term("urgency", code);
+  const window = glossary.urgency_window?.[code];
+  if (!window) return word;
+  return document.documentElement.lang === "en" ? `${word} (${window})` : `${word}（${window}）`;
 }
 
 // A translated string; `{name}` placeholders are filled from `params`.

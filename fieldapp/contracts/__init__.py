@@ -1,0 +1,1 @@
+"""Family-doctor teams and contracts (家庭医生签约服务)."""

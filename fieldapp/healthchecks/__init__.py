@@ -1,0 +1,1 @@
+"""The annual health check (健康体检) of managed residents."""

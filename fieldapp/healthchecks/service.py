@@ -1,0 +1,171 @@
+"""Health checks: record one, list a resident's, and the health-check queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import raiseload
+
+from fieldapp.audit.service import record_access
+from fieldapp.auth.models import User
+from fieldapp.errors import NotFoundError, ValidationError
+from fieldapp.extensions import db
+from fieldapp.followups import service as followups
+from fieldapp.followups.models import Enrollment
+from fieldapp.healthchecks.items import ARMS, ITEMS, bmi
+from fieldapp.healthchecks.models import HealthCheck
+from fieldapp.idempotency import commit_once, insert_once
+from fieldapp.residents.models import Resident
+from fieldapp.screenings.service import area_filters
+from fieldapp.timeutil import local_today
+
+ACTIVE = "active"
+
+
+def _check(resident: Resident, data: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    if data["performed_on"] > local_today():
+        errors["performed_on"] = ["must not be in the future"]
+    elif data["performed_on"] < resident.birth_date:
+        errors["performed_on"] = ["must not be before the resident's birth"]
+    for sbp_name, dbp_name in ARMS:
+        sbp, dbp = data.get(sbp_name), data.get(dbp_name)
+        if (sbp is None) != (dbp is None):
+            errors[sbp_name if sbp is None else dbp_name] = ["systolic and diastolic go together"]
+        elif sbp is not None and dbp is not None and dbp >= sbp:
+            errors[dbp_name] = ["must be lower than the systolic"]
+    if errors:
+        raise ValidationError("Some fields are not valid.", fields=errors)
+
+
+def add_health_check(area: followups.Area, data: dict[str, Any]) -> tuple[HealthCheck, bool]:
+    """Record a health check (idempotent by id); returns ``(check, created)``."""
+    area.require_writer()
+    resident = area.resident(data["resident_id"])
+    _check(resident, data)
+
+    def build(digest: str) -> HealthCheck:
+        items = {item.name: data[item.name] for item in ITEMS if data.get(item.name) is not None}
+        computed = bmi(items.get("weight_kg"), items.get("height_cm"))
+        if computed is not None:
+            items["bmi"] = computed
+        return HealthCheck(
+            id=data.get("id") or uuid.uuid4(),
+            resident_id=resident.id,
+            performed_on=data["performed_on"],
+            items=items,
+            request_hash=digest,
+            performed_by=area.user.id,
+        )
+
+    check, created = insert_once(HealthCheck, data, build)
+    if created:
+        record_access(area.user, "create", "health_check", check.id)
+    return check, created
+
+
+def record_health_check(user: User, data: dict[str, Any]) -> tuple[HealthCheck, bool]:
+    """``POST /health-checks``; returns ``(check, created)``."""
+    return commit_once(lambda: add_health_check(followups.Area(user), data))
+
+
+def list_health_checks(
+    user: User, resident_id: uuid.UUID, page: int, per_page: int
+) -> tuple[list[HealthCheck], int]:
+    """A resident's health checks, newest first (404 outside the caller's area)."""
+    from fieldapp.residents.service import get_resident
+
+    resident = get_resident(user, resident_id)
+    query = select(HealthCheck).where(HealthCheck.resident_id == resident.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(HealthCheck.performed_on.desc(), HealthCheck.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def get_health_check(user: User, check_id: uuid.UUID) -> tuple[HealthCheck, Resident]:
+    """One health check and its resident, in the caller's area (404 otherwise); the read is audited."""
+    from fieldapp.residents.service import get_resident
+
+    check = db.session.get(HealthCheck, check_id)
+    if check is None:
+        raise NotFoundError("No such health check.")
+    resident = get_resident(user, check.resident_id)
+    return check, resident
+
+
+def health_checks_of(resident_id: uuid.UUID, limit: int = 20) -> list[HealthCheck]:
+    """A resident's newest health checks (the caller has checked the area and audited the read)."""
+    query = select(HealthCheck).where(HealthCheck.resident_id == resident_id)
+    return list(db.session.scalars(query.order_by(HealthCheck.performed_on.desc()).limit(limit)))
+
+
+def checked_in_year(year: int, resident_id: Any) -> Any:
+    """A health check of ``resident_id`` in the calendar year (an index range per resident)."""
+    return exists().where(
+        HealthCheck.resident_id == resident_id,
+        HealthCheck.performed_on.between(date(year, 1, 1), date(year, 12, 31)),
+    )
+
+
+def health_check_queue_page(
+    user: User, filters: dict[str, Any], page: int, per_page: int, today: date
+) -> tuple[list[followups.QueueItem], int]:
+    """Managed residents of the area without a health check this year, by name: two SQL statements.
+
+    Driven from the area's active enrollments (a partial index by village), not its residents.
+    """
+    unchecked = [
+        Enrollment.status == ACTIVE,
+        *area_filters(user, filters, Enrollment.village_id),
+        ~checked_in_year(today.year, Enrollment.resident_id),
+    ]
+    if filters.get("condition"):
+        unchecked.append(Enrollment.condition == filters["condition"])
+    waiting = select(Enrollment.resident_id).where(*unchecked).distinct().subquery("waiting")
+    keys = (
+        select(Resident.id.label("id"))
+        .join(waiting, waiting.c.resident_id == Resident.id)
+        .order_by(Resident.name, Resident.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page")
+    )
+    responsible, doctor = followups.responsible_doctors()
+    # The resident's managed conditions, first by name: the item's condition.
+    condition = (
+        select(func.min(Enrollment.condition))
+        .where(Enrollment.resident_id == Resident.id, Enrollment.status == ACTIVE)
+        .correlate(Resident)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Resident, condition, doctor.id, doctor.name, doctor.username, doctor.phone)
+        .join(keys, keys.c.id == Resident.id)
+        .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
+        .outerjoin(doctor, doctor.username == responsible.c.username)
+        .order_by(Resident.name, Resident.id)
+        .options(raiseload(Resident.village))
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(waiting)) or 0
+    year_end = date(today.year, 12, 31)
+    items = [
+        followups.QueueItem(
+            resident=resident,
+            enrollment_id=None,
+            condition=managed_condition,
+            due_on=year_end,
+            days_overdue=0,
+            state="due",
+            last_followup=None,
+            doctor=followups.doctor_of(*doctor_row),
+        )
+        for resident, managed_condition, *doctor_row in rows
+    ]
+    return items, total

@@ -1,0 +1,1 @@
+"""Hypertension and diabetes screening of residents aged 35 or over, and its confirmation."""

@@ -1,0 +1,130 @@
+"""Screenings and the outcomes of their suspected results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    event,
+    inspect,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from fieldapp.dbtypes import (
+    SYNC_COUNTER,
+    Idempotent,
+    Synced,
+    Timestamped,
+    UTCDateTime,
+    new_id,
+    next_counter_value,
+)
+from fieldapp.extensions import db
+from fieldapp.residents.models import Resident
+
+
+class Screening(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
+    """One screening measurement of a resident, with the results the server gave it."""
+
+    __tablename__ = "screenings"
+    __table_args__ = (
+        Index("ix_screenings_resident_performed", "resident_id", "performed_at"),
+        Index("ix_screenings_performed_at", "performed_at"),
+        # A township's screenings of a year (indicators), without a join to residents.
+        Index("ix_screenings_village_performed", "village_id", "performed_at"),
+        # The screening queue: open screenings by the date they must be followed up by.
+        Index(
+            "ix_screenings_open",
+            "confirm_by",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
+    # The resident's village, copied (and kept in step when they move) for township figures.
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
+    performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    sbp: Mapped[int | None] = mapped_column(Integer)
+    dbp: Mapped[int | None] = mapped_column(Integer)
+    fasting_glucose: Mapped[float | None] = mapped_column(Float)
+    risk_factors: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    results: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    confirm_by: Mapped[date | None] = mapped_column(Date)
+    # open while a suspected condition waits for its confirmation or exclusion.
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    # Per suspected condition, its outcome so far: {"hypertension": {"outcome", "on", "enrollment_id"}}.
+    outcomes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    performed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ScreeningOutcome(Timestamped, db.Model):  # type: ignore[name-defined,misc]
+    """One attempt to confirm or exclude a suspected condition (``not_reached`` may repeat)."""
+
+    __tablename__ = "screening_outcomes"
+    __table_args__ = (
+        # One confirmation or exclusion per screening and condition, whoever sends it first.
+        Index(
+            "uq_screening_outcomes_final",
+            "screening_id",
+            "condition",
+            unique=True,
+            sqlite_where=text("outcome IN ('confirmed', 'excluded')"),
+            postgresql_where=text("outcome IN ('confirmed', 'excluded')"),
+        ),
+        Index("ix_screening_outcomes_outcome_on", "outcome", "outcome_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    screening_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screenings.id"), nullable=False)
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
+    condition: Mapped[str] = mapped_column(String(16), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(12), nullable=False)
+    on: Mapped[date] = mapped_column("outcome_on", Date, nullable=False)
+    facility: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enrollments.id"))
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+@event.listens_for(Session, "before_flush")
+def _resend_moved_residents_records(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """A resident who moves village: sync sends their screenings and health checks to the new area."""
+    from fieldapp.healthchecks.models import HealthCheck
+
+    moved = [
+        resident.id
+        for resident in session.dirty
+        if isinstance(resident, Resident) and inspect(resident).attrs.village_id.history.has_changes()
+    ]
+    if not moved:
+        return
+    seq = next_counter_value(session, SYNC_COUNTER)
+    for resident in session.dirty:
+        if isinstance(resident, Resident) and resident.id in moved:
+            session.execute(
+                update(Screening)
+                .where(Screening.resident_id == resident.id)
+                .values(change_seq=seq, village_id=resident.village_id)
+                .execution_options(synchronize_session=False)
+            )
+    session.execute(
+        update(HealthCheck)
+        .where(HealthCheck.resident_id.in_(moved))
+        .values(change_seq=seq)
+        .execution_options(synchronize_session=False)
+    )
