@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from fieldapp import glossary
 from fieldapp.assessment import service as assessment
 from fieldapp.assessment.rules import PARTS
+from fieldapp.audit.service import record_bulk_read
 from fieldapp.auth.context import roles_required
 from fieldapp.auth.models import Role
 from fieldapp.console.exports import EXPORT_LANGUAGE, Column, Kind, Table, download, title_line
@@ -108,6 +109,8 @@ def assessment_export(fmt: str) -> ResponseReturnValue:
     user = me()
     township, period = chosen_township(user), chosen_period()
     report = assessment.assessment(user, township.id, period)
+    filters = {"township_id": township.id, "period": period}
+    record_bulk_read(user, "assessment", filters, len(report["doctors"]), action="export")
     return download(fmt, f"assessment-{township.code}-{period}", _sheet(township.name, period, report))
 
 
@@ -125,12 +128,11 @@ def assessment_records() -> ResponseReturnValue:
         "dues": assessment.due_records,
         "outcomes": assessment.outcome_records,
     }[kind]
+    rows = finder(user, doctor_id, period)
+    filters = {"doctor_id": doctor_id, "kind": kind, "period": period}
+    record_bulk_read(user, "assessment_records", filters, len(rows))
     return render_template(
-        "console/assessment_records.html",
-        doctor=doctor,
-        kind=kind,
-        period=period,
-        rows=finder(user, doctor_id, period),
+        "console/assessment_records.html", doctor=doctor, kind=kind, period=period, rows=rows
     )
 
 

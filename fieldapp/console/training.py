@@ -29,7 +29,7 @@ def training_page() -> ResponseReturnValue:
         report=report,
         trainings=training.list_trainings(user, township.id, year),
         visits=training.list_guidance_visits(user, township.id, year),
-        doctors=training.rural_doctors(user, township.id),
+        doctors=[row["doctor"] for row in report["doctors"]],  # the township's village doctors
         villages=org.list_villages(user, township.id),
         facilities=org.list_facilities(),
         places=[p.value for p in GuidancePlace],

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import extract, func, select
 
+from fieldapp.audit.service import record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.errors import ForbiddenError, ValidationError
 from fieldapp.extensions import db
@@ -28,13 +29,18 @@ def require_recorder(user: User) -> None:
         raise ForbiddenError("Township managers and county admins record trainings and guidance.")
 
 
+def _rural_doctors_clause(user: User, township_id: uuid.UUID | None) -> Any:
+    clause = (User.role == Role.VILLAGE_DOCTOR) & User.active.is_(True)
+    if user.role != Role.COUNTY_ADMIN:
+        clause = clause & (User.township_id == user.township_id)
+    elif township_id is not None:
+        clause = clause & (User.township_id == township_id)
+    return clause
+
+
 def rural_doctors(user: User, township_id: uuid.UUID | None) -> list[User]:
     """Active village doctors of a township (a county admin: of the county when None)."""
-    query = select(User).where(User.role == Role.VILLAGE_DOCTOR, User.active.is_(True))
-    if user.role != Role.COUNTY_ADMIN:
-        query = query.where(User.township_id == user.township_id)
-    elif township_id is not None:
-        query = query.where(User.township_id == township_id)
+    query = select(User).where(_rural_doctors_clause(user, township_id))
     return list(db.session.scalars(query.order_by(User.name, User.username)))
 
 
@@ -104,7 +110,7 @@ def create_guidance_visit(user: User, data: dict[str, Any]) -> tuple[GuidanceVis
 
 def list_trainings(user: User, township_id: uuid.UUID | None, year: int) -> list[Training]:
     """The year's trainings attended by the area's village doctors, newest first."""
-    doctors = [d.id for d in rural_doctors(user, report_township(user, township_id))]
+    doctors = select(User.id).where(_rural_doctors_clause(user, report_township(user, township_id)))
     attended = select(training_attendees.c.training_id).where(training_attendees.c.user_id.in_(doctors))
     return list(
         db.session.scalars(
@@ -188,4 +194,6 @@ def training_report(user: User, township_id: uuid.UUID | None, year: int | None)
                 "meets_rule": meets_training_rule(trainings, days),
             }
         )
-    return {"year": year, "township_id": area, "doctors": rows, "guidance": _guidance(area, year, today)}
+    guidance = _guidance(area, year, today)
+    record_bulk_read(user, "training", {"township_id": area, "year": year}, len(rows) + len(guidance))
+    return {"year": year, "township_id": area, "doctors": rows, "guidance": guidance}

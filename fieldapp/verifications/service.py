@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp.assessment.periods import Period, local_day
+from fieldapp.audit.service import record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.errors import ForbiddenError, NotFoundError
@@ -219,7 +220,11 @@ def list_verifications(
         .order_by(Verification.asked_at, Verification.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
-    )
+    ).all()
+    given = {**filters, "page": page, "per_page": per_page}
+    if filters.get("period") is not None:
+        given["period"] = filters["period"].code
+    record_bulk_read(user, "verifications", given, len(rows))
     return list(rows), int(total)
 
 

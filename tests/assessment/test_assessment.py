@@ -11,11 +11,13 @@ from flask.testing import FlaskClient
 
 from fieldapp.assessment.periods import Period
 from fieldapp.assessment.rules import score
-from fieldapp.assessment.service import set_weights
+from fieldapp.assessment.service import _assessments, assessment, set_weights, weights, yearly_trend
 from fieldapp.auth.models import Role
 from fieldapp.errors import ForbiddenError, ValidationError
+from fieldapp.training.service import rural_doctors
 from tests.assessment.builders import build_third_quarter
 from tests.builders import api, create_user
+from tests.console.helpers import count_statements
 
 
 @pytest.fixture
@@ -94,6 +96,31 @@ def test_a_month_and_a_year(client: FlaskClient, world: dict[str, Any]) -> None:
     assert july["doctor_a"]["training"] == 0.6122
     year = api(client, "GET", "/api/v1/reports/assessment?period=2025", world["manager"]).get_json()
     assert all(row["quantity"] is None for row in year["doctors"])
+
+
+def test_the_years_trend_is_each_months_assessment_in_one_pass(world: dict[str, Any]) -> None:
+    manager, township = world["manager"], world["township"]
+    assessment(manager, township.id, "2026-07")  # warm: the township and doctors are loaded once
+    with count_statements() as one:
+        assessment(manager, township.id, "2026-07")
+    with count_statements() as statements:
+        months, trend = yearly_trend(manager, township.id, 2026)
+    assert months[:9] == [f"2026-{m:02d}" for m in range(1, 10)]
+    # Each part one statement for all the months: what one assessment costs.
+    assert len(statements) == len(one)
+    for i, month in enumerate(months):
+        alone = assessment(manager, township.id, month)["doctors"]
+        assert {row["doctor"].id: row["score"] for row in alone} == {
+            doctor_id: scores[i] for doctor_id, scores in trend.items()
+        }, month
+
+
+def test_every_part_of_a_month_is_the_same_alone_or_among_the_year(world: dict[str, Any]) -> None:
+    manager, township = world["manager"], world["township"]
+    months = [Period.parse(f"2026-{m:02d}") for m in range(6, 11)]
+    together = _assessments(rural_doctors(manager, township.id), months, weights())
+    for month, rows in zip(months, together, strict=True):
+        assert rows == assessment(manager, township.id, month.code)["doctors"], month.code
 
 
 def test_a_bad_period_is_a_field_error(client: FlaskClient, world: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from typing import Any
 
@@ -14,12 +15,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from fieldapp.assessment.service import weights
+from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
 from fieldapp.training.models import GuidanceVisit, Training
 from fieldapp.verifications.models import Verification
 from tests.assessment.builders import build_third_quarter, build_third_quarter_in
-from tests.builders import create_facility, create_township, create_user
+from tests.builders import auth_headers, create_facility, create_township, create_user
 from tests.console.helpers import count_statements, post_form, sign_in
 
 
@@ -185,3 +187,44 @@ def test_the_assessment_page_costs_the_same_statements_for_more_doctors(
     for _ in range(5):
         build_third_quarter_in(world["township"])
     assert _statements(client, path) == few
+
+
+def test_each_list_report_and_export_of_issue_16_leaves_one_bulk_read_entry(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    manager, a, b = world["manager"], world["a"], world["b"]
+    headers = auth_headers(manager)
+    assert client.get(f"/api/v1/verifications?doctor_id={a.id}", headers=headers).status_code == 200
+    assert client.get("/api/v1/reports/training?year=2026", headers=headers).status_code == 200
+    assert client.get("/api/v1/verifications?status=nonsense", headers=headers).status_code == 422  # no entry
+    console = client.application.test_client()
+    sign_in(console, manager)
+    for page in (
+        "/console/verifications?status=confirmed&period=2026Q3",
+        f"/console/assessment/records?doctor_id={b.id}&kind=dues&period=2026Q3",
+        "/console/training?year=2026",
+        "/console/assessment.csv?period=2026Q3",
+    ):
+        assert console.get(page).status_code == 200, page
+
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_id.is_(None)).order_by(AuditEntry.id)
+    ).all()
+    assert all(entry.user_id == manager.id for entry in entries)
+    assert [(e.action, e.entity, e.row_count) for e in entries] == [
+        ("list", "verifications", 3),  # A's three answered questions
+        ("list", "training", 2),  # two doctors, no guidance visits
+        ("list", "verifications", 2),
+        ("list", "assessment_records", 3),
+        ("list", "training", 2),
+        ("export", "assessment", 2),
+    ]
+    filters = [json.loads(e.filters) for e in entries]
+    assert filters[0] == {"doctor_id": str(a.id), "page": 1, "per_page": 50}
+    assert filters[1] == {"township_id": str(world["township"].id), "year": 2026}  # the area answered
+    assert filters[2] == {
+        "township_id": str(world["township"].id), "status": "confirmed", "period": "2026Q3",
+        "page": 1, "per_page": 50,
+    }  # fmt: skip
+    assert filters[3] == {"doctor_id": str(b.id), "kind": "dues", "period": "2026Q3"}
+    assert filters[5] == {"township_id": str(world["township"].id), "period": "2026Q3"}

@@ -13,6 +13,7 @@ from fieldapp.extensions import db
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral
 from fieldapp.timeutil import local_today
+from tests.assessment.builders import build_third_quarter_in
 from tests.builders import create_facility, create_township, create_user
 from tests.console.test_access_and_queries import ADMIN_PAGES, MANAGER_PAGES, populate
 
@@ -42,13 +43,26 @@ def build_tour(rows: int = 6) -> Tour:
     )
     db.session.add(stationing)
     db.session.commit()
+    # Issue 16's pages with rows: a quarter's assessment, verifications (one denied), trainings.
+    assessed = build_third_quarter_in(township)["a"]
+    quarter = "period=2026Q3"
+    records = [f"/console/assessment/records?doctor_id={assessed.id}&kind={kind}&{quarter}" for kind in
+               ("followups", "dues", "outcomes")]  # fmt: skip
     resident_id = db.session.query(Referral.resident_id).first()[0]
     resident = f"/console/residents/{resident_id}"
     return Tour(
         {
             "manager": (
                 manager,
-                [*MANAGER_PAGES, "/console/queue?status=all", resident, f"/console/patrols/{stationing.id}"],
+                [
+                    *MANAGER_PAGES,
+                    "/console/queue?status=all",
+                    resident,
+                    f"/console/patrols/{stationing.id}",
+                    f"/console/assessment?{quarter}",
+                    *records,
+                    "/console/verifications?status=confirmed",
+                ],
             ),
             "desk": (desk, ["/console/desk", resident]),
             "admin": (
@@ -58,6 +72,9 @@ def build_tour(rows: int = 6) -> Tour:
                     f"/console/admin/users/{manager.id}",
                     f"/console/indicators?township_id={township.id}",
                     f"/console/patrols?township_id={township.id}",
+                    f"/console/assessment?township_id={township.id}&{quarter}",
+                    "/console/assessment/weights",
+                    f"/console/training?township_id={township.id}",
                 ],
             ),
         }
