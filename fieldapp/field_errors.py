@@ -17,6 +17,7 @@ from flask_babel import get_locale
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(english), chinese)
     for english, chinese in (
+        (r"not a cursor", "不是本服务给出的同步位置"),
         (r"must be between (\S+) and (\S+)", "须在{0}至{1}之间"),
         (r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.", "须在{0}至{1}之间"),
         (r"Must be one of: (.+)\.", "须为以下之一：{0}"),
