@@ -485,17 +485,9 @@ def list_followups(
     user: User, resident_id: uuid.UUID, page: int, per_page: int
 ) -> tuple[list[FollowUp], int]:
     """A resident's follow-ups, newest first (404 outside the caller's area)."""
-    from fieldapp.residents.service import get_resident
+    from fieldapp.residents.service import resident_records_page
 
-    resident = get_resident(user, resident_id)
-    query = select(FollowUp).where(FollowUp.resident_id == resident.id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(FollowUp.performed_at.desc(), FollowUp.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return resident_records_page(user, FollowUp, resident_id, FollowUp.performed_at, page, per_page)
 
 
 # --- visits ------------------------------------------------------------------------------------

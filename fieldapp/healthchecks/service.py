@@ -76,17 +76,9 @@ def list_health_checks(
     user: User, resident_id: uuid.UUID, page: int, per_page: int
 ) -> tuple[list[HealthCheck], int]:
     """A resident's health checks, newest first (404 outside the caller's area)."""
-    from fieldapp.residents.service import get_resident
+    from fieldapp.residents.service import resident_records_page
 
-    resident = get_resident(user, resident_id)
-    query = select(HealthCheck).where(HealthCheck.resident_id == resident.id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(HealthCheck.performed_on.desc(), HealthCheck.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return resident_records_page(user, HealthCheck, resident_id, HealthCheck.performed_on, page, per_page)
 
 
 def get_health_check(user: User, check_id: uuid.UUID) -> tuple[HealthCheck, Resident]:

@@ -140,6 +140,22 @@ def get_resident(user: User, resident_id: uuid.UUID, *, audit: bool = True) -> R
     return resident
 
 
+def resident_records_page(
+    user: User, model: Any, resident_id: uuid.UUID, newest: Any, page: int, per_page: int
+) -> tuple[list[Any], int]:
+    """One page of a resident's rows of ``model``, newest (by ``newest``) first, and their total.
+
+    404 outside the caller's area; the read of the resident is audited.
+    """
+    resident = get_resident(user, resident_id)
+    query = select(model).where(model.resident_id == resident.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(newest.desc(), model.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
 def update_resident(user: User, resident_id: uuid.UUID, data: dict[str, Any]) -> Resident:
     """Change a resident's fields; a new phone clears the invalid flag."""
     if not can_write_residents(user):

@@ -190,17 +190,9 @@ def list_screenings(
     user: User, resident_id: uuid.UUID, page: int, per_page: int
 ) -> tuple[list[Screening], int]:
     """A resident's screenings, newest first (404 outside the caller's area)."""
-    from fieldapp.residents.service import get_resident
+    from fieldapp.residents.service import resident_records_page
 
-    resident = get_resident(user, resident_id)
-    query = select(Screening).where(Screening.resident_id == resident.id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Screening.performed_at.desc(), Screening.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return resident_records_page(user, Screening, resident_id, Screening.performed_at, page, per_page)
 
 
 def screenings_of(resident_id: uuid.UUID, limit: int = 20) -> list[Screening]:
