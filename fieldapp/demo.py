@@ -19,11 +19,12 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from fieldapp.assessment import demo as assessment_demo
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
+from fieldapp.bulk import insert_rows
 from fieldapp.contracts.demo import write_contracts
 from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
 from fieldapp.extensions import db
@@ -424,7 +425,7 @@ def _write_residents(rng: random.Random, first: int, count: int, places: list[Pl
         (FollowUpMedication, medicines),
     ):
         if rows:
-            db.session.execute(insert(model.__table__), rows)
+            insert_rows(model.__table__, rows)
 
 
 def _number(residents: list[dict[str, Any]], places: list[Place]) -> None:
@@ -459,7 +460,7 @@ def _write_visits(rng: random.Random, places: list[Place], stamp: Stamp) -> None
                     **stamp.columns(),
                 }
             )
-    db.session.execute(insert(Visit.__table__), rows)
+    insert_rows(Visit.__table__, rows)
 
 
 def _write_patrols(users: dict[str, User], places: list[Place], stamp: Stamp) -> None:

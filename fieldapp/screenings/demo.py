@@ -12,8 +12,9 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
+from fieldapp.bulk import insert_rows
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.healthchecks.items import bmi
@@ -216,7 +217,7 @@ def write_screenings_and_health_checks(seed: int, today: date, columns: dict[str
             (HealthCheck, out["checks"]),
         ):
             if rows:
-                db.session.execute(insert(model.__table__), rows)
+                insert_rows(model.__table__, rows)
     _set_expected(cutoff)
 
 
