@@ -81,7 +81,12 @@ def _deferred_indexes() -> list[Index]:
     ]
 
 
-def build(database_url: str, residents: int) -> None:
+def builder_jobs(residents: int) -> int:
+    """Processes building a county side by side: one per million residents, up to four."""
+    return max(1, min(4, residents // 1_000_000))
+
+
+def build(database_url: str, residents: int, jobs: int = 1) -> None:
     """Drop everything, build the county, analyse the tables and mark the size."""
     app = bench_app(database_url)
     with app.app_context():
@@ -93,7 +98,7 @@ def build(database_url: str, residents: int) -> None:
         with db.engine.begin() as conn:
             for index in deferred:
                 index.drop(conn)
-        build_county(residents)
+        build_county(residents, jobs=jobs if db.engine.dialect.name == "postgresql" else 1)
         with db.engine.begin() as conn:
             conn.execute(text("SET maintenance_work_mem = '256MB'"))
             for index in deferred:
@@ -131,4 +136,8 @@ def ensure_county(database_url: str, residents: int, database: str, rebuild: boo
 
 
 if __name__ == "__main__":
-    build(sys.argv[1], int(sys.argv[2]))
+    build(
+        sys.argv[1],
+        int(sys.argv[2]),
+        int(sys.argv[3]) if len(sys.argv) > 3 else builder_jobs(int(sys.argv[2])),
+    )
