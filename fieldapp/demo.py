@@ -40,7 +40,7 @@ from fieldapp.referrals.rules import ack_deadline
 from fieldapp.referrals.service import REFERRAL_COUNTER
 from fieldapp.residents.identity import check_digit
 from fieldapp.residents.models import Resident
-from fieldapp.residents.record_numbers import take_serials, village_prefix
+from fieldapp.residents.record_numbers import SERIAL_DIGITS, counter_name, take_serials, village_prefix
 from fieldapp.screenings.demo import (
     set_expected,
     write_screenings_and_health_checks,
@@ -390,7 +390,15 @@ def _enrollment(
     }
 
 
-def _write_residents(rng: random.Random, first: int, count: int, places: list[Place], stamp: Stamp) -> None:
+def _write_residents(
+    rng: random.Random,
+    first: int,
+    count: int,
+    places: list[Place],
+    stamp: Stamp,
+    *,
+    serials_by_position: bool = False,
+) -> None:
     """Residents ``first`` to ``first + count - 1``, their enrollments and their follow-ups."""
     residents, enrollments, followups = [], [], []
     for n in range(first, first + count):
@@ -418,7 +426,10 @@ def _write_residents(rng: random.Random, first: int, count: int, places: list[Pl
                 enrollment["next_due_on"] = max(history, key=lambda f: f["performed_at"])["next_due_on"]
             enrollments.append(enrollment)
             followups.extend(history)
-    _number(residents, places)
+    if serials_by_position:
+        _number_by_position(residents, first, places)
+    else:
+        _number(residents, places)
     medicines = [
         {"followup_id": f["id"], "position": n, **medicine}
         for f in followups
@@ -443,6 +454,26 @@ def _number(residents: list[dict[str, Any]], places: list[Place]) -> None:
     for prefix, group in sorted(by_prefix.items()):  # one lock order for builders side by side
         for resident, number in zip(group, take_serials(db.session(), prefix, len(group)), strict=True):
             resident["record_number"] = number
+
+
+def _number_by_position(residents: list[dict[str, Any]], first: int, places: list[Place]) -> None:
+    """The record numbers :func:`_number` gives, from each resident's place in the county.
+
+    Resident ``n`` lives in place ``n % len(places)`` and is that village's ``n // len(places) + 1``-th:
+    builders side by side number their chunks without waiting on each other's counters
+    (:func:`_set_serial_counters` sets the counters once at the end).
+    """
+    for n, resident in enumerate(residents, start=first):
+        place = places[n % len(places)]
+        resident["record_number"] = f"{place.record_prefix}{n // len(places) + 1:0{SERIAL_DIGITS}d}"
+
+
+def _set_serial_counters(residents: int, places: list[Place]) -> None:
+    """Each village's record-number counter at its last serial, as numbering one by one leaves it."""
+    for index, place in enumerate(places):
+        taken = (residents - index + len(places) - 1) // len(places)
+        if taken:
+            next_counter_value(db.session(), counter_name(place.record_prefix), step=taken)
 
 
 def _write_visits(rng: random.Random, places: list[Place], stamp: Stamp) -> None:
@@ -557,6 +588,7 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None, job
         db.session.commit()
         chunks = [(seed, first, min(CHUNK, residents - first)) for first in range(0, residents, CHUNK)]
         _in_processes(jobs, _write_chunk, chunks, places, stamp)
+        _set_serial_counters(residents, places)
         bounds = [uuid.UUID(int=n * 2**128 // (jobs * 8) - (1 if n else 0)) for n in range(jobs * 8 + 1)]
         ranges = [(seed, n, bounds[n], bounds[n + 1]) for n in range(jobs * 8)]
         _in_processes(jobs, _write_screening_range, ranges, places, stamp)
@@ -583,7 +615,7 @@ def _chunk_rng(seed: int, part: int) -> random.Random:
 
 def _write_chunk(task: tuple[int, int, int], places: list[Place], stamp: Stamp) -> None:
     seed, first, count = task
-    _write_residents(_chunk_rng(seed, first), first, count, places, stamp)
+    _write_residents(_chunk_rng(seed, first), first, count, places, stamp, serials_by_position=True)
 
 
 def _write_screening_range(
