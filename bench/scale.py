@@ -71,10 +71,14 @@ class SlowStatements:
         self.found: dict[str, tuple[float, Any, str]] = {}
         self.label = ""
 
-    def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    def _before(
+        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
         conn.info.setdefault("bench_started", []).append(time.perf_counter())
 
-    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    def _after(
+        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
         elapsed = (time.perf_counter() - conn.info["bench_started"].pop()) * 1000
         if elapsed >= SLOW_MS and (statement not in self.found or self.found[statement][0] < elapsed):
             self.found[statement] = (elapsed, None if many else parameters, self.label)
@@ -126,7 +130,10 @@ def _row(operation: str, times: list[float], records: int | None = None, note: s
     row = result_row(operation, "postgresql", times, records, None)
     row["load"] = load()
     row["note"] = note
-    print(f"  {operation}: median {row['median_ms']} ms, p95 {row['p95_ms']} ms (load {row['load']})", flush=True)
+    print(
+        f"  {operation}: median {row['median_ms']} ms, p95 {row['p95_ms']} ms (load {row['load']})",
+        flush=True,
+    )
     return row
 
 
@@ -166,13 +173,16 @@ def web_figures(app: Flask, runs: int, slow: SlowStatements) -> list[dict[str, A
     def push() -> None:
         records = batch.records()
         pushed.append(records)
-        body = _ok(client.post("/api/v1/sync", json={"records": records, "since": None}, headers=as_village), "push")
+        body = _ok(
+            client.post("/api/v1/sync", json={"records": records, "since": None}, headers=as_village), "push"
+        )
         if {r["status"] for r in body["results"]} != {"created"}:
             raise RuntimeError("sync push: not every record was created")
 
     def replay() -> None:
         body = _ok(
-            client.post("/api/v1/sync", json={"records": pushed[-1], "since": None}, headers=as_village), "replay"
+            client.post("/api/v1/sync", json={"records": pushed[-1], "since": None}, headers=as_village),
+            "replay",
         )
         if {r["status"] for r in body["results"]} != {"unchanged"}:
             raise RuntimeError("replay: a record was not unchanged")
@@ -183,7 +193,9 @@ def web_figures(app: Flask, runs: int, slow: SlowStatements) -> list[dict[str, A
         rows.append(_row("replay of the same 1,000", _timed(replay, 5), 1000))
 
     def pull() -> None:
-        body = _ok(client.post("/api/v1/sync", json={"records": [], "since": None}, headers=as_doctor), "pull")
+        body = _ok(
+            client.post("/api/v1/sync", json={"records": [], "since": None}, headers=as_doctor), "pull"
+        )
         if not body["changes"]["residents"]:
             raise RuntimeError("pull: the first page holds no residents")
 
@@ -297,7 +309,9 @@ def scan_plans(at: datetime) -> list[str]:
     if phones:
         page = due.where(Resident.phone.in_(phones)).order_by(Resident.phone)
         compiled = page.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        plans.append(explain(str(compiled), compiled.params, f"reminder scan: one page ({len(phones)} phones)"))
+        plans.append(
+            explain(str(compiled), compiled.params, f"reminder scan: one page ({len(phones)} phones)")
+        )
     return plans
 
 
@@ -315,7 +329,9 @@ def main() -> None:
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--drain-cap", type=float, default=180.0, help="seconds to follow the first run's sends")
+    parser.add_argument(
+        "--drain-cap", type=float, default=180.0, help="seconds to follow the first run's sends"
+    )
     parser.add_argument("--skip-web", action="store_true")
     parser.add_argument("--skip-scan", action="store_true")
     parser.add_argument("--plans", type=Path, help="write the EXPLAIN plans here")
@@ -337,7 +353,12 @@ def main() -> None:
             plans += scan_plans(day)
             rows.append(
                 scan_end_to_end(
-                    args.database_url, args.redis, day, "reminder scan, first run", args.workers, args.drain_cap
+                    args.database_url,
+                    args.redis,
+                    day,
+                    "reminder scan, first run",
+                    args.workers,
+                    args.drain_cap,
                 )
             )
             next_day = day + timedelta(days=1)

@@ -48,7 +48,7 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
         plan.append((column.key, column.key in given, _default(column), process))
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)
-    raw = connection.connection.driver_connection
+    raw: Any = connection.connection.driver_connection
     with raw.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
     with raw.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:

@@ -162,7 +162,7 @@ def _pages(query: Select[Any] | Any, key: Any) -> Iterator[list[Any]]:
             return
 
 
-def _due_enrollments(scan_at: ScanClock) -> Select[Any]:
+def _due_enrollments(scan_at: ScanClock) -> Any:
     """Active enrollments of textable residents due a reminder or an overdue notice not yet given."""
     reminder_from, reminder_to, overdue_until = reminder_bounds(scan_at.today)
     due = Enrollment.next_due_on

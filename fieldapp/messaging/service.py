@@ -345,7 +345,7 @@ def _claimable(now: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
-def _claim(message_id: uuid.UUID, now: datetime, batch: int = 1) -> list[Row[Any]]:
+def _claim(message_id: uuid.UUID, now: datetime, batch: int = 1) -> list[Any]:
     """``queued -> sending`` for the message, and up to ``batch - 1`` other queued messages
     that may go now (none a concurrent claim holds); what sending them needs."""
     which: ColumnElement[bool] = Message.id == message_id
@@ -481,12 +481,12 @@ def _deliver(row: Row[Any], now: datetime) -> tuple[str, dict[str, Any], Retryab
         wait = retry_wait(row.attempts, _retry_waits())
         if wait is None:
             return MessageStatus.FAILED, {"status": MessageStatus.FAILED, "error_code": error.code}, None
-        values = {
+        held: dict[str, Any] = {
             "status": MessageStatus.QUEUED,
             "error_code": error.code,
             "send_after": now + timedelta(seconds=wait),
         }
-        return MessageStatus.QUEUED, values, error
+        return MessageStatus.QUEUED, held, error
     except DeliveryError as error:
         values: dict[str, Any] = {"status": MessageStatus.FAILED, "error_code": error.code}
         if isinstance(error, InvalidNumberError):
