@@ -47,8 +47,9 @@ from bench.results import result_row
 from bench.run import SyncBatch, _bearer, _user
 from fieldapp.dbtypes import Counter
 from fieldapp.extensions import db
+from fieldapp.followups.models import Enrollment
 from fieldapp.messaging.models import EnrollmentNotice, Message
-from fieldapp.messaging.reminders import PHONES_PER_PAGE, ScanClock, _due_enrollments
+from fieldapp.messaging.reminders import PHONES_PER_PAGE, ScanClock, _due_enrollments, _enrollment_rows
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today, local_zone
 from workers.queues import QueueNames
@@ -300,17 +301,21 @@ def scan_plans(at: datetime) -> list[str]:
     today = at.astimezone(local_zone()).date()
     due = _due_enrollments(ScanClock(now=at, today=today, send_after=None))
     subquery = due.subquery()
-    phones_query = select(subquery.c.phone).group_by(subquery.c.phone).order_by(subquery.c.phone)
+    ids_query = select(subquery.c.phone, subquery.c.id).order_by(subquery.c.phone)
     plans = []
     dialect = db.engine.dialect
-    compiled = phones_query.compile(dialect=dialect)
-    plans.append(explain(str(compiled), compiled.params, "reminder scan: the due phones, sorted"))
-    phones = list(db.session.scalars(phones_query.limit(PHONES_PER_PAGE)))
-    if phones:
-        page = due.where(Resident.phone.in_(phones)).order_by(Resident.phone)
+    compiled = ids_query.compile(dialect=dialect)
+    plans.append(explain(str(compiled), compiled.params, "reminder scan: the due enrollments by phone"))
+    ids = [row.id for row in db.session.execute(ids_query.limit(PHONES_PER_PAGE))]
+    if ids:
+        page = (
+            _enrollment_rows()
+            .where(Enrollment.id.in_(ids))
+            .order_by(Resident.phone, Enrollment.resident_id, Enrollment.id)
+        )
         compiled = page.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         plans.append(
-            explain(str(compiled), compiled.params, f"reminder scan: one page ({len(phones)} phones)")
+            explain(str(compiled), compiled.params, f"reminder scan: one page ({len(ids)} enrollments)")
         )
     return plans
 

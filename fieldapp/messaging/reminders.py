@@ -1,8 +1,8 @@
 """The reminder scan and the daily overdue digest: set-based, paged, one job per message.
 
-The scan reads the sorted phones with something due once (one statement over the due
-set, so its cost follows the county linearly), then takes them a page at a time: one
-statement reads that page's due enrollments by phone, one SMS is built per phone (a
+The scan reads the due enrollments' ids sorted by phone once (one statement over the due
+set, so its cost follows the county linearly), then takes them a page of phones at a time:
+one statement reads that page's rows by primary key, one SMS is built per phone (a
 household phone's names each resident due), and messages and their enrollment notices
 go in with ``ON CONFLICT DO NOTHING``: the unique keys, not a read-then-write, make a
 second scan (or a concurrent one) send nothing twice. Each page's send jobs go to Redis
@@ -172,11 +172,24 @@ def _due_enrollments(scan_at: ScanClock) -> Any:
         EnrollmentNotice.due_on == due,
         EnrollmentNotice.kind == kind_of_due,
     )
+    return _enrollment_rows().where(
+        Enrollment.status == "active",
+        or_(due.between(reminder_from, reminder_to), due <= overdue_until),
+        Resident.sms_consent.is_(True),
+        Resident.opted_out.is_(False),
+        Resident.phone_invalid.is_(False),
+        Resident.phone.is_not(None),
+        ~noticed,
+    )
+
+
+def _enrollment_rows() -> Any:
+    """What a message needs of each enrollment it names."""
     return (
         select(
             Enrollment.id,
             Enrollment.resident_id,
-            due,
+            Enrollment.next_due_on,
             Resident.phone,
             Resident.name,
             Resident.language,
@@ -184,42 +197,43 @@ def _due_enrollments(scan_at: ScanClock) -> Any:
         )
         .join(Resident, Resident.id == Enrollment.resident_id)
         .join(Village, Village.id == Resident.village_id)
-        .where(
-            Enrollment.status == "active",
-            or_(due.between(reminder_from, reminder_to), due <= overdue_until),
-            Resident.sms_consent.is_(True),
-            Resident.opted_out.is_(False),
-            Resident.phone_invalid.is_(False),
-            Resident.phone.is_not(None),
-            ~noticed,
-        )
     )
 
 
-def _due_phone_pages(due: Select[Any]) -> Iterator[list[str]]:
-    """The phones with something due, sorted, a page at a time, from one read of the due set.
+def _due_pages(due: Any) -> Iterator[list[uuid.UUID]]:
+    """The due enrollments' ids, sorted by phone, a page of ``PHONES_PER_PAGE`` phones at a time.
 
-    Re-running the whole due query once per page (a keyset over it) would cost pages x
-    candidates; this reads the set once and each page then looks up its own phones.
+    One read of the due set (phone and id only); each page then reads its own rows by
+    primary key, so a page costs what its rows cost. (A keyset over the whole due query
+    would sort the due set again for every page: pages x candidates.)
     """
     subquery = due.subquery()
-    phones = list(
-        db.session.scalars(select(subquery.c.phone).group_by(subquery.c.phone).order_by(subquery.c.phone))
-    )
-    for start in range(0, len(phones), PHONES_PER_PAGE):
-        yield phones[start : start + PHONES_PER_PAGE]
+    rows = db.session.execute(select(subquery.c.phone, subquery.c.id).order_by(subquery.c.phone)).all()
+    page: list[uuid.UUID] = []
+    phones = 0
+    for _phone, group in groupby(rows, key=lambda row: row.phone):
+        page += [row.id for row in group]
+        phones += 1
+        if phones == PHONES_PER_PAGE:
+            yield page
+            page, phones = [], 0
+    if page:
+        yield page
 
 
 def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
     due = _due_enrollments(scan_at)
     bodies = _Bodies()
     # One SMS per phone and day: a household phone's message names each of its residents due.
-    for phones in _due_phone_pages(due):
+    for ids in _due_pages(due):
         page = db.session.execute(
-            due.where(Resident.phone.in_(phones)).order_by(
-                Resident.phone, Enrollment.resident_id, Enrollment.id
-            )
+            # By primary key: the due conditions were read a moment ago, the unique keys guard the rest.
+            _enrollment_rows()
+            .where(Enrollment.id.in_(ids))
+            .order_by(Resident.phone, Enrollment.resident_id, Enrollment.id)
         ).all()
+        # A follow-up recorded since the first read may have moved a due date out of range.
+        page = [row for row in page if row.next_due_on and notice_kind(row.next_due_on, scan_at.today)]
         messages: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
         for phone, group in groupby(page, key=lambda row: row.phone):
