@@ -12,9 +12,11 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import pickle
 import re
+import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -116,10 +118,10 @@ class Counts:
 
 @dataclass
 class _Outcome:
-    """What one batch did: counts, the residents it named (by row), rows left for the end, rejections."""
+    """What one batch did: counts, the known residents it named (by row), rows left for the end, rejections."""
 
     counts: Counts = field(default_factory=lambda: Counts())
-    named: dict[uuid.UUID, int] = field(default_factory=dict)
+    named: dict[int, int] = field(default_factory=dict)
     deferred: list[ImportRow] = field(default_factory=list)
     rejected: list[tuple[ImportRow, RowError]] = field(default_factory=list)
 
@@ -129,6 +131,42 @@ class _Outcome:
         self.named.update(other.named)
         self.deferred += other.deferred
         self.rejected += other.rejected
+
+
+class _Spool:
+    """Rows put aside until the end of a run, pickled to a temporary file (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] | None = None
+        self.count = 0
+
+    def add(self, rows: list[ImportRow]) -> None:
+        """Put ``rows`` aside."""
+        if not rows:
+            return
+        if self.file is None:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed once read back, in ``batches``)
+        pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(rows)
+
+    def batches(self, size: int) -> Iterator[list[ImportRow]]:
+        """The rows put aside, in order, ``size`` at a time; the file is gone afterwards."""
+        if self.file is None:
+            return
+        file, self.file, self.count = self.file, None, 0
+        with file:
+            file.seek(0)
+            batch: list[ImportRow] = []
+            while True:
+                try:
+                    batch += pickle.load(file)
+                except EOFError:
+                    break
+                while len(batch) >= size:
+                    yield batch[:size]
+                    batch = batch[size:]
+            if batch:
+                yield batch
 
 
 @dataclass
@@ -141,10 +179,12 @@ class Importer:
     counts: Counts = field(default_factory=Counts)
     errors: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    # Residents the file has named so far, with the row that named them.
-    seen: dict[uuid.UUID, int] = field(default_factory=dict)
-    # New rows without a 档案编号, written at the end (see ``process``).
-    deferred: list[ImportRow] = field(default_factory=list)
+    # Known residents the file has named so far (by their id's integer), with the row that named them.
+    # (A resident this run creates is named again only by a row with the same 档案编号 or
+    # 身份证号, which the checker already refuses as a duplicate within the file.)
+    seen: dict[int, int] = field(default_factory=dict)
+    # New rows without a 档案编号, written at the end (see ``process``), kept on disk.
+    deferred: _Spool = field(default_factory=lambda: _Spool())
     checker: RowChecker = field(init=False)
     writer: Writer = field(init=False)
 
@@ -175,9 +215,8 @@ class Importer:
         self._write(batch)
         # Rows without a 档案编号 are numbered last, once every number the file brings is in:
         # a number given earlier could be one a later row brings.
-        deferred, self.deferred = self.deferred, []
-        for start in range(0, len(deferred), batch_rows):
-            self._write(deferred[start : start + batch_rows], number_now=True)
+        for rows in self.deferred.batches(batch_rows):
+            self._write(rows, number_now=True)
         self._finish()
         if on_progress:
             on_progress(self.counts.rows, self.counts.rows)
@@ -220,7 +259,7 @@ class Importer:
                     outcome.rejected.append((row, RowError(row.number, BY_KEY["id_number"].header, message)))
         self.counts.add(outcome.counts)
         self.seen.update(outcome.named)
-        self.deferred.extend(outcome.deferred)
+        self.deferred.add(outcome.deferred)
         for row, error in outcome.rejected:
             self._reject_written(row, error)
 
@@ -246,7 +285,7 @@ class Importer:
             elif match.resident_id is None:
                 (new_rows if row.record_number or number_now else outcome.deferred).append(row)
             else:
-                outcome.named[match.resident_id] = row.number
+                outcome.named[match.resident_id.int] = row.number
                 if match.digest == row.digest:
                     outcome.counts.unchanged += 1
                 elif self.writer.update(row, match.resident_id):
@@ -254,7 +293,7 @@ class Importer:
                 else:
                     outcome.counts.unchanged += 1
         if new_rows:
-            outcome.named.update(self.writer.insert(new_rows))
+            self.writer.insert(new_rows)
             outcome.counts.created += len(new_rows)
         if self.run.dry_run:
             db.session.rollback()
@@ -296,7 +335,7 @@ class Importer:
                     f"该身份证号已属于另一位居民（档案编号 {holder.record_number}）",
                 )
             if resident is not None and match.error is None:
-                first = self.seen.get(resident.id) or in_batch.get(resident.id)
+                first = self.seen.get(resident.id.int) or in_batch.get(resident.id)
                 if first is not None:
                     match.error = RowError(
                         row.number,
