@@ -172,6 +172,20 @@ class RowChecker:
         followup_on, sbp, dbp, glucose = self._last_followup(cells, birth_date, diagnosed)
         if cells.errors or name is None or sex is None or birth_date is None or village is None:
             return None, cells.errors
+        digest = _digest(
+            record_number,
+            name,
+            sex,
+            birth_date,
+            id_number,
+            phone,
+            village,
+            diagnosed,
+            followup_on,
+            sbp,
+            dbp,
+            glucose,
+        )
         row = ImportRow(
             number=number,
             record_number=record_number,
@@ -186,9 +200,9 @@ class RowChecker:
             sbp=sbp,
             dbp=dbp,
             fasting_glucose=glucose,
-            digest="",
+            digest=digest,
         )
-        return _with_digest(row), []
+        return row, []
 
     def _birth_date(self, cells: _Cells) -> date | None:
         birth_date = cells.day("birth_date", required=True)
@@ -315,22 +329,34 @@ class RowChecker:
         )
 
 
-def _with_digest(row: ImportRow) -> ImportRow:
-    """The row with the fingerprint of its values: the same values again are ``unchanged``."""
+def _digest(
+    record_number: str | None,
+    name: str,
+    sex: str,
+    birth_date: date,
+    id_number: str | None,
+    phone: str | None,
+    village: VillageRef,
+    diagnosed: dict[str, date],
+    followup_on: date | None,
+    sbp: int | None,
+    dbp: int | None,
+    glucose: float | None,
+) -> str:
+    """The fingerprint of a row's values: the same values again are ``unchanged``."""
     parts = [
-        row.record_number,
-        row.name,
-        row.sex,
-        row.birth_date,
-        row.id_number,
-        row.phone,
-        row.village.id,
-        *(row.diagnosed.get(condition) for condition in CONDITION_WORDS),
-        row.followup_on,
-        row.sbp,
-        row.dbp,
-        row.fasting_glucose,
+        record_number,
+        name,
+        sex,
+        birth_date,
+        id_number,
+        phone,
+        village.id,
+        *(diagnosed.get(condition) for condition in CONDITION_WORDS),
+        followup_on,
+        sbp,
+        dbp,
+        glucose,
     ]
     text = "\x1f".join("" if part is None else str(part) for part in parts)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    return ImportRow(**{**row.__dict__, "digest": digest})
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -35,7 +35,7 @@ from fieldapp.imports.columns import BY_KEY
 from fieldapp.imports.models import ImportedResident, ImportRun, ImportStatus
 from fieldapp.imports.reader import FileProblemError, Table, open_table
 from fieldapp.imports.rows import ImportRow, RowChecker, RowError, VillageRef
-from fieldapp.imports.writes import Writer
+from fieldapp.imports.writes import Writer, one_of
 from fieldapp.org.models import Township, Village
 from fieldapp.org.service import normalize_phone
 from fieldapp.residents.models import Resident
@@ -325,7 +325,7 @@ class Importer:
         found = db.session.execute(
             select(Resident.id, Resident.record_number, Resident.id_number, ImportedResident.digest)
             .outerjoin(ImportedResident, ImportedResident.resident_id == Resident.id)
-            .where(or_(Resident.record_number.in_(records), Resident.id_number.in_(id_numbers)))
+            .where(or_(one_of(Resident.record_number, records), one_of(Resident.id_number, id_numbers)))
         ).all()
         by_record = {r.record_number: r for r in found}
         by_id_number = {r.id_number: r for r in found if r.id_number}
