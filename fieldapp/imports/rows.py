@@ -16,6 +16,7 @@ from typing import Any
 
 from fieldapp.followups.items import BY_NAME as FORM_ITEMS
 from fieldapp.imports.columns import BY_KEY
+from fieldapp.imports.keys import RowsByKey, id_number_key, record_number_key
 from fieldapp.residents.identity import normalize_id_number
 
 RECORD_NUMBER = re.compile(r"^\d{17}$")
@@ -150,8 +151,8 @@ class RowChecker:
     townships: set[str]
     normalize_phone: Callable[[str], str | None]
     today: date
-    id_numbers: dict[str, int] = field(default_factory=dict)
-    record_numbers: dict[str, int] = field(default_factory=dict)
+    id_numbers: RowsByKey = field(default_factory=RowsByKey)
+    record_numbers: RowsByKey = field(default_factory=RowsByKey)
 
     def check(self, number: int, values: dict[str, Any]) -> tuple[ImportRow | None, list[RowError]]:
         """The row in typed values, or None and every problem it has."""
@@ -224,7 +225,7 @@ class RowChecker:
         if id_number is None:
             cells.fail("id_number", f"“{raw}”不是有效的18位身份证号（格式或校验位不正确）")
             return None
-        first = self.id_numbers.setdefault(id_number, cells.number)
+        first = self.id_numbers.setdefault(id_number_key(id_number), cells.number)
         if first != cells.number:
             cells.fail("id_number", f"与第{first}行的身份证号重复")
         return id_number
@@ -270,7 +271,7 @@ class RowChecker:
                 "record_number",
                 f"档案编号与乡镇编码、村编码不一致（该村的档案编号以 {village.record_prefix} 开头）",
             )
-        first = self.record_numbers.setdefault(raw, cells.number)
+        first = self.record_numbers.setdefault(record_number_key(raw), cells.number)
         if first != cells.number:
             cells.fail("record_number", f"与第{first}行的档案编号重复")
         return raw

@@ -32,6 +32,7 @@ from fieldapp.auth.models import User
 from fieldapp.errors import NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.imports.columns import BY_KEY
+from fieldapp.imports.keys import RowsByRecordNumber
 from fieldapp.imports.models import ImportedResident, ImportRun, ImportStatus
 from fieldapp.imports.reader import FileProblemError, Table, open_table
 from fieldapp.imports.rows import ImportRow, RowChecker, RowError, VillageRef
@@ -98,6 +99,7 @@ class _Match:
     """What the database knows of a row's resident."""
 
     resident_id: uuid.UUID | None = None
+    record_number: str = ""
     digest: str | None = None
     error: RowError | None = None
 
@@ -123,7 +125,7 @@ class _Outcome:
     """What one batch did: counts, the known residents it named (by row), rows left for the end, rejections."""
 
     counts: Counts = field(default_factory=lambda: Counts())
-    named: dict[int, int] = field(default_factory=dict)
+    named: dict[str, int] = field(default_factory=dict)
     deferred: list[ImportRow] = field(default_factory=list)
     rejected: list[tuple[ImportRow, RowError]] = field(default_factory=list)
 
@@ -181,10 +183,10 @@ class Importer:
     counts: Counts = field(default_factory=Counts)
     errors: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    # Known residents the file has named so far (by their id's integer), with the row that named them.
+    # Known residents the file has named so far (by 档案编号), with the row that named them.
     # (A resident this run creates is named again only by a row with the same 档案编号 or
     # 身份证号, which the checker already refuses as a duplicate within the file.)
-    seen: dict[int, int] = field(default_factory=dict)
+    seen: RowsByRecordNumber = field(default_factory=RowsByRecordNumber)
     # New rows without a 档案编号, written at the end (see ``process``), kept on disk.
     deferred: _Spool = field(default_factory=lambda: _Spool())
     checker: RowChecker = field(init=False)
@@ -300,7 +302,7 @@ class Importer:
             elif match.resident_id is None:
                 (new_rows if row.record_number or number_now else outcome.deferred).append(row)
             else:
-                outcome.named[match.resident_id.int] = row.number
+                outcome.named[match.record_number] = row.number
                 if match.digest == row.digest:
                     outcome.counts.unchanged += 1
                 elif self.writer.update(row, match.resident_id):
@@ -350,7 +352,7 @@ class Importer:
                     f"该身份证号已属于另一位居民（档案编号 {holder.record_number}）",
                 )
             if resident is not None and match.error is None:
-                first = self.seen.get(resident.id.int) or in_batch.get(resident.id)
+                first = self.seen.get(resident.record_number) or in_batch.get(resident.id)
                 if first is not None:
                     match.error = RowError(
                         row.number,
@@ -359,6 +361,7 @@ class Importer:
                     )
                 else:
                     match.resident_id, match.digest = resident.id, resident.digest
+                    match.record_number = resident.record_number
                     in_batch[resident.id] = row.number
             matches[row.number] = match
         return matches
