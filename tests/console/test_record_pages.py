@@ -119,6 +119,7 @@ def test_the_field_app_prints_one_follow_up_for_its_doctor(
     assert "视力模糊、多尿" in html and "无症状" not in html
     assert (followups[-1].performed_at.astimezone(local_zone()).date().isoformat()) in html
     assert f"/field/#/resident/{resident.id}" in html  # back to the phone, not to the console
+    assert 'class="brand" href="/field/"' in html
     other = create_resident(setting["village"])
     assert client.get(f"/console/residents/{other.id}/record?followup={followups[-1].id}").status_code == 404
     assert client.get(f"/console/residents/{resident.id}/record?followup=nope").status_code == 404
