@@ -25,6 +25,7 @@ NS = f"{{{SHEET_MAIN_NS}}}"
 ROW, CELL, VALUE = NS + "row", NS + "c", NS + "v"
 INLINE, TEXT, RUN, STRING_ITEM = NS + "is", NS + "t", NS + "r", NS + "si"
 CHUNK = 1 << 20
+HEAD = 1 << 16  # enough for any root element, with all its namespaces
 # The shapes Excel and openpyxl write, read without building elements: a shared string of
 # plain text, a row, and a cell with at most a value (anything else goes through ElementTree).
 SHARED_ITEM = re.compile(rb"<si>(.*?)</si>|<si/>", re.DOTALL)
@@ -70,7 +71,7 @@ def _text_of(item: Any) -> str:
     return "".join(parts).replace("x005F_", "")  # as openpyxl reads them
 
 
-def _elements(source: IO[bytes], pattern: re.Pattern[bytes], end: bytes) -> Iterator[re.Match[bytes]]:
+def _elements(source: _Part, pattern: re.Pattern[bytes], end: bytes) -> Iterator[re.Match[bytes]]:
     """The complete matches of ``pattern`` in a streamed part, a chunk at a time, until ``end``."""
     pending = b""
     while chunk := source.read(CHUNK):
@@ -84,17 +85,31 @@ def _elements(source: IO[bytes], pattern: re.Pattern[bytes], end: bytes) -> Iter
         pending = pending[cut:]
 
 
-def _default_namespace(source: IO[bytes], root: bytes) -> bool:
-    """Whether a part's root element is unprefixed in the spreadsheet namespace (then the fast path reads it)."""
-    head = source.peek(4096)[:4096] if hasattr(source, "peek") else b""
-    found = re.search(rb"<" + root + rb"\b[^>]*>", head)
-    return found is not None and b'xmlns="' + SHEET_MAIN_NS.encode() + b'"' in found.group(0)
+class _Part:
+    """A part of the package read as a stream, its first bytes looked at before it is parsed."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source = source
+        self.head = source.read(HEAD)
+
+    def read(self, size: int = -1) -> bytes:
+        """The next bytes (the head first)."""
+        if self.head:
+            data, self.head = self.head, b""
+            return data
+        return self.source.read(size)
+
+    def in_default_namespace(self, root: bytes) -> bool:
+        """Whether the root element is unprefixed in the spreadsheet namespace (the fast path reads it)."""
+        found = re.search(rb"<" + root + rb"\b[^>]*>", self.head)
+        return found is not None and b'xmlns="' + SHEET_MAIN_NS.encode() + b'"' in found.group(0)
 
 
-def read_shared_strings(source: IO[bytes]) -> SharedStrings:
+def read_shared_strings(stream: IO[bytes]) -> SharedStrings:
     """Every shared string, in order: plain ones straight from the XML, rich ones through ElementTree."""
     strings = SharedStrings()
-    if not _default_namespace(source, b"sst"):
+    source = _Part(stream)
+    if not source.in_default_namespace(b"sst"):
         for _event, element in iterparse(source):
             if element.tag == STRING_ITEM:
                 strings.append(_text_of(element).encode())
@@ -157,8 +172,9 @@ class Sheet:
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """Each row that has an element in the sheet: its number and its values from column A."""
-        with self.archive.open(self.path) as xml:
-            if _default_namespace(xml, b"worksheet"):
+        with self.archive.open(self.path) as stream:
+            xml = _Part(stream)
+            if xml.in_default_namespace(b"worksheet"):
                 yield from self._rows_fast(xml)
                 return
             number = 0
@@ -170,7 +186,7 @@ class Sheet:
                 yield number, self._values(element)
                 element.clear()
 
-    def _rows_fast(self, xml: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+    def _rows_fast(self, xml: _Part) -> Iterator[tuple[int, list[Any]]]:
         """The rows of a sheet in the shapes Excel writes, cell by cell without elements; others row by row."""
         number = 0
         for match in _elements(xml, ROW_ELEMENT, b"</sheetData>"):

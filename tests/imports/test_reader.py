@@ -121,3 +121,24 @@ def test_the_xlsx_reader_gives_what_openpyxl_gives_for_every_kind_of_cell() -> N
     by_number = dict(read)
     assert trimmed([by_number.get(n, []) for n in range(1, len(expected) + 1)]) == expected
     assert by_number[4][1] == "王秀英" and by_number[2][2] == datetime(1950, 3, 2)
+
+
+def test_a_sheet_whose_root_element_is_long_as_excel_writes_it_is_read_on_the_fast_path() -> None:
+    import zipfile
+
+    from fieldapp.imports import xlsx
+
+    content = xlsx_file([ROW, {**ROW, "姓名": "李四"}])
+    extra = "".join(f' xmlns:x{n}="http://example.com/{n}"' for n in range(40))  # about 1,200 bytes
+    source, target = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as rewritten:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"<worksheet ", f"<worksheet{extra} ".encode(), 1)
+            rewritten.writestr(item, data)
+    sheet = xlsx.Sheet(io.BytesIO(target.getvalue()))
+    with sheet.archive.open(sheet.path) as stream:
+        assert xlsx._Part(stream).in_default_namespace(b"worksheet")
+    assert [row[1] for _number, row in sheet.rows()][1:] == ["王秀英", "李四"]
+    sheet.close()
