@@ -39,6 +39,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -350,14 +351,19 @@ def _claim(message_id: uuid.UUID, now: datetime, batch: int = 1) -> list[Any]:
     that may go now (none a concurrent claim holds); what sending them needs."""
     which: ColumnElement[bool] = Message.id == message_id
     if batch > 1:
-        # The first others the status index finds (no sort: the cost stays that of the batch).
+        # Lock first, then update only what this claim locked: its own message (waiting for
+        # a concurrent claim of it, as a lone claim would), then the first others the status
+        # index finds that no one holds (no sort: the cost stays that of the batch). The
+        # update never waits on a row, so claims and recorded results never deadlock.
+        own = select(Message.id).where(Message.id == message_id, *_claimable(now)).with_for_update()
         others = (
             select(Message.id)
             .where(Message.id != message_id, *_claimable(now))
             .limit(batch - 1)
             .with_for_update(skip_locked=True)
         )
-        which = or_(which, Message.id.in_(others.scalar_subquery()))
+        picked = union_all(select(own.cte("own").c.id), select(others.cte("others").c.id))
+        which = Message.id.in_(picked.scalar_subquery())
     claimed = db.session.execute(
         update(Message)
         .where(which, *_claimable(now))
