@@ -317,6 +317,7 @@ def scan_plans(at: datetime) -> list[str]:
         plans.append(
             explain(str(compiled), compiled.params, f"reminder scan: one page ({len(ids)} enrollments)")
         )
+    db.session.rollback()  # no snapshot held open while the workers claim and update messages
     return plans
 
 
@@ -339,6 +340,7 @@ def main() -> None:
     )
     parser.add_argument("--skip-web", action="store_true")
     parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--later-day-only", action="store_true", help="tomorrow's scan only (first run done)")
     parser.add_argument("--plans", type=Path, help="write the EXPLAIN plans here")
     args = parser.parse_args()
     app = bench_app(args.database_url)
@@ -348,24 +350,26 @@ def main() -> None:
         residents = db.session.scalar(select(Counter.value).where(Counter.name == SIZE_COUNTER))
         print(f"county of {residents:,} residents; load {load()}", flush=True)
         db.session.execute(text("ANALYZE"))
+        db.session.commit()
         slow = SlowStatements(db.engine)
         if not args.skip_web:
             rows += web_figures(app, args.runs, slow)
             plans += slow.plans()
         if not args.skip_scan:
             day = datetime.combine(local_today(), clock_time(10, 0), tzinfo=local_zone())
-            forget_scans()
-            plans += scan_plans(day)
-            rows.append(
-                scan_end_to_end(
-                    args.database_url,
-                    args.redis,
-                    day,
-                    "reminder scan, first run",
-                    args.workers,
-                    args.drain_cap,
+            if not args.later_day_only:
+                forget_scans()
+                plans += scan_plans(day)
+                rows.append(
+                    scan_end_to_end(
+                        args.database_url,
+                        args.redis,
+                        day,
+                        "reminder scan, first run",
+                        args.workers,
+                        args.drain_cap,
+                    )
                 )
-            )
             next_day = day + timedelta(days=1)
             plans += scan_plans(next_day)
             rows.append(
