@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any, NamedTuple
 
@@ -45,6 +48,7 @@ from fieldapp.followups.schemas import (
     PulledFollowUpSchema,
     SyncEnrollmentSchema,
     VisitSchema,
+    pulled_followup,
 )
 from fieldapp.healthchecks import service as healthchecks
 from fieldapp.healthchecks.models import HealthCheck
@@ -141,6 +145,15 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def _as_instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant with an offset, in UTC; None for anything else (the schema will say)."""
+    try:
+        instant = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return instant.astimezone(UTC) if instant is not None and instant.tzinfo is not None else None
+
+
 def _data_of(record: Any) -> dict[str, Any] | None:
     data = record.get("data") if isinstance(record, dict) else None
     return data if isinstance(data, dict) else None
@@ -166,6 +179,7 @@ class Batch:
         """Read the residents the records name and the rows their ids have, one query a type."""
         named: dict[str, set[uuid.UUID]] = {name: set() for name in KINDS}
         residents_named: set[uuid.UUID] = set()
+        followups_named: list[tuple[uuid.UUID | None, uuid.UUID, str, datetime]] = []
         for record in records:
             data = _data_of(record)
             if data is None:
@@ -175,13 +189,28 @@ class Batch:
                 named[record["type"]].add(record_id)
             if resident_id is not None:
                 residents_named.add(resident_id)
-        self.area.prefetch_residents(residents_named)
-        self.area.prefetch_enrollments(residents_named)
+                performed_at = _as_instant(data.get("performed_at"))
+                if (
+                    record.get("type") == "followup"
+                    and performed_at
+                    and isinstance(data.get("condition"), str)
+                ):
+                    followups_named.append((record_id, resident_id, data["condition"], performed_at))
+        # The residents the batch names and the ones it sends, in one query.
+        self.area.prefetch_residents(residents_named | named["resident"])
         for name, ids in named.items():
             model = KINDS[name].model
-            rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
+            if name == "resident":
+                rows = self.area.known_residents(ids)
+            else:
+                rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
             self.held.extend(rows)
             self.taken[name] = {row.id for row in rows}
+        self.area.prefetch_enrollments(residents_named)
+        # A replayed follow-up is answered as stored: only new ones need their place found.
+        self.area.prefetch_timelines(
+            [named[1:] for named in followups_named if named[0] not in self.taken["followup"]]
+        )
 
     def _parse(
         self, record: Any
@@ -421,11 +450,39 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
     return or_(model.change_seq > since.seq, and_(model.change_seq == since.seq, model.id > since.id))
 
 
-def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
+# Answers of a push's records by (feed name, id): what a pull in the same request may send again.
+Answered = dict[tuple[str, uuid.UUID], dict[str, Any]]
+
+
+def _answered(results: list[dict[str, Any]]) -> Answered:
+    """The records a push answered, by the feed they are pulled through (named by their type)."""
+    return {
+        (f"{result['type']}s", uuid.UUID(result["id"])): result["record"]
+        for result in results
+        if "record" in result
+    }
+
+
+def _as_pulled(feed: Feed) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """How a push's answer of a record becomes the feed's pulled form; None: dump the row again."""
+    kind = KINDS.get(feed.name.removesuffix("s"))
+    if kind is None or feed.prepare is not None:
+        return None
+    if type(kind.dump) is feed.dump:
+        return lambda answer: answer
+    if type(kind.dump) is FollowUpSchema and feed.dump is PulledFollowUpSchema:
+        return pulled_followup
+    return None
+
+
+def pull_changes(
+    user: User, since: Position, limit: int, answered: Answered | None = None
+) -> tuple[dict[str, list[Any]], Position, bool]:
     """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``.
 
     API.md: ``changes`` holds everything that changed after the cursor, a batch's own pushed
-    records included (a client may read them from either place).
+    records included (a client may read them from either place). ``answered``: the push's
+    answers of rows unchanged since they were dumped, sent again instead of read and dumped anew.
     """
     keys: list[Position] = []
     for feed in FEEDS:
@@ -437,15 +494,38 @@ def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, lis
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
     for feed in FEEDS:
+        # In page order, which is (change_seq, id) within a feed.
         ids = [key.id for key in page if key.rank == feed.rank]
+        as_pulled = _as_pulled(feed) if answered else None
+        bodies: dict[uuid.UUID, dict[str, Any]] = {}
+        if as_pulled is not None and answered is not None:
+            bodies = {i: as_pulled(answered[(feed.name, i)]) for i in ids if (feed.name, i) in answered}
+        missing = [i for i in ids if i not in bodies]
         rows: list[Any] = (
-            list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
+            list(db.session.scalars(select(feed.model).where(feed.model.id.in_(missing)))) if missing else []
         )
-        ordered = sorted(rows, key=lambda row: (row.change_seq, row.id))
         if feed.prepare is not None:
-            feed.prepare(user, ordered)
-        changes[feed.name] = feed.dump(many=True).dump(ordered)
+            feed.prepare(user, rows)
+        bodies.update(zip((row.id for row in rows), feed.dump(many=True).dump(rows), strict=True))
+        changes[feed.name] = [bodies[i] for i in ids]
     return changes, (page[-1] if page else since), more
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold Python's cycle collector while a sync call runs.
+
+    A batch makes tens of thousands of short-lived objects (loaded bodies, rows, answers):
+    each allocation burst set the collector off over the whole process's heap, a third of
+    the push's time. They are freed by reference counting; cycles wait for the next request.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
@@ -454,14 +534,20 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     if len(records) > limit:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
-    results: list[dict[str, Any]] = []
-    if records:
-        reserve_change_seq(db.session())
-        together = _push_together(user, records)
-        results = together if together is not None else _push_one_by_one(user, records)
-    # The pull below reads rows this batch wrote: they need no reload.
-    commit_keeping_loaded()
-    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
-    pulled = sum(len(rows) for rows in changes.values())
-    record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
+    with _collector_paused():
+        results: list[dict[str, Any]] = []
+        answered: Answered = {}
+        if records:
+            reserve_change_seq(db.session())
+            together = _push_together(user, records)
+            if together is not None:
+                # Answered after every record was applied: the rows are as the pull would dump them.
+                results, answered = together, _answered(together)
+            else:
+                results = _push_one_by_one(user, records)
+        # The pull below reads rows this batch wrote: they need no reload.
+        commit_keeping_loaded()
+        changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)
+        pulled = sum(len(rows) for rows in changes.values())
+        record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}
