@@ -1,7 +1,7 @@
 """sync: each village's residents and enrollments in the change stream's order (a pull's first page)
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-01 20:30:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
