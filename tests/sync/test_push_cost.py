@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
@@ -22,22 +20,8 @@ from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.sync import service
 from fieldapp.timeutil import utcnow
 from tests.builders import api, create_resident, create_township, create_user, create_village
+from tests.console.helpers import count_statements
 from tests.followups.builders import create_enrollment, followup_body
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement the block runs (an executemany counts once)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def push(client, user, records, since=None) -> dict:
@@ -101,35 +85,23 @@ def offline_day(village, residents: int) -> list[dict]:
     return records
 
 
-def statements_of_a_push(client, doctor, records) -> int:
+def statements_of(client, doctor, records, replayed: bool) -> int:
+    """The statements of a push of ``records`` from an up-to-date phone, or of its replay (the
+    phone lost the first answer: it sends the batch again from the same cursor)."""
     cursor = push(client, doctor, [])["cursor"]
-    with statements() as seen:
+    if replayed:
+        push(client, doctor, records, cursor)
+    with count_statements() as seen:
         answer = push(client, doctor, records, cursor)
-    assert {result["status"] for result in answer["results"]} == {"created"}
+    assert {result["status"] for result in answer["results"]} == {"unchanged" if replayed else "created"}
     return len(seen)
 
 
-def test_a_push_of_200_records_costs_no_more_statements_than_one_of_20(client, doctor_and_village):
+@pytest.mark.parametrize("replayed", [False, True], ids=["push", "replay"])
+def test_200_records_cost_no_more_statements_than_20(client, doctor_and_village, replayed):
     doctor, village = doctor_and_village
-    small = statements_of_a_push(client, doctor, offline_day(village, 5))
-    large = statements_of_a_push(client, doctor, offline_day(village, 50))
-    assert large <= small + 2, (small, large)
-
-
-def statements_of_a_replay(client, doctor, records) -> int:
-    # The phone lost the first answer: it sends the batch again from the same cursor.
-    cursor = push(client, doctor, [])["cursor"]
-    push(client, doctor, records, cursor)
-    with statements() as seen:
-        answer = push(client, doctor, records, cursor)
-    assert {result["status"] for result in answer["results"]} == {"unchanged"}
-    return len(seen)
-
-
-def test_a_replay_of_200_records_costs_no_more_statements_than_one_of_20(client, doctor_and_village):
-    doctor, village = doctor_and_village
-    small = statements_of_a_replay(client, doctor, offline_day(village, 5))
-    large = statements_of_a_replay(client, doctor, offline_day(village, 50))
+    small = statements_of(client, doctor, offline_day(village, 5), replayed)
+    large = statements_of(client, doctor, offline_day(village, 50), replayed)
     assert large <= small + 2, (small, large)
 
 
@@ -193,7 +165,7 @@ def test_follow_ups_older_than_the_stored_ones_are_applied_together_as_one_by_on
         stored_history(client, doctor, resident)
     batch = late_followups(together_residents, seed=7)
     twin = late_followups(alone_residents, seed=7)
-    with statements() as seen:
+    with count_statements() as seen:
         together = push(client, doctor, batch)
     savepoints = [statement for statement in seen if statement.startswith("SAVEPOINT")]
     assert len(savepoints) == 1, "the batch went one record at a time"
