@@ -15,13 +15,14 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from bench.batches import PhoneBatch, bulk_insert
 from bench.bench_contracts import run as contract_benchmarks
 from bench.county import BENCH_DIR, bench_app, ensure_county, sqlite_url
 from bench.forms import full_form
@@ -30,8 +31,7 @@ from bench.server import http_throughput
 from fieldapp.auth.models import User
 from fieldapp.auth.service import issue_token
 from fieldapp.extensions import db
-from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.residents.models import Resident
+from fieldapp.followups.models import Enrollment
 from fieldapp.timeutil import isoformat_local, local_today, utcnow
 
 RESULTS = BENCH_DIR / "results.json"
@@ -95,146 +95,7 @@ def _get(app: Flask, path: str, headers: dict[str, str]) -> Callable[[], object]
     return call
 
 
-class SyncBatch:
-    """1,000 new mixed records for a village doctor, as sync records and as the equivalent table rows."""
-
-    def __init__(self, village_ids: list[uuid.UUID], size: int = 1000) -> None:
-        self.village_ids = village_ids
-        self.quarter = size // 4
-
-    def records(self) -> list[dict[str, Any]]:
-        """Residents, their enrollments, a follow-up of each and a visit to each, for ``POST /api/v1/sync``."""
-        today = local_today()
-        performed = isoformat_local(utcnow() - timedelta(hours=1))
-        records: list[dict[str, Any]] = []
-        for n in range(self.quarter):
-            village_id = str(self.village_ids[n % len(self.village_ids)])
-            resident_id = str(uuid.uuid4())
-            records.append(
-                {
-                    "type": "resident",
-                    "data": {
-                        "id": resident_id,
-                        "name": "同步居民",
-                        "sex": "F",
-                        "birth_date": "1958-04-0" + str(1 + n % 9),
-                        "village_id": village_id,
-                        "sms_consent": True,
-                    },
-                }
-            )
-            records.append(
-                {
-                    "type": "enrollment",
-                    "data": {
-                        "id": str(uuid.uuid4()),
-                        "resident_id": resident_id,
-                        "condition": "hypertension",
-                        "diagnosed_on": str(today - timedelta(days=30)),
-                        "enrolled_on": str(today - timedelta(days=1)),
-                    },
-                }
-            )
-            records.append(
-                {
-                    "type": "followup",
-                    "data": {
-                        "id": str(uuid.uuid4()),
-                        "resident_id": resident_id,
-                        "condition": "hypertension",
-                        "performed_at": performed,
-                        "mode": "home",
-                        "sbp": 120 + n % 40,
-                        "dbp": 80,
-                        **full_form(),
-                    },
-                }
-            )
-            records.append(
-                {
-                    "type": "visit",
-                    "data": {
-                        "id": str(uuid.uuid4()),
-                        "village_id": village_id,
-                        "resident_id": resident_id,
-                        "visited_at": performed,
-                        "purpose": "followup",
-                    },
-                }
-            )
-        return records
-
-    def rows(self) -> list[tuple[Any, list[dict[str, Any]]]]:
-        """The same records as table rows, with what the server would compute filled in."""
-        today, now = local_today(), datetime.now(UTC)
-        stamp = {"change_seq": 1, "created_at": now, "updated_at": now}
-        residents, enrollments, followups, visits = [], [], [], []
-        for n in range(self.quarter):
-            village_id = self.village_ids[n % len(self.village_ids)]
-            resident_id, enrollment_id = uuid.uuid4(), uuid.uuid4()
-            residents.append(
-                {
-                    "id": resident_id,
-                    "name": "同步居民",
-                    "sex": "F",
-                    "birth_date": date(1958, 4, 1 + n % 9),
-                    "village_id": village_id,
-                    # Outside any real village's prefix (county 999999): never taken by the API's.
-                    "record_number": f"999999{resident_id.int % 10**11:011d}",
-                    "sms_consent": True,
-                    "opted_out": False,
-                    "phone_invalid": False,
-                    "language": "zh",
-                    **stamp,
-                }
-            )
-            enrollments.append(
-                {
-                    "id": enrollment_id,
-                    "resident_id": resident_id,
-                    "village_id": village_id,
-                    "condition": "hypertension",
-                    "status": "active",
-                    "diagnosed_on": today - timedelta(days=30),
-                    "enrolled_on": today - timedelta(days=1),
-                    "next_due_on": today + timedelta(days=90),
-                    **stamp,
-                }
-            )
-            followups.append(
-                {
-                    "id": uuid.uuid4(),
-                    "enrollment_id": enrollment_id,
-                    "resident_id": resident_id,
-                    "condition": "hypertension",
-                    "performed_at": now - timedelta(hours=1),
-                    "mode": "home",
-                    "sbp": 120 + n % 40,
-                    "dbp": 80,
-                    "danger_signs": [],
-                    "adverse_reaction": False,
-                    "new_complication": False,
-                    "classification": "controlled",
-                    "urgent_referral": False,
-                    "referral_recommended": False,
-                    "next_due_on": today + timedelta(days=90),
-                    **stamp,
-                }
-            )
-            visits.append(
-                {
-                    "id": uuid.uuid4(),
-                    "village_id": village_id,
-                    "resident_id": resident_id,
-                    "visited_at": now - timedelta(hours=1),
-                    "purpose": "followup",
-                    **stamp,
-                }
-            )
-        return [(Resident, residents), (Enrollment, enrollments), (FollowUp, followups), (Visit, visits)]
-
-
-def _sync_push(app: Flask, batch: SyncBatch, headers: dict[str, str]) -> Callable[[], object]:
+def _sync_push(app: Flask, batch: PhoneBatch, headers: dict[str, str]) -> Callable[[], object]:
     """Pushes from a device that is up to date: each sends the cursor its previous answer gave."""
     client = app.test_client()
     position: dict[str, str | None] = {"cursor": None}
@@ -344,15 +205,8 @@ def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 
     return push
 
 
-def _bulk_insert(batch: SyncBatch) -> Callable[[], object]:
-    def insert_rows() -> object:
-        tables = batch.rows()
-        with db.engine.begin() as conn:
-            for model, rows in tables:
-                conn.execute(insert(model.__table__), rows)
-        return tables
-
-    return insert_rows
+def _bulk_insert(batch: PhoneBatch) -> Callable[[], object]:
+    return lambda: bulk_insert(batch.rows())
 
 
 def bench_database(database: str, url: str, residents: int, runs: int, rebuild: bool) -> list[dict[str, Any]]:
@@ -394,7 +248,8 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
                 max(3, runs // 4),
             )
         )
-        batch = SyncBatch(village.village_ids)
+        # A resident, their enrollment, a full-form follow-up and a visit, 250 times.
+        batch = PhoneBatch(village.village_ids, hours_ago=(1,), form=full_form(), visit=True)
         sync = measure(
             "sync push, 1,000 records (HTTP in-process)",
             database,

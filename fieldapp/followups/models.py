@@ -48,6 +48,8 @@ class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mis
         ),
         # Reminder scans: active enrollments by due date.
         Index("ix_enrollments_status_due", "status", "next_due_on"),
+        # A sync pull of an area: each village's enrollments in the change stream's order.
+        Index("ix_enrollments_village_change", "village_id", "change_seq", "id"),
         # The follow-up queues: active enrollments of some villages by due date, without a join.
         Index(
             "ix_enrollments_queue",
