@@ -137,11 +137,13 @@ def health_check_queue_page(
         .correlate(Resident)
         .scalar_subquery()
     )
+    contact, contact_id = followups.last_contact_of(Resident.id, Resident)
     rows = db.session.execute(
-        select(Resident, condition, doctor.id, doctor.name, doctor.username, doctor.phone)
+        select(Resident, condition, contact, doctor.id, doctor.name, doctor.username, doctor.phone)
         .join(keys, keys.c.id == Resident.id)
         .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
+        .outerjoin(contact, contact.id == contact_id)
         .order_by(Resident.name, Resident.id)
         .options(raiseload(Resident.village))
     ).all()
@@ -157,7 +159,8 @@ def health_check_queue_page(
             state="due",
             last_followup=None,
             doctor=followups.doctor_of(*doctor_row),
+            last_contact=last_contact,
         )
-        for resident, managed_condition, *doctor_row in rows
+        for resident, managed_condition, last_contact, *doctor_row in rows
     ]
     return items, total
