@@ -29,7 +29,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -198,6 +197,7 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year, months: Any = N
             *monthly,
             func.min(first_month).label("first_month"),
             func.max(last_month).label("last_month"),
+            func.min(Resident.birth_date).label("birth_date"),
         )
         .join(Resident, Resident.id == Enrollment.resident_id)
         .where(
@@ -232,16 +232,15 @@ def _day_number(column: Any, local: bool) -> Any:
     return cast(func.strftime("%Y%m%d", column, f"{int(offset.total_seconds() // 60):+d} minutes"), Integer)
 
 
-def _on_target(birth_date: Any) -> ColumnElement[bool]:
-    """A follow-up's values meet its condition's target (DOMAIN.md's control indicator).
+def _on_target(elderly: bool) -> ColumnElement[bool]:
+    """A follow-up's values meet its condition's target (DOMAIN.md's control indicator), for a
+    resident aged 65 or over on the day (``elderly``) or younger.
 
-    Hypertension: sbp < 140 and dbp < 90, aged 65+ on the day: sbp < 150 and dbp < 90;
-    diabetes: fasting glucose < 7.0. The classification is not read: an adverse reaction
-    or a complication on target counts as controlled.
+    Hypertension: sbp < 140 and dbp < 90, aged 65+: sbp < 150 and dbp < 90; diabetes: fasting
+    glucose < 7.0. The classification is not read: an adverse reaction or a complication on
+    target counts as controlled.
     """
-    age_days = _day_number(FollowUp.performed_at, local=True) - _day_number(birth_date, local=False)
-    elderly = age_days >= int(RULES["elderly_age"].value) * 10000
-    sbp_limit = case((elderly, RULES["target_sbp_elderly"].value), else_=RULES["target_sbp"].value)
+    sbp_limit = RULES["target_sbp_elderly" if elderly else "target_sbp"].value
     return or_(
         and_(
             FollowUp.condition == Condition.HYPERTENSION.value,
@@ -253,6 +252,12 @@ def _on_target(birth_date: Any) -> ColumnElement[bool]:
             FollowUp.fasting_glucose < RULES["target_glucose_high"].value,
         ),
     )
+
+
+def _elderly_on(instant: Any, birth_date: Any) -> ColumnElement[bool]:
+    """The resident born on ``birth_date`` was 65 or over on the local date of ``instant``."""
+    age_days = _day_number(instant, local=True) - _day_number(birth_date, local=False)
+    return age_days >= int(RULES["elderly_age"].value) * 10000
 
 
 def _condition_rows(
@@ -269,8 +274,15 @@ def _condition_rows(
     is_face_to_face = FollowUp.mode.in_(FACE_TO_FACE_MODES)
     face_to_face = case((is_face_to_face, 1), else_=0)
     monthly = [] if months is None else [months.c.month]
-    # One hash aggregate, no sort: the newest face-to-face follow-up is on target exactly when
-    # the newest one on target is as new (follow-ups sharing the newest instant count if one is).
+
+    # One aggregate of the area's follow-ups of the year per resident and condition, read from a
+    # covering index and joined to nobody: the newest face-to-face follow-up is on target exactly
+    # when the newest one on target (by the limits of the resident's age on that day) is as new.
+    # Both limits are kept (``young_at``, ``elderly_at``); the age at ``measured_at`` picks one
+    # once per resident below (follow-ups sharing the newest instant count if one is on target).
+    def newest(condition: ColumnElement[bool]) -> Any:
+        return func.max(case((condition, FollowUp.performed_at)))
+
     latest = (
         select(
             FollowUp.resident_id,
@@ -278,19 +290,14 @@ def _condition_rows(
             *monthly,
             func.count().label("total"),
             func.sum(face_to_face).label("face_to_face"),
-            func.max(case((is_face_to_face, FollowUp.performed_at))).label("measured_at"),
+            newest(is_face_to_face).label("measured_at"),
             # The latest record of any mode, and the latest complete one (complete_records_rate).
             func.max(FollowUp.performed_at).label("latest_at"),
-            func.max(case((FollowUp.complete.is_(True), FollowUp.performed_at))).label("complete_at"),
-            func.max(
-                case((and_(is_face_to_face, _on_target(Resident.birth_date)), FollowUp.performed_at))
-            ).label("on_target_at"),
+            newest(FollowUp.complete.is_(True)).label("complete_at"),
+            newest(and_(is_face_to_face, _on_target(elderly=False))).label("young_at"),
+            newest(and_(is_face_to_face, _on_target(elderly=True))).label("elderly_at"),
         )
-        # The township's residents aged 35+ (a resident's enrollments move village with them).
-        .join(Resident, Resident.id == FollowUp.resident_id)
         .where(
-            Resident.birth_date <= age_cutoff(year.year),
-            _in_township(Resident.village_id, township_id),
             year.contains(FollowUp.performed_at),
             _followups_in_township(township_id),
             *(year.month_of(FollowUp.performed_at) <= through for through in monthly),
@@ -313,6 +320,10 @@ def _condition_rows(
     spans_months = spans.c.last_month - spans.c.first_month + 1
     # n >= ceil(4m/12) holds exactly when 12n >= 4m, for whole n: no division in SQL.
     standardized = 12 * func.coalesce(latest.c.face_to_face, 0) >= FOLLOWUPS_PER_YEAR * spans_months
+    on_target_at = case(
+        (_elderly_on(latest.c.measured_at, spans.c.birth_date), latest.c.elderly_at), else_=latest.c.young_at
+    )
+    controlled = on_target_at == latest.c.measured_at
     village = spans.c.village_id if by_village else literal(None)
     month = spans.c.month if by_month else literal(None)
     same_month = [] if months is None else [latest.c.month == spans.c.month]
@@ -326,7 +337,7 @@ def _condition_rows(
             month.label("month"),
             func.count().label("managed"),
             func.sum(case((standardized, 1), else_=0)).label("standardized"),
-            func.sum(case((latest.c.on_target_at == latest.c.measured_at, 1), else_=0)).label("controlled"),
+            func.sum(case((controlled, 1), else_=0)).label("controlled"),
             func.count(latest.c.latest_at).label("latest_records"),
             func.sum(case((latest.c.complete_at == latest.c.latest_at, 1), else_=0)).label(
                 "complete_records"
@@ -413,23 +424,33 @@ def expected_of(township_id: uuid.UUID | None) -> dict[str, int | None]:
     return result
 
 
-def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
-    """Rows of (village_id, population_35plus, screened, suspected, confirmed), as DOMAIN.md counts them.
+def _screened_months(township_id: uuid.UUID | None, year: Year) -> tuple[Any, Any]:
+    """Per resident of the area, the first local month of the year they were screened, and (of
+    those with a suspected result) the first month suspected and the first month confirmed.
 
-    Screened: a screening or a face-to-face (measured) follow-up in the year; suspected: a
-    suspected screening result in the year; confirmed: of those, a confirmation in the year.
-    Each set is one row per resident (UNION, GROUP BY) joined to the residents: hash joins,
-    never an IN list per resident.
+    Screened: a screening or a face-to-face (measured) follow-up; suspected: a suspected
+    screening result; confirmed: a confirmation in the year of a suspected screening, counted
+    from the later of the screening's month and the confirmation's. Two subqueries, each one
+    row per resident (one aggregate each), for hash joins to the residents.
     """
     in_year = and_(year.contains(Screening.performed_at), _in_township(Screening.village_id, township_id))
-    screened = union(
-        select(Screening.resident_id.label("resident_id")).where(in_year),
-        select(FollowUp.resident_id).where(
+    measured = union_all(
+        select(
+            Screening.resident_id.label("resident_id"), year.month_of(Screening.performed_at).label("month")
+        ).where(in_year),
+        select(FollowUp.resident_id, year.month_of(FollowUp.performed_at)).where(
             year.contains(FollowUp.performed_at),
             FollowUp.mode.in_(FACE_TO_FACE_MODES),
             _followups_in_township(township_id),
         ),
-    ).subquery("screened")
+    ).subquery("measured")
+    screened = (
+        select(measured.c.resident_id, func.min(measured.c.month).label("month"))
+        .group_by(measured.c.resident_id)
+        .subquery("screened")
+    )
+    screening_month = year.month_of(Screening.performed_at)
+    outcome_month = cast(extract("month", ScreeningOutcome.on), Integer)
     confirmed_in_year = and_(
         ScreeningOutcome.outcome == Outcome.CONFIRMED.value,
         ScreeningOutcome.on.between(year.first_day, year.last_day),
@@ -437,13 +458,27 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
     suspected = (
         select(
             Screening.resident_id,
-            func.max(case((confirmed_in_year, 1), else_=0)).label("confirmed"),
+            func.min(screening_month).label("month"),
+            func.min(
+                case(
+                    (
+                        confirmed_in_year,
+                        case((outcome_month > screening_month, outcome_month), else_=screening_month),
+                    )
+                )
+            ).label("confirmed_month"),
         )
         .outerjoin(ScreeningOutcome, ScreeningOutcome.screening_id == Screening.id)
         .where(in_year, suspected_any())
         .group_by(Screening.resident_id)
         .subquery("suspected")
     )
+    return screened, suspected
+
+
+def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
+    """Rows of (village_id, population_35plus, screened, suspected, confirmed), as DOMAIN.md counts them."""
+    screened, suspected = _screened_months(township_id, year)
     village = Resident.village_id if by_village else literal(None)
     query = (
         select(
@@ -451,7 +486,7 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
             func.count().label("population_35plus"),
             func.count(screened.c.resident_id).label("screened"),
             func.count(suspected.c.resident_id).label("suspected"),
-            func.coalesce(func.sum(suspected.c.confirmed), 0).label("confirmed"),
+            func.count(suspected.c.confirmed_month).label("confirmed"),
         )
         .select_from(Resident)
         .outerjoin(screened, screened.c.resident_id == Resident.id)
@@ -460,6 +495,49 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
         .group_by(*([Resident.village_id] if by_village else []))
     )
     return list(db.session.execute(query))
+
+
+def _screening_by_month(township_id: uuid.UUID | None, year: Year) -> dict[int, dict[str, Any]]:
+    """The screening block as of each month's end (screened, suspected, confirmed from January on).
+
+    One statement counts the residents aged 35+ by the months they were first screened,
+    suspected and confirmed (a few hundred rows at most); each month adds up those by then.
+    """
+    screened, suspected = _screened_months(township_id, year)
+    query = (
+        select(
+            screened.c.month.label("screened"),
+            suspected.c.month.label("suspected"),
+            suspected.c.confirmed_month.label("confirmed"),
+            func.count().label("residents"),
+        )
+        .select_from(Resident)
+        .outerjoin(screened, screened.c.resident_id == Resident.id)
+        .outerjoin(suspected, suspected.c.resident_id == Resident.id)
+        .where(Resident.birth_date <= age_cutoff(year.year), _in_township(Resident.village_id, township_id))
+        .group_by(screened.c.month, suspected.c.month, suspected.c.confirmed_month)
+    )
+    groups = list(db.session.execute(query))
+    population = sum(int(row.residents) for row in groups)
+
+    def by_then(month: int, name: str) -> int:
+        return sum(
+            int(row.residents)
+            for row in groups
+            if getattr(row, name) is not None and getattr(row, name) <= month
+        )
+
+    return {
+        month: screening_block(
+            SimpleNamespace(
+                population_35plus=population,
+                screened=by_then(month, "screened"),
+                suspected=by_then(month, "suspected"),
+                confirmed=by_then(month, "confirmed"),
+            )
+        )
+        for month in range(1, 13)
+    }
 
 
 def screening_block(row: Any | None) -> dict[str, Any]:
@@ -642,8 +720,9 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
     for row in _condition_rows(area, period, by_village=False, by_month=True):
         as_of_month.setdefault(int(row.month), []).append(row)
     expected = expected_of(area)
+    screening = _screening_by_month(area, period)
     for m, entry in months.items():
-        entry.update(_blocks(as_of_month.get(m, []), expected))
+        entry.update(_blocks(as_of_month.get(m, []), expected), screening=screening[m])
     for m, total, f2f, controlled in followups:
         months[m].update(followups=int(total), face_to_face=int(f2f or 0), controlled=int(controlled or 0))
     return list(months.values())
