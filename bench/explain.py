@@ -34,6 +34,9 @@ def main() -> None:
     parser.add_argument("path")
     parser.add_argument("--over", type=float, default=100.0, help="explain statements slower than this (ms)")
     parser.add_argument("--all", action="store_true", help="print every statement's plan")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting for the explained runs"
+    )
     args = parser.parse_args()
     app = bench_app(args.database_url)
     with app.app_context():
@@ -59,6 +62,9 @@ def main() -> None:
         connection = db.engine.raw_connection()
         try:
             cursor = connection.cursor()
+            for assignment in args.set:
+                name, value = assignment.split("=", 1)
+                cursor.execute("SELECT set_config(%s, %s, true)", (name, value))
             for n, (statement, parameters) in enumerate(statements, start=1):
                 head = statement.lstrip().split(None, 1)[0].upper()
                 if head not in ("SELECT", "WITH"):

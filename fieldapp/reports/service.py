@@ -21,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    String,
     and_,
     case,
     cast,
@@ -298,6 +299,15 @@ def _condition_rows(
     township_id: uuid.UUID | None, year: Year, by_village: bool, by_month: bool = False
 ) -> list[Any]:
     """Rows of (condition, village_id, month, managed, standardized, controlled, health_checked,
+    followups, face_to_face): see ``_condition_query``."""
+    query, _latest = _condition_query(township_id, year, by_village, by_month)
+    return list(db.session.execute(select(query)))
+
+
+def _condition_query(
+    township_id: uuid.UUID | None, year: Year, by_village: bool, by_month: bool = False
+) -> tuple[Any, Any]:
+    """Rows of (condition, village_id, month, managed, standardized, controlled, health_checked,
     followups, face_to_face).
 
     ``village_id`` and ``month`` are None unless asked for; ``by_month`` gives each
@@ -396,7 +406,7 @@ def _condition_rows(
             *([spans.c.month] if by_month else []),
         )
     )
-    return list(db.session.execute(query))
+    return query.subquery("conditions"), latest
 
 
 # The counts of one condition that add up across villages and townships.
@@ -458,7 +468,9 @@ def expected_of(township_id: uuid.UUID | None) -> dict[str, int | None]:
     return result
 
 
-def _screened_months(township_id: uuid.UUID | None, year: Year, by_month: bool = False) -> tuple[Any, Any]:
+def _screened_months(
+    township_id: uuid.UUID | None, year: Year, by_month: bool = False, followed: Any = None
+) -> tuple[Any, Any]:
     """Per resident of the area, the first local month of the year they were screened, and (of
     those with a suspected result) the first month suspected and the first month confirmed.
 
@@ -472,15 +484,21 @@ def _screened_months(township_id: uuid.UUID | None, year: Year, by_month: bool =
     def month_of(instant: Any) -> Any:  # the yearly figures need no month: one for all
         return year.month_of(instant) if by_month else literal(1, Integer)
 
+    if followed is None:
+        measured_by_followup = select(FollowUp.resident_id, month_of(FollowUp.performed_at)).where(
+            year.contains(FollowUp.performed_at),
+            FollowUp.mode.in_(FACE_TO_FACE_MODES),
+            _followups_in_township(township_id),
+        )
+    else:  # the year's follow-ups already aggregated per resident (``_condition_query``'s latest)
+        measured_by_followup = select(followed.c.resident_id, literal(1, Integer)).where(
+            followed.c.measured_at.is_not(None)
+        )
     measured = union_all(
         select(
             Screening.resident_id.label("resident_id"), month_of(Screening.performed_at).label("month")
         ).where(in_year),
-        select(FollowUp.resident_id, month_of(FollowUp.performed_at)).where(
-            year.contains(FollowUp.performed_at),
-            FollowUp.mode.in_(FACE_TO_FACE_MODES),
-            _followups_in_township(township_id),
-        ),
+        measured_by_followup,
     ).subquery("measured")
     screened = (
         select(measured.c.resident_id, func.min(measured.c.month).label("month"))
@@ -516,7 +534,68 @@ def _screened_months(township_id: uuid.UUID | None, year: Year, by_month: bool =
 
 def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
     """Rows of (village_id, population_35plus, screened, suspected, confirmed), as DOMAIN.md counts them."""
-    screened, suspected = _screened_months(township_id, year)
+    return list(db.session.execute(select(_screening_query(township_id, year, by_village))))
+
+
+# The counts of each kind of row ``_indicator_rows`` reads, in the order its statement gives them.
+_CONDITION_FIGURES = (
+    "managed",
+    "standardized",
+    "controlled",
+    "latest_records",
+    "complete_records",
+    "health_checked",
+    "followups",
+    "face_to_face",
+)
+_SCREENING_FIGURES = ("population_35plus", "screened", "suspected", "confirmed")
+
+
+def _indicator_rows(
+    township_id: uuid.UUID | None, year: Year, by_village: bool
+) -> tuple[list[Any], list[Any]]:
+    """The condition rows of ``_condition_rows`` and the screening rows of ``_screening_counts``,
+    from one statement: the year's follow-ups are read and aggregated once, for both.
+
+    (A UNION ALL of the two groupings, each row tagged with its kind and its counts in
+    numbered columns, taken apart here.)
+    """
+    conditions, latest = _condition_query(township_id, year, by_village)
+    screening = _screening_query(township_id, year, by_village, followed=latest)
+    width = len(_CONDITION_FIGURES)
+    tagged_conditions = select(
+        literal("condition").label("kind"),
+        conditions.c.condition,
+        conditions.c.village_id,
+        *(conditions.c[name].label(f"n{i}") for i, name in enumerate(_CONDITION_FIGURES)),
+    )
+    padding = [cast(None, Integer).label(f"n{i}") for i in range(len(_SCREENING_FIGURES), width)]
+    tagged_screening = select(
+        literal("screening").label("kind"),
+        cast(None, String).label("condition"),
+        screening.c.village_id,
+        *(screening.c[name].label(f"n{i}") for i, name in enumerate(_SCREENING_FIGURES)),
+        *padding,
+    )
+    condition_rows, screening_rows = [], []
+    for row in db.session.execute(union_all(tagged_conditions, tagged_screening)):
+        counts = [row[3 + i] for i in range(width)]
+        if row.kind == "condition":
+            names = dict(zip(_CONDITION_FIGURES, counts, strict=True))
+            condition_rows.append(
+                SimpleNamespace(condition=row.condition, village_id=row.village_id, **names)
+            )
+        else:
+            names = dict(zip(_SCREENING_FIGURES, counts, strict=False))
+            screening_rows.append(SimpleNamespace(village_id=row.village_id, **names))
+    return condition_rows, screening_rows
+
+
+def _screening_query(
+    township_id: uuid.UUID | None, year: Year, by_village: bool, followed: Any = None
+) -> Any:
+    """The statement of ``_screening_counts`` (given ``followed``, its follow-ups read from that CTE)."""
+    screened, suspected = _screened_months(township_id, year, followed=followed)
     village = Resident.village_id if by_village else literal(None)
     query = (
         select(
@@ -532,7 +611,7 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
         .where(Resident.birth_date <= age_cutoff(year.year), _in_township(Resident.village_id, township_id))
         .group_by(*([Resident.village_id] if by_village else []))
     )
-    return list(db.session.execute(query))
+    return query.subquery("screening")
 
 
 def _screening_by_month(township_id: uuid.UUID | None, year: Year) -> dict[int, dict[str, Any]]:
@@ -640,8 +719,7 @@ def indicators(user: User, township_id: uuid.UUID | None, year: int | None) -> d
     area = report_township(user, township_id)
     period = _year_or_current(year)
     overdue, lost = _overdue_counts(area, local_today())
-    rows = _condition_rows(area, period, by_village=False)
-    screening = _screening_counts(area, period, by_village=False)
+    rows, screening = _indicator_rows(area, period, by_village=False)
     return {
         "year": period.year,
         "township_id": area,
@@ -666,11 +744,11 @@ def indicators_by_village(
     """The condition indicators of each village of the area: ``[{"village", "hypertension", "diabetes"}]``."""
     area = report_township(user, township_id)
     period = _year_or_current(year)
-    rows = _condition_rows(area, period, by_village=True)
+    rows, screening_rows = _indicator_rows(area, period, by_village=True)
     by_village: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
         by_village.setdefault(row.village_id, []).append(row)
-    screening = {row.village_id: row for row in _screening_counts(area, period, by_village=True)}
+    screening = {row.village_id: row for row in screening_rows}
     return [
         {
             "village": village,
