@@ -14,19 +14,20 @@ from typing import Any
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fieldapp.auth.context import roles_required
-from fieldapp.auth.models import Role, User
-from fieldapp.console.web import bp, me
-from fieldapp.errors import ValidationError
+from fieldapp.auth.models import User
+from fieldapp.console.web import RECORD_READERS, bp, me, uuid_arg
+from fieldapp.errors import NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups.items import ITEMS, SECTION_LABELS, Item, Kind
 from fieldapp.followups.models import FollowUp
 from fieldapp.followups.rules import Condition
 from fieldapp.glossary import BLANK, label, labels
 from fieldapp.residents import service as residents_service
-from fieldapp.timeutil import local_today, local_zone
+from fieldapp.timeutil import local_date, local_today, local_zone
 
 VISITS_PER_SHEET = 4  # the paper form's columns
 
@@ -142,21 +143,8 @@ def _sheets(followups: list[FollowUp]) -> list[list[FollowUp]]:
     return [followups[n : n + VISITS_PER_SHEET] for n in range(0, len(followups), VISITS_PER_SHEET)] or [[]]
 
 
-def year_record(user: User, resident_id: uuid.UUID, year: int) -> dict[str, Any]:
-    """A resident's follow-ups of ``year`` by condition, four a sheet, oldest first."""
-    resident = residents_service.get_resident(user, resident_id)
-    start, end = (datetime(y, 1, 1, tzinfo=local_zone()) for y in (year, year + 1))
-    followups = list(
-        db.session.scalars(
-            select(FollowUp)
-            .where(
-                FollowUp.resident_id == resident.id,
-                FollowUp.performed_at >= start,
-                FollowUp.performed_at < end,
-            )
-            .order_by(FollowUp.performed_at, FollowUp.id)
-        )
-    )
+def _record(resident: Any, year: int, followups: list[FollowUp]) -> dict[str, Any]:
+    """Follow-ups (oldest first) laid out by condition, four a sheet, as the national form."""
     language = _language()
     forms = []
     for condition in Condition:
@@ -178,6 +166,35 @@ def year_record(user: User, resident_id: uuid.UUID, year: int) -> dict[str, Any]
     return {"resident": resident, "year": year, "forms": forms, "doctors": doctors, "language": language}
 
 
+def year_record(user: User, resident_id: uuid.UUID, year: int) -> dict[str, Any]:
+    """A resident's follow-ups of ``year`` by condition, four a sheet, oldest first."""
+    resident = residents_service.get_resident(user, resident_id)
+    start, end = (datetime(y, 1, 1, tzinfo=local_zone()) for y in (year, year + 1))
+    followups = list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(
+                FollowUp.resident_id == resident.id,
+                FollowUp.performed_at >= start,
+                FollowUp.performed_at < end,
+            )
+            .order_by(FollowUp.performed_at, FollowUp.id)
+        )
+    )
+    return _record(resident, year, followups)
+
+
+def one_followup_record(user: User, resident_id: uuid.UUID, followup_id: uuid.UUID) -> dict[str, Any]:
+    """One follow-up of a resident in the caller's area, as its column of the national form (404 else)."""
+    resident = residents_service.get_resident(user, resident_id)
+    followup = db.session.scalar(
+        select(FollowUp).where(FollowUp.id == followup_id, FollowUp.resident_id == resident.id)
+    )
+    if followup is None:
+        raise NotFoundError(_("Not found."))
+    return {**_record(resident, local_date(followup.performed_at).year, [followup]), "single": True}
+
+
 def _year_arg() -> int:
     raw = request.args.get("year") or str(local_today().year)
     if not raw.isdigit() or not 1900 <= int(raw) <= 2999:
@@ -186,7 +203,11 @@ def _year_arg() -> int:
 
 
 @bp.get("/residents/<uuid:resident_id>/record")
-@roles_required(Role.TOWNSHIP_MANAGER, Role.COUNTY_ADMIN, Role.REFERRAL_DESK)
+@roles_required(*RECORD_READERS)
 def resident_record(resident_id: uuid.UUID) -> ResponseReturnValue:
-    """The year's follow-ups laid out as the national form, for printing the paper archive."""
+    """The year's follow-ups laid out as the national form, for printing the paper archive;
+    with ``followup``, that one follow-up (the field app's history prints it)."""
+    followup_id = uuid_arg("followup")
+    if followup_id is not None:
+        return render_template("console/record.html", **one_followup_record(me(), resident_id, followup_id))
     return render_template("console/record.html", **year_record(me(), resident_id, _year_arg()))

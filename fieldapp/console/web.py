@@ -24,6 +24,11 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 CONSOLE_ROLES = (Role.TOWNSHIP_MANAGER, Role.REFERRAL_DESK, Role.COUNTY_ADMIN)
 # Endpoints a browser fetches without a page around them (the worker script).
 OPEN_ENDPOINTS = {"console.service_worker"}
+# Console pages the field app opens for doctors too (their area's residents only).
+FIELD_ENDPOINTS = {"console.resident_record"}
+DOCTOR_ROLES = (Role.VILLAGE_DOCTOR, Role.TOWNSHIP_DOCTOR)
+# Who may read the printable national record (each within their area).
+RECORD_READERS = (*CONSOLE_ROLES, *DOCTOR_ROLES)
 
 
 @bp.before_request
@@ -34,7 +39,9 @@ def guard_console() -> ResponseReturnValue | None:
     user: User | None = g.get("user")
     if user is None:
         return redirect(url_for("auth_views.login_form", next=request.full_path.rstrip("?")))
-    if user.role not in CONSOLE_ROLES:
+    if user.role not in CONSOLE_ROLES and not (
+        user.role in DOCTOR_ROLES and request.endpoint in FIELD_ENDPOINTS
+    ):
         raise ForbiddenError(_("The console is for township managers, the referral desk and county admins."))
     if request.method == "POST":
         sent = request.form.get("csrf_token", "")

@@ -89,6 +89,13 @@ class TerminateSchema(StrictSchema):
     on = fields.Date(required=True)
 
 
+class SyncedTerminationSchema(TerminateSchema):
+    """A ``contract_termination`` record of sync: the terminate body, its own id, and the contract."""
+
+    id = fields.UUID(required=True)
+    contract_id = fields.UUID(required=True)
+
+
 class ContractQuerySchema(QueryPageSchema):
     """``GET /api/v1/contracts`` filters."""
 

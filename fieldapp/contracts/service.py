@@ -315,27 +315,35 @@ def sign_contract(user: User, data: dict[str, Any]) -> tuple[Contract, bool]:
     return result
 
 
-def _visible_contract(user: User, contract_id: uuid.UUID) -> Contract:
-    contract = db.session.scalar(
+def _visible_contract(user: User, contract_id: uuid.UUID, *, lock: bool = False) -> Contract:
+    query = (
         select(Contract)
         .join(Resident, Resident.id == Contract.resident_id)
         .where(Contract.id == contract_id, resident_clause(user))
     )
+    # Locked: two phones terminating at once are answered one after the other.
+    contract = db.session.scalar(query.with_for_update(of=Contract) if lock else query)
     if contract is None:
         raise NotFoundError("No such contract.")
     return contract
 
 
-def terminate_contract(user: User, contract_id: uuid.UUID, data: dict[str, Any]) -> Contract:
-    """End a contract early, with the reason and the date; 409 once terminated or expired."""
+def end_contract(user: User, contract_id: uuid.UUID, data: dict[str, Any]) -> tuple[Contract, bool]:
+    """Terminate a contract in the caller's transaction: ``(contract, terminated now)``.
+
+    The same termination again (same date and reason) changes nothing and answers
+    ``(contract, False)``; any other change to a contract not in force on ``on`` is a 409.
+    """
     if user.role not in SIGNERS:
         raise ForbiddenError("Contracts are terminated by township staff and village doctors.")
-    contract = _visible_contract(user, contract_id)
+    contract = _visible_contract(user, contract_id, lock=True)
+    if (contract.terminated_on, contract.termination_reason) == (data["on"], data["reason"]):
+        return contract, False
     today = local_today()
-    if contract.status_on(today) != ContractStatus.ACTIVE:
-        raise ConflictError(
-            f"A contract that is {contract.status_on(today)} cannot be terminated.", code="invalid_transition"
-        )
+    # Terminated on a day it was in force (a phone may sync days after the doorstep).
+    status = contract.status_on(min(data["on"], today))
+    if status != ContractStatus.ACTIVE:
+        raise ConflictError(f"A contract that is {status} cannot be terminated.", code="invalid_transition")
     if data["on"] > today:
         raise _invalid({"on": ["must not be in the future"]})
     if data["on"] < contract.signed_on:
@@ -344,6 +352,14 @@ def terminate_contract(user: User, contract_id: uuid.UUID, data: dict[str, Any])
     contract.termination_reason = data["reason"]
     _touch(db.session.get(Resident, contract.resident_id))  # type: ignore[arg-type]
     record_access(user, "terminate", "contract", contract.id)
+    return contract, True
+
+
+def terminate_contract(user: User, contract_id: uuid.UUID, data: dict[str, Any]) -> Contract:
+    """End a contract early, with the reason and the date; 409 once terminated or expired."""
+    contract, terminated = end_contract(user, contract_id, data)
+    if not terminated:
+        raise ConflictError("A contract that is terminated cannot be terminated.", code="invalid_transition")
     db.session.commit()
     return contract
 

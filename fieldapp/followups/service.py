@@ -27,10 +27,11 @@ from fieldapp.auth.scoping import (
 from fieldapp.contacts.models import ContactAttempt
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
-from fieldapp.followups import rules
+from fieldapp.followups import heights, rules
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.record import build_followup
 from fieldapp.followups.rules import Classification, Condition, Measurements, QueueState
+from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
 from fieldapp.residents.models import Resident
@@ -73,21 +74,23 @@ class Area:
     unflushed: bool = False
     # Enrollments the batch has recorded follow-ups of.
     _followed_up: set[uuid.UUID] = field(default_factory=set, repr=False)
-    # Residents' newest heights (BMI), as read or recorded.
-    _heights: dict[uuid.UUID, float | None] = field(default_factory=dict, repr=False)
+    # Residents' newest heights (BMI), from follow-ups and health checks, as read or recorded.
+    _heights: dict[uuid.UUID, heights.Height | None] = field(default_factory=dict, repr=False)
+
+    def prefetch_heights(self, resident_ids: set[uuid.UUID]) -> None:
+        """Read these residents' newest heights in one query, for the records of a batch."""
+        missing = resident_ids - self._heights.keys()
+        if missing:
+            found = heights.newest_heights(missing)
+            self._heights.update((resident_id, found.get(resident_id)) for resident_id in missing)
 
     def newest_height(self, resident_id: uuid.UUID) -> float | None:
-        """The height of the resident's newest follow-up that measured one."""
+        """The resident's newest height, of a follow-up or a health check."""
         # A batch's own heights are kept as its records are applied (``recorded``): the
-        # query below, which cannot see them before the flush, is only for the stored ones.
-        if resident_id not in self._heights:
-            self._heights[resident_id] = db.session.scalar(
-                select(FollowUp.height_cm)
-                .where(FollowUp.resident_id == resident_id, FollowUp.height_cm.is_not(None))
-                .order_by(FollowUp.performed_at.desc())
-                .limit(1)
-            )
-        return self._heights[resident_id]
+        # query, which cannot see them before the flush, reads only the stored ones.
+        self.prefetch_heights({resident_id})
+        newest = self._heights[resident_id]
+        return None if newest is None else newest.cm
 
     def require_writer(self) -> None:
         """403 unless the caller's role records field data."""
@@ -144,8 +147,14 @@ class Area:
                 if newest is None or newest[:2] < (row.performed_at, row.id):
                     chain = row.classification if row.measured else (newest[2] if newest else None)
                     self._newest[row.enrollment_id] = (row.performed_at, row.id, chain)
-            if row.height_cm is not None:
-                self._heights[row.resident_id] = row.height_cm
+            self._keep_height(row.resident_id, heights.of_followup(row))
+        elif isinstance(row, HealthCheck) and created:
+            self._keep_height(row.resident_id, heights.of_health_check(row))
+
+    def _keep_height(self, resident_id: uuid.UUID, height: heights.Height | None) -> None:
+        if height is not None:
+            self.prefetch_heights({resident_id})  # the stored newest first: the batch's may be older
+            self._heights[resident_id] = heights.newer(self._heights[resident_id], height)
 
     def active_enrollment(self, resident_id: uuid.UUID, condition: str) -> Enrollment | None:
         """The resident's active enrollment of ``condition``, if any."""

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fieldapp.dbtypes import Idempotent, Timestamped, UTCDateTime, new_id
+from fieldapp.dbtypes import Idempotent, Synced, UTCDateTime, new_id
 from fieldapp.extensions import db
 
 
@@ -28,7 +28,7 @@ class PatrolStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Patrol(Timestamped, Idempotent, db.Model):  # type: ignore[name-defined,misc]
+class Patrol(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """A planned patrol of one village on one date, or a stationing from ``date`` to ``until``."""
 
     __tablename__ = "patrols"

@@ -6,10 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 
 from fieldapp.auth.models import User
-from fieldapp.auth.scoping import TOWNSHIP_ROLES, township_clause, village_clause
+from fieldapp.auth.scoping import TOWNSHIP_ROLES, resident_village_clause, township_clause, village_clause
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.idempotency import insert_once
@@ -191,3 +191,16 @@ def list_patrols(
     if date_to is not None:
         query = query.where(Patrol.date <= date_to)
     return list(db.session.scalars(query.order_by(Patrol.date, Patrol.village_id, Patrol.id)))
+
+
+def names_member(user: User) -> ColumnElement[bool]:
+    """Patrols whose team names ``user`` (the JSON list read as text, on every database)."""
+    return cast(Patrol.team, Text).like(f'%"{user.id}"%')
+
+
+def coming_for(user: User, query: Select[Any]) -> Select[Any]:
+    """The sync pull's patrols: coming ones (not yet over) in the caller's area or with the caller on the team."""
+    in_area = resident_village_clause(user, Patrol.village_id)
+    return query.where(
+        or_(in_area, names_member(user)), func.coalesce(Patrol.until, Patrol.date) >= local_today()
+    )

@@ -54,8 +54,9 @@ class ScreeningWithEnrollmentSchema(ScreeningSchema):
 
 
 class ScreeningOutcomeSchema(StrictSchema):
-    """``POST /api/v1/screenings/{id}/outcome``."""
+    """``POST /api/v1/screenings/{id}/outcome``; ``id`` (optional) names the outcome, so a replay is one."""
 
+    id = fields.UUID(load_default=None)
     condition = fields.String(required=True, validate=validate.OneOf(CONDITIONS))
     outcome = fields.String(required=True, validate=validate.OneOf([str(o) for o in Outcome]))
     on = fields.Date(required=True)
@@ -67,3 +68,10 @@ class ScreeningPageSchema(PageSchema):
     """A page of a resident's screenings, newest first."""
 
     items = fields.List(fields.Nested(ScreeningSchema))
+
+
+class SyncedOutcomeSchema(ScreeningOutcomeSchema):
+    """A ``screening_outcome`` record of sync: the outcome body with the screening it settles."""
+
+    id = fields.UUID(required=True)
+    screening_id = fields.UUID(required=True)

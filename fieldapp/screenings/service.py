@@ -114,10 +114,6 @@ def _visible_screening(user: User, screening_id: uuid.UUID, *, lock: bool = Fals
     return screening
 
 
-def _invalid(name: str, message: str) -> ValidationError:
-    return ValidationError("Some fields are not valid.", fields={name: [message]})
-
-
 def _enrollment_for(area: followups.Area, screening: Screening, condition: str, on: date) -> Enrollment:
     """The resident's active enrollment of ``condition``, made now when there is none."""
     existing = area.active_enrollment(screening.resident_id, condition)
@@ -130,29 +126,64 @@ def _enrollment_for(area: followups.Area, screening: Screening, condition: str, 
     return enrollment
 
 
-def _settle(user: User, screening_id: uuid.UUID, data: dict[str, Any]) -> tuple[Screening, Enrollment | None]:
-    area = followups.Area(user)
+def _replayed_outcome(outcome_id: uuid.UUID | None, screening_id: uuid.UUID, data: dict[str, Any]) -> bool:
+    """True when the outcome of this id is stored already with this body; 409 for another body."""
+    stored = db.session.get(ScreeningOutcome, outcome_id) if outcome_id is not None else None
+    if stored is None:
+        return False
+    same = (stored.screening_id, stored.condition, stored.outcome, stored.on) == (
+        screening_id,
+        data["condition"],
+        data["outcome"],
+        data["on"],
+    )
+    if not same:
+        raise ConflictError("A record with this id exists with a different body.", code="conflict")
+    return True
+
+
+def _stored_answer(screening: Screening, condition: str) -> Enrollment | None:
+    enrollment_id = (screening.outcomes.get(condition) or {}).get("enrollment_id")
+    return db.session.get(Enrollment, uuid.UUID(enrollment_id)) if enrollment_id else None
+
+
+def settle(
+    area: followups.Area, screening_id: uuid.UUID, data: dict[str, Any]
+) -> tuple[Screening, Enrollment | None, bool]:
+    """Settle a suspected condition in the caller's transaction: ``(screening, enrollment, settled now)``.
+
+    ``data["id"]`` (optional) names the outcome: the same outcome id again is a replay. A
+    confirmation or exclusion that another phone sent first, with the same outcome, is
+    answered as stored (one enrollment); with the other outcome it is a 409.
+    """
     area.require_writer()
-    screening = _visible_screening(user, screening_id, lock=True)
+    screening = _visible_screening(area.user, screening_id, lock=True)
     condition, outcome, on = data["condition"], data["outcome"], data["on"]
+    if _replayed_outcome(data.get("id"), screening.id, data):
+        return screening, _stored_answer(screening, condition), False
+    errors: dict[str, list[str]] = {}
     if condition not in suspected_conditions(screening.results):
-        raise _invalid("condition", f"this screening suspects no {condition}")
+        errors["condition"] = [f"this screening suspects no {condition}"]
     settled = screening.outcomes.get(condition) or {}
-    if settled.get("outcome") in FINAL_OUTCOMES:
+    if not errors and settled.get("outcome") in FINAL_OUTCOMES:
         if settled["outcome"] != outcome:
             raise ConflictError(
                 f"The suspected {condition} is {settled['outcome']} already.", code="invalid_transition"
             )
         # The same outcome again (a replay, or a second phone): the stored answer.
-        enrollment_id = settled.get("enrollment_id")
-        return screening, db.session.get(Enrollment, uuid.UUID(enrollment_id)) if enrollment_id else None
+        return screening, _stored_answer(screening, condition), False
     if on > local_today():
-        raise _invalid("on", "must not be in the future")
-    if on < local_date(screening.performed_at):
-        raise _invalid("on", "must not be before the screening")
+        errors["on"] = ["must not be in the future"]
+    elif on < local_date(screening.performed_at):
+        errors["on"] = ["must not be before the screening"]
+    if errors:
+        raise ValidationError("Some fields are not valid.", fields=errors)
     enrollment = _enrollment_for(area, screening, condition, on) if outcome == Outcome.CONFIRMED else None
+    if enrollment is not None:
+        area.recorded(enrollment, True)  # a later record of the batch may follow it up
     db.session.add(
         ScreeningOutcome(
+            id=data.get("id") or uuid.uuid4(),
             screening_id=screening.id,
             resident_id=screening.resident_id,
             condition=condition,
@@ -161,7 +192,7 @@ def _settle(user: User, screening_id: uuid.UUID, data: dict[str, Any]) -> tuple[
             facility=data.get("facility"),
             note=data.get("note"),
             enrollment_id=enrollment.id if enrollment else None,
-            recorded_by=user.id,
+            recorded_by=area.user.id,
         )
     )
     attempts = int(settled.get("attempts", 0)) + (1 if outcome == Outcome.NOT_REACHED else 0)
@@ -175,15 +206,16 @@ def _settle(user: User, screening_id: uuid.UUID, data: dict[str, Any]) -> tuple[
         for c in suspected_conditions(screening.results)
     )
     screening.status = CLOSED if final else OPEN
-    record_access(user, "update", "screening", screening.id)
-    return screening, enrollment
+    record_access(area.user, "update", "screening", screening.id)
+    return screening, enrollment, True
 
 
 def record_outcome(
     user: User, screening_id: uuid.UUID, data: dict[str, Any]
 ) -> tuple[Screening, Enrollment | None]:
     """``POST /screenings/{id}/outcome``: confirm (enrolling once), exclude, or note a failed attempt."""
-    return commit_once(lambda: _settle(user, screening_id, data))
+    screening, enrollment, _settled = commit_once(lambda: settle(followups.Area(user), screening_id, data))
+    return screening, enrollment
 
 
 def list_screenings(

@@ -16,6 +16,8 @@ RECORD_TYPES = (
     "health_check",
     "contract",
     "contact_attempt",
+    "screening_outcome",
+    "contract_termination",
 )
 RESULT_STATUSES = ("created", "unchanged", "conflict", "invalid")
 
@@ -55,6 +57,7 @@ class SyncChangesSchema(Schema):
     screenings = fields.List(fields.Dict())
     health_checks = fields.List(fields.Dict())
     contracts = fields.List(fields.Dict())
+    patrols = fields.List(fields.Dict())
 
 
 class SyncResponseSchema(Schema):

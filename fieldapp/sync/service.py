@@ -30,6 +30,7 @@ from fieldapp.auth.scoping import referral_clause, resident_clause
 from fieldapp.contacts import service as contacts
 from fieldapp.contacts.models import ContactAttempt
 from fieldapp.contacts.schemas import ContactAttemptSchema
+from fieldapp.contracts import offline as contract_offline
 from fieldapp.contracts.models import Contract
 from fieldapp.contracts.schemas import ContractSchema
 from fieldapp.contracts.service import add_contract
@@ -51,6 +52,9 @@ from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.healthchecks.schemas import HealthCheckSchema
 from fieldapp.http import storable, unstorable_fields
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
+from fieldapp.patrols import service as patrols
+from fieldapp.patrols.models import Patrol
+from fieldapp.patrols.schemas import PatrolSchema
 from fieldapp.referrals.models import Referral
 from fieldapp.referrals.schemas import ReferralCreateSchema, ReferralSchema
 from fieldapp.replies import service as replies
@@ -59,6 +63,7 @@ from fieldapp.replies.schemas import ReplySchema
 from fieldapp.residents import service as residents
 from fieldapp.residents.models import Resident
 from fieldapp.residents.schemas import ResidentSchema
+from fieldapp.screenings import offline as screening_offline
 from fieldapp.screenings import service as screenings
 from fieldapp.screenings.models import Screening
 from fieldapp.screenings.schemas import ScreeningSchema
@@ -125,6 +130,21 @@ KINDS: dict[str, RecordKind] = {
     "health_check": RecordKind(
         HealthCheck, HealthCheckSchema(), healthchecks.add_health_check, HealthCheckSchema()
     ),
+    # Extensions (CHANGELOG): changes to records phones hold, each answered under its own id.
+    "screening_outcome": RecordKind(
+        screening_offline.MODEL,
+        screening_offline.LOAD,
+        screening_offline.settle_offline,
+        screening_offline.SettledOfflineSchema(),
+        alone=True,
+    ),
+    "contract_termination": RecordKind(
+        contract_offline.MODEL,
+        contract_offline.LOAD,
+        contract_offline.terminate_offline,
+        contract_offline.TerminatedOfflineSchema(),
+        alone=True,
+    ),
 }
 
 
@@ -166,6 +186,7 @@ class Batch:
         """Read the residents the records name and the rows their ids have, one query a type."""
         named: dict[str, set[uuid.UUID]] = {name: set() for name in KINDS}
         residents_named: set[uuid.UUID] = set()
+        weighed: set[uuid.UUID] = set()
         for record in records:
             data = _data_of(record)
             if data is None:
@@ -175,8 +196,11 @@ class Batch:
                 named[record["type"]].add(record_id)
             if resident_id is not None:
                 residents_named.add(resident_id)
+                if data.get("weight_kg") is not None:  # its BMI needs the newest height
+                    weighed.add(resident_id)
         self.area.prefetch_residents(residents_named)
         self.area.prefetch_enrollments(residents_named)
+        self.area.prefetch_heights(weighed)
         for name, ids in named.items():
             model = KINDS[name].model
             rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
@@ -363,6 +387,7 @@ FEEDS: tuple[Feed, ...] = (
         lambda user, q: q.where(replies.visible_clause(user)),
         prepare=replies.name_visible_residents,
     ),
+    Feed("patrols", 6, Patrol, PatrolSchema, patrols.coming_for),
     Feed("screenings", 7, Screening, ScreeningSchema, lambda user, q: _via_resident(user, q, Screening)),
     Feed(
         "health_checks",

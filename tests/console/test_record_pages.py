@@ -9,13 +9,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from fieldapp.auth.models import Role
+from fieldapp.extensions import db
 from fieldapp.followups.items import ITEMS
+from fieldapp.followups.models import FollowUp
 from fieldapp.followups.schemas import FollowUpSchema
 from fieldapp.followups.service import record_followup
 from fieldapp.residents.models import Resident
-from fieldapp.timeutil import local_date, utcnow
+from fieldapp.timeutil import local_date, local_zone, utcnow
 from tests.builders import PASSWORD, create_resident, create_township, create_user, create_village
 from tests.console.conftest import screenshot
 from tests.console.helpers import sign_in
@@ -50,7 +53,17 @@ def setting(app: Flask) -> dict[str, Any]:
     manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
     resident = create_resident(village, name="赵敏")
     _two_followups(resident, doctor)
-    return {"manager": manager, "resident": resident, "township": township}
+    return {
+        "manager": manager,
+        "resident": resident,
+        "township": township,
+        "doctor": doctor,
+        "village": village,
+    }
+
+
+def resident_followups(resident: Resident) -> list[FollowUp]:
+    return list(db.session.scalars(select(FollowUp).where(FollowUp.resident_id == resident.id)))
 
 
 def test_the_printable_record_shows_every_item_of_both_follow_ups(
@@ -83,9 +96,33 @@ def test_the_record_is_only_for_the_residents_area(client: FlaskClient, setting:
     other = create_user(Role.TOWNSHIP_MANAGER, township=create_township())
     sign_in(client, other)
     assert client.get(f"/console/residents/{setting['resident'].id}/record").status_code == 404
+    # A village doctor reads the record of their own villages' residents only.
     doctor = create_user(Role.VILLAGE_DOCTOR, township=setting["township"])
     sign_in(client, doctor)
-    assert client.get(f"/console/residents/{setting['resident'].id}/record").status_code in (403, 302)
+    assert client.get(f"/console/residents/{setting['resident'].id}/record").status_code == 404
+    # The rest of the console stays closed to doctors.
+    assert client.get(f"/console/residents/{setting['resident'].id}").status_code == 403
+
+
+def test_the_field_app_prints_one_follow_up_for_its_doctor(
+    client: FlaskClient, setting: dict[str, Any]
+) -> None:
+    resident = setting["resident"]
+    followups = sorted(resident_followups(resident), key=lambda f: f.performed_at)
+    sign_in(client, setting["doctor"], lang="zh")
+    page = client.get(f"/console/residents/{resident.id}/record?followup={followups[-1].id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "2型糖尿病患者随访服务记录表" in html and resident.record_number in html
+    # That one visit's column: its own values, not the other visit's.
+    assert html.count("二甲双胍 2次/日 0.5g") == 1
+    assert "视力模糊、多尿" in html and "无症状" not in html
+    assert (followups[-1].performed_at.astimezone(local_zone()).date().isoformat()) in html
+    assert f"/field/#/resident/{resident.id}" in html  # back to the phone, not to the console
+    assert 'class="brand" href="/field/"' in html
+    other = create_resident(setting["village"])
+    assert client.get(f"/console/residents/{other.id}/record?followup={followups[-1].id}").status_code == 404
+    assert client.get(f"/console/residents/{resident.id}/record?followup=nope").status_code == 404
 
 
 def test_the_resident_page_shows_each_follow_up_in_full(client: FlaskClient, setting: dict[str, Any]) -> None:

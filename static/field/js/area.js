@@ -16,8 +16,14 @@ export async function residents() {
 }
 
 export async function enrollmentsOf(residentId) {
-  const [saved, pending] = await Promise.all([store.byResident("enrollments", residentId), pendingOf("enrollment")]);
-  return [...saved, ...pending.filter((row) => row.resident_id === residentId && !saved.some((s) => s.id === row.id))];
+  const [saved, pending, outcomes] = await Promise.all([store.byResident("enrollments", residentId), pendingOf("enrollment"), pendingOf("screening_outcome")]);
+  const rows = [...saved, ...pending.filter((row) => row.resident_id === residentId && !saved.some((s) => s.id === row.id))];
+  // A confirmation waiting in the outbox enrolls the resident when it syncs: shown (and followed up) already.
+  const active = (condition) => rows.some((row) => row.condition === condition && row.status !== "closed");
+  for (const o of outcomes.filter((o) => o.resident_id === residentId && o.outcome === "confirmed" && !active(o.condition))) {
+    rows.push({ id: o.id, resident_id: residentId, condition: o.condition, status: "active", enrolled_on: o.on, next_due_on: o.on, _entry: o._entry });
+  }
+  return rows;
 }
 
 // Newest first: the server's follow-ups and the ones still waiting to go.

@@ -1,23 +1,17 @@
 // The doctor's day on the "More" screen: their own totals this month, the overdue left, their
 // coming patrols and the app's version.
-import { ApiError, getJson, OfflineError } from "./api.js";
 import * as store from "./store.js";
 import { tallyKey } from "./sync.js";
 import { h, localDate, t } from "./ui.js";
 
 const COUNTED = ["followup", "visit", "screening", "contact_attempt"];
 
-// The caller's coming patrols from the server, kept on the phone for when there is no signal.
+// The caller's coming patrols: the sync pull's patrols feed (kept in the phone's store), so they show offline.
 async function comingPatrols(user) {
-  try {
-    const body = await getJson(`/api/v1/patrols?from=${localDate()}`);
-    const mine = (body.items || []).filter((patrol) => (patrol.team || []).includes(user.id) && patrol.status !== "cancelled");
-    await store.setValue("patrols", mine);
-    return mine;
-  } catch (error) {
-    if (!(error instanceof OfflineError || error instanceof ApiError)) throw error;
-    return ((await store.getValue("patrols")) || []).filter((patrol) => patrol.date >= localDate());
-  }
+  const today = localDate();
+  const rows = await store.all("patrols");
+  const mine = rows.filter((patrol) => (patrol.team || []).includes(user.id) && patrol.status !== "cancelled" && (patrol.until || patrol.date) >= today);
+  return mine.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
 
 // The shell's version: the service worker is registered with it (`sw.js?v=<hash>`).

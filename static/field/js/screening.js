@@ -1,11 +1,11 @@
 // Screening (测血压) from a resident's page, what to tell the resident, and the follow-up of
 // suspected results; the list of who needs a screening follow-up or a health check.
-import { ApiError, getJson, OfflineError, postJson } from "./api.js";
+import { ApiError, getJson, OfflineError } from "./api.js";
 import * as area from "./area.js";
 import { go } from "./nav.js";
 import * as store from "./store.js";
 import { enqueue } from "./sync.js";
-import { button, checkbox, field, fieldset, h, input, link, localDate, localDateTime, t } from "./ui.js";
+import { button, checkbox, field, fieldset, h, input, link, localDate, localDateTime, t, term } from "./ui.js";
 
 // DOMAIN.md "Screening and diagnosis" (the server's fieldapp/screenings/rules.py; a browser test keeps them equal).
 export const SCREENING = {
@@ -126,24 +126,39 @@ async function screeningForm({ args, values = {} }) {
   return screen(`${t("screen_title")} · ${person.name}`, el);
 }
 
-// A resident's screenings: the server's (when reachable, kept for offline) and those waiting in the outbox.
+// A resident's screenings: the server's (from the list when reachable, else the sync feed and the
+// list read last), and those waiting in the outbox, newest first.
 export async function screeningsOf(residentId) {
   const key = `screenings:${residentId}`;
-  let saved = [];
+  const synced = await store.byResident("screenings", residentId);
+  let saved;
   try {
-    saved = (await getJson(`/api/v1/residents/${residentId}/screenings?per_page=5`)).items;
-    await store.setValue(key, saved);
+    const read = (await getJson(`/api/v1/residents/${residentId}/screenings?per_page=5`)).items;
+    await store.setValue(key, read);
+    saved = [...read, ...synced.filter((row) => !read.some((s) => s.id === row.id))];
   } catch (error) {
     if (!(error instanceof OfflineError || error instanceof ApiError)) throw error;
-    saved = (await store.getValue(key)) || [];
+    // Offline the feed is the newer: a sync stores each answer to an outcome in it.
+    const read = (await store.getValue(key)) || [];
+    saved = [...synced, ...read.filter((row) => !synced.some((s) => s.id === row.id))];
   }
+  saved.sort((a, b) => Date.parse(b.performed_at) - Date.parse(a.performed_at));
   const pending = (await area.pendingOf("screening")).filter((row) => row.resident_id === residentId && !saved.some((s) => s.id === row.id));
   return [...pending, ...saved];
 }
 
-// The resident page's section: recent screenings, each suspected one with its follow-up.
+const FINAL = ["confirmed", "excluded"];
+const suspected = (s) => (s.results || []).filter((r) => r.startsWith("suspected_")).map((r) => r.slice("suspected_".length));
+
+// A screening's suspected conditions still waiting for a confirmation or an exclusion (one in the outbox counts).
+function waitingConditions(s, outcomes) {
+  const settled = (c) => FINAL.includes((s.outcomes || {})[c]?.outcome) || outcomes.some((o) => o.screening_id === s.id && o.condition === c && FINAL.includes(o.outcome));
+  return suspected(s).filter((c) => !settled(c));
+}
+
+// The resident page's section: recent screenings, each suspected one with its follow-up (offline too).
 export async function screeningSection(person) {
-  const rows = await screeningsOf(person.id);
+  const [rows, outcomes] = await Promise.all([screeningsOf(person.id), area.pendingOf("screening_outcome")]);
   const item = (s) =>
     h(
       "li",
@@ -151,7 +166,10 @@ export async function screeningSection(person) {
       h("strong", {}, `${localDateTime(new Date(s.performed_at)).replace("T", " ")}${s.sbp ? ` · ${s.sbp}/${s.dbp} mmHg` : ""}${s.fasting_glucose ? ` · ${s.fasting_glucose} mmol/L` : ""}`),
       h("span", {}, ...resultBadges(s.results || [])),
       s._entry ? h("span", { class: "badge pending" }, t("waiting_sync")) : null,
-      s.status === "open" && !s._entry ? link(t("screen_follow_up"), `#/screening-outcome/${s.id}`, "secondary") : null,
+      ...outcomes
+        .filter((o) => o.screening_id === s.id)
+        .map((o) => h("span", { class: "badge pending" }, t("outcome_waiting", { outcome: `${term("condition", o.condition)}${term("screening_outcome", o.outcome)}` }))),
+      waitingConditions(s, outcomes).length ? link(t("screen_follow_up"), `#/screening-outcome/${s.id}`, "secondary") : null,
     );
   return [
     h("h2", {}, t("screenings")),
@@ -159,37 +177,48 @@ export async function screeningSection(person) {
   ];
 }
 
+// A screening the phone knows: synced (the feed), waiting in the outbox, or read with its resident's list.
+async function knownScreening(id) {
+  const found = (await store.get("screenings", id)) || (await area.pendingOf("screening")).find((row) => row.id === id);
+  if (found) return found;
+  const listed = ((await store.getValue("checks"))?.screening?.items || []).find((item) => item.screening_id === id);
+  return listed ? ((await store.getValue(`screenings:${listed.resident.id}`)) || []).find((row) => row.id === id) || null : null;
+}
+
+// Settling a suspected result: kept in the outbox, sent with the next sync (a confirmation enrolls once there).
 async function outcomeForm({ args }) {
-  let screening;
-  try {
-    screening = (await getJson(`/api/v1/queue?status=screening&per_page=${QUEUE_PAGE}`)).items.find((i) => i.screening_id === args[0]);
-  } catch (error) {
-    if (!(error instanceof OfflineError || error instanceof ApiError)) throw error;
-    return screen(t("screen_follow_up"), h("p", { class: "muted" }, t("needs_network")));
-  }
-  if (!screening) return screen(t("screen_follow_up"), h("p", { class: "muted" }, t("not_found")), link(t("nav_today"), "#/checks", "secondary"));
-  const message = h("div", { "aria-live": "polite" });
-  const send = (outcome) => async () => {
-    try {
-      const answer = await postJson(`/api/v1/screenings/${args[0]}/outcome`, { condition: screening.condition, outcome, on: localDate() });
-      message.replaceChildren(h("p", { class: "ok" }, t(`outcome_done_${outcome}`)));
-      if (answer.enrollment) go(`#/resident/${screening.resident.id}`);
-    } catch (error) {
-      if (!(error instanceof OfflineError || error instanceof ApiError)) throw error;
-      message.replaceChildren(h("p", { class: "alert" }, error instanceof OfflineError ? t("needs_network") : error.message));
-    }
+  const screening = await knownScreening(args[0]);
+  const person = screening && (await area.resident(screening.resident_id));
+  if (!person) return screen(t("screen_follow_up"), h("p", { class: "muted" }, t("not_found")), link(t("nav_today"), "#/checks", "secondary"));
+  const outcomes = await area.pendingOf("screening_outcome");
+  const conditions = waitingConditions(screening, outcomes);
+  const performedOn = localDate(new Date(screening.performed_at));
+  const on = input("on", { type: "date", required: true, min: performedOn, max: localDate(), value: localDate() });
+  const send = (condition, outcome) => async () => {
+    if (!on.reportValidity()) return;
+    const record = { id: crypto.randomUUID(), screening_id: screening.id, condition, outcome, on: on.value };
+    await enqueue("screening_outcome", record, `${person.name} · ${term("condition", condition)}`, { resident_id: person.id });
+    go(`#/resident/${person.id}`, `${t(`outcome_done_${outcome}`)} ${t("saved_notice")}`);
   };
-  return screen(
-    `${t("screen_follow_up")} · ${screening.resident.name}`,
-    h("p", {}, t(`condition_${screening.condition}`), " · ", t("confirm_by", { date: screening.due_on })),
+  const block = (condition) =>
     h(
-      "div",
-      { class: "actions" },
-      button(t("outcome_confirmed"), send("confirmed"), "primary"),
-      button(t("outcome_excluded"), send("excluded"), "secondary"),
-      button(t("outcome_not_reached"), send("not_reached"), "secondary"),
-    ),
-    message,
+      "section",
+      { class: "outcome", "data-condition": condition },
+      h("h2", {}, term("condition", condition)),
+      screening.confirm_by ? h("p", {}, t("confirm_by", { date: screening.confirm_by })) : null,
+      h(
+        "div",
+        { class: "actions" },
+        button(t("outcome_confirmed"), send(condition, "confirmed"), "primary"),
+        button(t("outcome_excluded"), send(condition, "excluded"), "secondary"),
+        button(t("outcome_not_reached"), send(condition, "not_reached"), "secondary"),
+      ),
+    );
+  return screen(
+    `${t("screen_follow_up")} · ${person.name}`,
+    h("p", {}, `${performedOn} · `, ...resultBadges(screening.results || [])),
+    field(t("outcome_on"), on),
+    conditions.length ? conditions.map(block) : h("p", { class: "muted" }, t("outcome_none_waiting")),
   );
 }
 

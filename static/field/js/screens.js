@@ -162,6 +162,7 @@ async function resident({ args }) {
       h("strong", {}, `${formatInstant(f.performed_at)} · ${conditionLabel(f.condition)}`),
       h("span", {}, readings(f)),
       classificationBadge(f),
+      f._entry ? null : printLink(person, f),
     );
   return screen(
     person.name,
@@ -200,6 +201,17 @@ async function resident({ args }) {
       link(t("add_household_member"), `#/new-resident?household=${person.household_id || ""}&village=${person.village_id}`, "secondary"),
     ),
   );
+}
+
+// The national record of one synced follow-up, printed from the browser (the console's page; it needs the network).
+function printLink(person, f) {
+  const href = `/console/residents/${person.id}/record?followup=${f.id}`;
+  const open = (event) => {
+    if (navigator.onLine) return;
+    event.preventDefault();
+    go(location.hash, t("needs_network"));
+  };
+  return h("a", { href, class: "button secondary print", target: "_blank", rel: "noopener", onclick: open }, t("print_followup"));
 }
 
 // A follow-up's readings; a phone follow-up may have none.

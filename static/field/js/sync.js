@@ -17,6 +17,9 @@ const STORE_OF_TYPE = {
   health_check: "health_checks",
   contract: "contracts",
   contact_attempt: "contact_attempts",
+  // Changes to a row the phone holds: the answer is that row as it now is.
+  screening_outcome: "screenings",
+  contract_termination: "contracts",
 };
 
 export const status = { syncing: false, needsSignIn: false, error: null, lastSyncAt: null, retryAt: null };
@@ -78,8 +81,9 @@ function normalizeErrors(errors, fallback) {
   return errors;
 }
 
-// The outbox record a record depends on: the resident it names (an enrollment, follow-up, visit...).
-const DEPENDS_ON = ["resident_id", "followup_id"];
+// The outbox record a record depends on: the resident it names (an enrollment, follow-up, visit...),
+// the screening an outcome settles, the contract a termination ends.
+const DEPENDS_ON = ["resident_id", "followup_id", "screening_id", "contract_id"];
 const REFUSED = ["invalid", "conflict", "blocked"];
 // Set when an accepted record frees records that waited on it: they go in the same sync.
 let freed = false;
