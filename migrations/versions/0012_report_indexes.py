@@ -6,14 +6,14 @@ residents aged 35+ by village, screenings' residents by village, and outcomes by
 the screening queue reads a township's open screenings by village and ``confirm_by``.
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011 (given 0007; main has 0011 on 0007 now)
 Create Date: 2026-12-01 20:25:00
 
 """
 from alembic import op
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
