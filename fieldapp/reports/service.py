@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 from sqlalchemy import (
     Boolean,
     ColumnElement,
@@ -114,14 +114,30 @@ def rate(part: int, whole: int) -> float:
 REPORT_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
+def _per_request() -> dict[str, Any]:
+    """What a report remembers for the rest of its request (nothing outside one)."""
+    if not has_request_context():
+        return {}
+    memo: dict[str, Any] | None = getattr(request, "_report_memo", None)
+    if memo is None:
+        memo = {}
+        request._report_memo = memo  # type: ignore[attr-defined]
+    return memo
+
+
 def report_settings() -> None:
-    """Give the rest of this transaction the report's PostgreSQL settings (nothing elsewhere)."""
+    """Give the rest of this transaction the report's PostgreSQL settings (nothing elsewhere):
+    once a request (a page of several reports reads in one transaction)."""
     if db.session.get_bind().dialect.name != "postgresql":
+        return
+    memo = _per_request()
+    if memo.get("settings"):
         return
     assignments = ", ".join(
         f"set_config('{name}', '{value}', true)" for name, value in REPORT_SETTINGS.items()
     )
     db.session.execute(text(f"SELECT {assignments}"))
+    memo["settings"] = True
 
 
 def report_township(user: User, township_id: uuid.UUID | None) -> uuid.UUID | None:
@@ -169,9 +185,7 @@ def _any_of_postgresql(element: _AnyOf, compiler: Any, **kw: Any) -> str:
 def _township_villages(township_id: uuid.UUID) -> list[uuid.UUID]:
     """The township's village ids, read once per request: given to the planner as values, they
     let it estimate a township's rows (a subquery's values it would guess)."""
-    known: dict[uuid.UUID, list[uuid.UUID]] = (
-        g.setdefault("report_villages", {}) if has_request_context() else {}
-    )
+    known: dict[uuid.UUID, list[uuid.UUID]] = _per_request().setdefault("villages", {})
     if township_id not in known:
         known[township_id] = list(
             db.session.scalars(select(Village.id).where(Village.township_id == township_id))
