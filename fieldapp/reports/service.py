@@ -253,6 +253,9 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year, months: Any = N
             Enrollment.enrolled_on <= year.last_day,
             or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= year.first_day),
             _in_township(Enrollment.village_id, township_id),
+            # The same villages on the resident (kept in step with the enrollment's): a township's
+            # residents are then read by the village index too, never the county's.
+            _in_township(Resident.village_id, township_id),
             Resident.birth_date <= age_cutoff(year.year),
             *(first_month <= through for through in monthly),
         )
