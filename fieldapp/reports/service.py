@@ -549,11 +549,6 @@ def _screened_months(
     return screened, suspected
 
 
-def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
-    """Rows of (village_id, population_35plus, screened, suspected, confirmed), as DOMAIN.md counts them."""
-    return list(db.session.execute(select(_screening_query(township_id, year, by_village))))
-
-
 # The counts of each kind of row ``_indicator_rows`` reads, in the order its statement gives them.
 _CONDITION_FIGURES = (
     "managed",
@@ -571,8 +566,8 @@ _SCREENING_FIGURES = ("population_35plus", "screened", "suspected", "confirmed")
 def _indicator_rows(
     township_id: uuid.UUID | None, year: Year, by_village: bool
 ) -> tuple[list[Any], list[Any]]:
-    """The condition rows of ``_condition_rows`` and the screening rows of ``_screening_counts``,
-    from one statement: the year's follow-ups are read and aggregated once, for both.
+    """The condition rows of ``_condition_rows`` and the screening rows (village_id,
+    population_35plus, screened, suspected, confirmed, as DOMAIN.md counts them), from one statement: the year's follow-ups are read and aggregated once, for both.
 
     (A UNION ALL of the two groupings, each row tagged with its kind and its counts in
     numbered columns, taken apart here.)
@@ -611,7 +606,8 @@ def _indicator_rows(
 def _screening_query(
     township_id: uuid.UUID | None, year: Year, by_village: bool, followed: Any = None
 ) -> Any:
-    """The statement of ``_screening_counts`` (given ``followed``, its follow-ups read from that CTE)."""
+    """The screening figures per village (or of the area) as a subquery; given ``followed``, the
+    measured follow-ups are read from that CTE (``_condition_query``'s latest)."""
     screened, suspected = _screened_months(township_id, year, followed=followed)
     village = Resident.village_id if by_village else literal(None)
     query = (
