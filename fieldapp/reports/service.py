@@ -567,7 +567,8 @@ def _indicator_rows(
     township_id: uuid.UUID | None, year: Year, by_village: bool
 ) -> tuple[list[Any], list[Any]]:
     """The condition rows of ``_condition_rows`` and the screening rows (village_id,
-    population_35plus, screened, suspected, confirmed, as DOMAIN.md counts them), from one statement: the year's follow-ups are read and aggregated once, for both.
+    population_35plus, screened, suspected, confirmed, as DOMAIN.md counts them), from one
+    statement: the year's follow-ups are read and aggregated once, for both.
 
     (A UNION ALL of the two groupings, each row tagged with its kind and its counts in
     numbered columns, taken apart here.)
