@@ -8,9 +8,11 @@ its own against a scratch database, which it empties first::
 
 Each import runs as the county IT person runs it, in a child process (``flask --app
 fieldapp import records FILE``): wall time from start to exit, and the child's peak
-resident set (``ru_maxrss``). A smaller file (20,000 rows) beside it shows the memory
-is flat, not growing with the file. Rows: 90 % bring their 档案编号, all have an identity
-number and a phone, 30 % have diabetes besides hypertension, 95 % a last follow-up.
+resident set (its VmHWM). A smaller file (20,000 rows) beside it shows the memory is
+flat, not growing with the file. Each result notes the child's CPU seconds, its
+PostgreSQL backends' and the 1-minute load average before and after (the machine may be
+shared). Rows: 90 % bring their 档案编号, all have an identity number and a phone, 30 %
+have diabetes besides hypertension, 95 % a last follow-up.
 """
 
 from __future__ import annotations
@@ -213,6 +215,7 @@ def timed_import(database_url: str, path: Path) -> tuple[float, float, dict[str,
     env = {**os.environ, "DATABASE_URL": database_url, "SMS_PROVIDER": "outbox", "PGAPPNAME": APP_NAME}
     env.pop("REDIS_URL", None)
     env.setdefault("FIELDAPP_INSTANCE_PATH", str(Path(tempfile.gettempdir()) / "fieldapp-bench-instance"))
+    load_before = os.getloadavg()[0]
     with BackendCpu(database_url) as backends:
         started = time.perf_counter()
         child = subprocess.Popen(
@@ -243,6 +246,8 @@ def timed_import(database_url: str, path: Path) -> tuple[float, float, dict[str,
     summary = json.loads(output.decode().strip().splitlines()[-1])
     summary["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 1)
     summary["db_cpu_s"] = backends.seconds
+    # The machine may be shared: the wall time means little without how busy it was.
+    summary["load"] = f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"
     return elapsed, (backends.peak_kib or usage.ru_maxrss) / 1024, summary
 
 
@@ -258,7 +263,8 @@ def _row(
         "peak_mem_mb": round(peak_mb, 1),
         "runs": 1,
         "note": ", ".join(
-            f"{k} {summary[k]}" for k in ("created", "updated", "unchanged", "errors", "cpu_s", "db_cpu_s")
+            f"{k} {summary[k]}"
+            for k in ("created", "updated", "unchanged", "errors", "cpu_s", "db_cpu_s", "load")
         ),
     }
 

@@ -1,4 +1,4 @@
-"""A streaming reader of the import file: XLSX (openpyxl, read-only) or CSV (UTF-8, UTF-8 with BOM, GB18030).
+"""A streaming reader of the import file: XLSX (see ``xlsx``) or CSV (UTF-8, UTF-8 with BOM, GB18030).
 
 Rows come one at a time, so a file of 100,000 rows is read in constant memory.
 """
@@ -11,11 +11,14 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 from fieldapp.imports.columns import BY_HEADER, COLUMNS
+from fieldapp.imports.xlsx import Sheet
 
 XLSX_MAGIC = b"PK\x03\x04"
 CHUNK = 1 << 20
+DAMAGED = "无法读取该 XLSX 文件（文件已损坏或不是 Excel 工作簿）"
 
 
 class FileProblemError(Exception):
@@ -51,16 +54,18 @@ def _column_keys(header: tuple[Any, ...] | list[Any]) -> list[str | None]:
     return keys
 
 
-def _rows(cells: Iterator[tuple[Any, ...] | list[Any]]) -> Iterator[RawRow]:
-    """The data rows after the header, which is read (and checked) before this returns."""
-    header = next(cells, None)
-    if header is None:
+def _rows(lines: Iterator[tuple[int, tuple[Any, ...] | list[Any]]]) -> Iterator[RawRow]:
+    """The data rows after the header (with their numbers), which is read and checked before this returns."""
+    first = next(lines, None)
+    if first is None:
         raise FileProblemError("文件是空的")
-    keys = _column_keys(header)
+    keys = _column_keys(first[1])
+    read = [(index, key) for index, key in enumerate(keys) if key is not None]
 
     def data() -> Iterator[RawRow]:
-        for number, row in enumerate(cells, start=2):
-            values = {key: value for key, value in zip(keys, row, strict=False) if key is not None}
+        for number, row in lines:
+            width = len(row)
+            values = {key: row[index] if index < width else None for index, key in read}
             blank = all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values())
             if not blank:  # a blank line in the sheet is no row
                 yield RawRow(number, values)
@@ -69,33 +74,35 @@ def _rows(cells: Iterator[tuple[Any, ...] | list[Any]]) -> Iterator[RawRow]:
 
 
 def _xlsx(source: IO[bytes]) -> Table:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
+        sheet = Sheet(source)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise FileProblemError("无法读取该 XLSX 文件（文件已损坏或不是 Excel 工作簿）") from error
-    sheet = workbook.worksheets[0]
+        raise FileProblemError(DAMAGED) from error
     expected = (sheet.max_row - 1) if sheet.max_row else _count_xlsx_rows(sheet)
     try:
-        data = _rows(sheet.iter_rows(values_only=True))
+        data = _rows(sheet.rows())
+    except ParseError as error:
+        sheet.close()
+        raise FileProblemError(DAMAGED) from error
     except BaseException:
-        workbook.close()
+        sheet.close()
         raise
 
     def rows() -> Iterator[RawRow]:
         try:
             yield from data
+        except ParseError as error:
+            raise FileProblemError(DAMAGED) from error
         finally:
-            workbook.close()
+            sheet.close()
 
     return Table(rows(), expected)
 
 
-def _count_xlsx_rows(sheet: Any) -> int | None:
+def _count_xlsx_rows(sheet: Sheet) -> int | None:
     """The data rows of a sheet whose file does not say its size: its ``<row`` tags, counted unparsed."""
     try:
-        with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+        with sheet.archive.open(sheet.path) as xml:
             rows, tail = 0, b""
             while chunk := xml.read(CHUNK):
                 # A tag cut by the chunk's end is found with the tail; the tail alone holds none.
@@ -137,7 +144,9 @@ def _csv(source: IO[bytes]) -> Table:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(text, dialect)
-    cells = ([cell if cell.strip() else None for cell in row] for row in reader)
+    cells = (
+        (number, [cell if cell.strip() else None for cell in row]) for number, row in enumerate(reader, 1)
+    )
     return Table(_rows(cells), max(lines - 1, 0))
 
 

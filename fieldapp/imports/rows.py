@@ -16,6 +16,7 @@ from typing import Any
 
 from fieldapp.followups.items import BY_NAME as FORM_ITEMS
 from fieldapp.imports.columns import BY_KEY
+from fieldapp.imports.keys import RowsByKey, id_number_key, record_number_key
 from fieldapp.residents.identity import normalize_id_number
 
 RECORD_NUMBER = re.compile(r"^\d{17}$")
@@ -150,8 +151,8 @@ class RowChecker:
     townships: set[str]
     normalize_phone: Callable[[str], str | None]
     today: date
-    id_numbers: dict[str, int] = field(default_factory=dict)
-    record_numbers: dict[str, int] = field(default_factory=dict)
+    id_numbers: RowsByKey = field(default_factory=RowsByKey)
+    record_numbers: RowsByKey = field(default_factory=RowsByKey)
 
     def check(self, number: int, values: dict[str, Any]) -> tuple[ImportRow | None, list[RowError]]:
         """The row in typed values, or None and every problem it has."""
@@ -172,6 +173,20 @@ class RowChecker:
         followup_on, sbp, dbp, glucose = self._last_followup(cells, birth_date, diagnosed)
         if cells.errors or name is None or sex is None or birth_date is None or village is None:
             return None, cells.errors
+        digest = _digest(
+            record_number,
+            name,
+            sex,
+            birth_date,
+            id_number,
+            phone,
+            village,
+            diagnosed,
+            followup_on,
+            sbp,
+            dbp,
+            glucose,
+        )
         row = ImportRow(
             number=number,
             record_number=record_number,
@@ -186,9 +201,9 @@ class RowChecker:
             sbp=sbp,
             dbp=dbp,
             fasting_glucose=glucose,
-            digest="",
+            digest=digest,
         )
-        return _with_digest(row), []
+        return row, []
 
     def _birth_date(self, cells: _Cells) -> date | None:
         birth_date = cells.day("birth_date", required=True)
@@ -210,7 +225,7 @@ class RowChecker:
         if id_number is None:
             cells.fail("id_number", f"“{raw}”不是有效的18位身份证号（格式或校验位不正确）")
             return None
-        first = self.id_numbers.setdefault(id_number, cells.number)
+        first = self.id_numbers.setdefault(id_number_key(id_number), cells.number)
         if first != cells.number:
             cells.fail("id_number", f"与第{first}行的身份证号重复")
         return id_number
@@ -256,7 +271,7 @@ class RowChecker:
                 "record_number",
                 f"档案编号与乡镇编码、村编码不一致（该村的档案编号以 {village.record_prefix} 开头）",
             )
-        first = self.record_numbers.setdefault(raw, cells.number)
+        first = self.record_numbers.setdefault(record_number_key(raw), cells.number)
         if first != cells.number:
             cells.fail("record_number", f"与第{first}行的档案编号重复")
         return raw
@@ -315,22 +330,34 @@ class RowChecker:
         )
 
 
-def _with_digest(row: ImportRow) -> ImportRow:
-    """The row with the fingerprint of its values: the same values again are ``unchanged``."""
+def _digest(
+    record_number: str | None,
+    name: str,
+    sex: str,
+    birth_date: date,
+    id_number: str | None,
+    phone: str | None,
+    village: VillageRef,
+    diagnosed: dict[str, date],
+    followup_on: date | None,
+    sbp: int | None,
+    dbp: int | None,
+    glucose: float | None,
+) -> str:
+    """The fingerprint of a row's values: the same values again are ``unchanged``."""
     parts = [
-        row.record_number,
-        row.name,
-        row.sex,
-        row.birth_date,
-        row.id_number,
-        row.phone,
-        row.village.id,
-        *(row.diagnosed.get(condition) for condition in CONDITION_WORDS),
-        row.followup_on,
-        row.sbp,
-        row.dbp,
-        row.fasting_glucose,
+        record_number,
+        name,
+        sex,
+        birth_date,
+        id_number,
+        phone,
+        village.id,
+        *(diagnosed.get(condition) for condition in CONDITION_WORDS),
+        followup_on,
+        sbp,
+        dbp,
+        glucose,
     ]
     text = "\x1f".join("" if part is None else str(part) for part in parts)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    return ImportRow(**{**row.__dict__, "digest": digest})
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -12,9 +12,13 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import pickle
+import queue
 import re
+import tempfile
+import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -28,10 +32,11 @@ from fieldapp.auth.models import User
 from fieldapp.errors import NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.imports.columns import BY_KEY
+from fieldapp.imports.keys import RowsByRecordNumber
 from fieldapp.imports.models import ImportedResident, ImportRun, ImportStatus
 from fieldapp.imports.reader import FileProblemError, Table, open_table
 from fieldapp.imports.rows import ImportRow, RowChecker, RowError, VillageRef
-from fieldapp.imports.writes import Writer
+from fieldapp.imports.writes import Writer, one_of
 from fieldapp.org.models import Township, Village
 from fieldapp.org.service import normalize_phone
 from fieldapp.residents.models import Resident
@@ -94,6 +99,7 @@ class _Match:
     """What the database knows of a row's resident."""
 
     resident_id: uuid.UUID | None = None
+    record_number: str = ""
     digest: str | None = None
     error: RowError | None = None
 
@@ -116,10 +122,10 @@ class Counts:
 
 @dataclass
 class _Outcome:
-    """What one batch did: counts, the residents it named (by row), rows left for the end, rejections."""
+    """What one batch did: counts, the known residents it named (by row), rows left for the end, rejections."""
 
     counts: Counts = field(default_factory=lambda: Counts())
-    named: dict[uuid.UUID, int] = field(default_factory=dict)
+    named: dict[str, int] = field(default_factory=dict)
     deferred: list[ImportRow] = field(default_factory=list)
     rejected: list[tuple[ImportRow, RowError]] = field(default_factory=list)
 
@@ -129,6 +135,42 @@ class _Outcome:
         self.named.update(other.named)
         self.deferred += other.deferred
         self.rejected += other.rejected
+
+
+class _Spool:
+    """Rows put aside until the end of a run, pickled to a temporary file (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] | None = None
+        self.count = 0
+
+    def add(self, rows: list[ImportRow]) -> None:
+        """Put ``rows`` aside."""
+        if not rows:
+            return
+        if self.file is None:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed once read back, in ``batches``)
+        pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(rows)
+
+    def batches(self, size: int) -> Iterator[list[ImportRow]]:
+        """The rows put aside, in order, ``size`` at a time; the file is gone afterwards."""
+        if self.file is None:
+            return
+        file, self.file, self.count = self.file, None, 0
+        with file:
+            file.seek(0)
+            batch: list[ImportRow] = []
+            while True:
+                try:
+                    batch += pickle.load(file)
+                except EOFError:
+                    break
+                while len(batch) >= size:
+                    yield batch[:size]
+                    batch = batch[size:]
+            if batch:
+                yield batch
 
 
 @dataclass
@@ -141,10 +183,12 @@ class Importer:
     counts: Counts = field(default_factory=Counts)
     errors: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    # Residents the file has named so far, with the row that named them.
-    seen: dict[uuid.UUID, int] = field(default_factory=dict)
-    # New rows without a 档案编号, written at the end (see ``process``).
-    deferred: list[ImportRow] = field(default_factory=list)
+    # Known residents the file has named so far (by 档案编号), with the row that named them.
+    # (A resident this run creates is named again only by a row with the same 档案编号 or
+    # 身份证号, which the checker already refuses as a duplicate within the file.)
+    seen: RowsByRecordNumber = field(default_factory=RowsByRecordNumber)
+    # New rows without a 档案编号, written at the end (see ``process``), kept on disk.
+    deferred: _Spool = field(default_factory=lambda: _Spool())
     checker: RowChecker = field(init=False)
     writer: Writer = field(init=False)
 
@@ -152,39 +196,51 @@ class Importer:
         villages, townships = _villages()
         self.checker = RowChecker(villages, townships, _phone, self.today)
         self.writer = Writer(self.run.id, self.user_id, self.today)
+        self.run_id, self.dry_run = self.run.id, self.run.dry_run
+        self.lock = threading.Lock()  # the errors, added to by the reading and the writing
 
     # --- the run ---------------------------------------------------------------------------
 
     def process(self, table: Table, on_progress: Callable[[int, int | None], None] | None = None) -> None:
-        """Check and write every row of ``table``, a batch at a time."""
+        """Check and write every row of ``table``, a batch at a time.
+
+        On PostgreSQL the batches are written by a thread of their own while the next ones are
+        read and checked: the server's work (constraints, indexes) and this process's overlap.
+        """
         batch_rows = int(current_app.config.get("IMPORT_BATCH_ROWS", BATCH_ROWS))
+        threaded = db.session.get_bind().dialect.name == "postgresql" and current_app.config.get(
+            "IMPORT_WRITER_THREAD", True
+        )
+        db.session.commit()  # this session only reads from here on; the writing has its own
         batch: list[ImportRow] = []
-        for raw in table.rows:
-            self.counts.rows += 1
-            row, errors = self.checker.check(raw.number, raw.values)
-            if row is None:
-                self._reject(raw.number, raw.values, errors)
-            else:
-                batch.append(row)
-            if self.counts.rows % batch_rows == 0:
-                self._write(batch)
-                batch = []
-                self._save_progress(table.expected_rows)
-                if on_progress:
-                    on_progress(self.counts.rows, table.expected_rows)
-        self._write(batch)
+        with _BatchWriter(self, threaded) as writes:
+            for raw in table.rows:
+                self.counts.rows += 1
+                row, errors = self.checker.check(raw.number, raw.values)
+                if row is None:
+                    self._reject(raw.number, raw.values, errors)
+                else:
+                    batch.append(row)
+                if self.counts.rows % batch_rows == 0:
+                    writes.submit(batch, self.counts.rows, table.expected_rows)
+                    batch = []
+                    if on_progress:
+                        on_progress(self.counts.rows, table.expected_rows)
+            writes.submit(batch, self.counts.rows, table.expected_rows)
         # Rows without a 档案编号 are numbered last, once every number the file brings is in:
         # a number given earlier could be one a later row brings.
-        deferred, self.deferred = self.deferred, []
-        for start in range(0, len(deferred), batch_rows):
-            self._write(deferred[start : start + batch_rows], number_now=True)
+        for rows in self.deferred.batches(batch_rows):
+            self._write(rows, number_now=True)
         self._finish()
         if on_progress:
             on_progress(self.counts.rows, self.counts.rows)
 
     def _reject(self, number: int, values: dict[str, Any], errors: Iterable[RowError]) -> None:
-        self.errors.extend(error.as_dict() for error in errors)
-        self.rejected.append({"row": number, "values": {k: _json_cell(v) for k, v in values.items()}})
+        found = [error.as_dict() for error in errors]
+        rejected = {"row": number, "values": {k: _json_cell(v) for k, v in values.items()}}
+        with self.lock:
+            self.errors.extend(found)
+            self.rejected.append(rejected)
 
     def _rejected_values(self, row: ImportRow) -> dict[str, Any]:
         return {
@@ -220,7 +276,7 @@ class Importer:
                     outcome.rejected.append((row, RowError(row.number, BY_KEY["id_number"].header, message)))
         self.counts.add(outcome.counts)
         self.seen.update(outcome.named)
-        self.deferred.extend(outcome.deferred)
+        self.deferred.add(outcome.deferred)
         for row, error in outcome.rejected:
             self._reject_written(row, error)
 
@@ -246,7 +302,7 @@ class Importer:
             elif match.resident_id is None:
                 (new_rows if row.record_number or number_now else outcome.deferred).append(row)
             else:
-                outcome.named[match.resident_id] = row.number
+                outcome.named[match.record_number] = row.number
                 if match.digest == row.digest:
                     outcome.counts.unchanged += 1
                 elif self.writer.update(row, match.resident_id):
@@ -254,9 +310,9 @@ class Importer:
                 else:
                     outcome.counts.unchanged += 1
         if new_rows:
-            outcome.named.update(self.writer.insert(new_rows))
+            self.writer.insert(new_rows)
             outcome.counts.created += len(new_rows)
-        if self.run.dry_run:
+        if self.dry_run:
             db.session.rollback()
         else:
             db.session.commit()
@@ -271,7 +327,7 @@ class Importer:
         found = db.session.execute(
             select(Resident.id, Resident.record_number, Resident.id_number, ImportedResident.digest)
             .outerjoin(ImportedResident, ImportedResident.resident_id == Resident.id)
-            .where(or_(Resident.record_number.in_(records), Resident.id_number.in_(id_numbers)))
+            .where(or_(one_of(Resident.record_number, records), one_of(Resident.id_number, id_numbers)))
         ).all()
         by_record = {r.record_number: r for r in found}
         by_id_number = {r.id_number: r for r in found if r.id_number}
@@ -296,7 +352,7 @@ class Importer:
                     f"该身份证号已属于另一位居民（档案编号 {holder.record_number}）",
                 )
             if resident is not None and match.error is None:
-                first = self.seen.get(resident.id) or in_batch.get(resident.id)
+                first = self.seen.get(resident.record_number) or in_batch.get(resident.id)
                 if first is not None:
                     match.error = RowError(
                         row.number,
@@ -305,29 +361,34 @@ class Importer:
                     )
                 else:
                     match.resident_id, match.digest = resident.id, resident.digest
+                    match.record_number = resident.record_number
                     in_batch[resident.id] = row.number
             matches[row.number] = match
         return matches
 
     # --- bookkeeping ------------------------------------------------------------------------
 
-    def _save_progress(self, expected: int | None) -> None:
-        run = db.session.get(ImportRun, self.run.id)
+    def _save_progress(self, rows: int, expected: int | None) -> None:
+        """Save the counts after ``rows`` rows were read and written, and the errors so far."""
+        run = db.session.get(ImportRun, self.run_id)
         assert run is not None
-        self.run = run
-        run.rows, run.created = self.counts.rows, self.counts.created
+        run.rows, run.created = rows, self.counts.created
         run.updated, run.unchanged = self.counts.updated, self.counts.unchanged
         if expected:
-            run.progress = round(min(0.99, self.counts.rows / expected), 4)
-        if len(self.errors) <= LIVE_ERRORS:
-            run.errors = list(self.errors)
+            run.progress = round(min(0.99, rows / expected), 4)
+        with self.lock:
+            if len(self.errors) <= LIVE_ERRORS:
+                run.errors = sorted(self.errors, key=_by_row)
         db.session.commit()
 
     def _finish(self) -> None:
-        self._save_progress(None)
-        run = self.run
-        run.errors = self.errors
-        run.rejected = self.rejected
+        self._save_progress(self.counts.rows, None)
+        run = db.session.get(ImportRun, self.run_id)
+        assert run is not None
+        self.run = run
+        # The reading and the writing each add their rows' errors: in the file's order.
+        run.errors = sorted(self.errors, key=_by_row)
+        run.rejected = sorted(self.rejected, key=_by_row)
         run.progress = 1.0
         run.status = ImportStatus.DONE
         run.finished_at = utcnow()
@@ -335,6 +396,74 @@ class Importer:
         user = db.session.get(User, self.user_id) if self.user_id else None
         record_access(user, "import", "import", run.id)
         db.session.commit()
+
+
+def _by_row(item: dict[str, Any]) -> int:
+    return int(item.get("row") or 0)
+
+
+class _BatchWriter:
+    """Writes an importer's batches as they come: in a thread of its own, or at once.
+
+    The thread has its own application context, so its own session and connection; the rows
+    read meanwhile wait in a short queue (memory stays flat). An error in the thread stops
+    the reading at its next batch and is raised there; an error in the reading stops the thread.
+    """
+
+    def __init__(self, importer: Importer, threaded: bool) -> None:
+        self.importer = importer
+        self.threaded = threaded
+        self.queue: queue.Queue[tuple[list[ImportRow], int, int | None] | None] = queue.Queue(maxsize=2)
+        self.failure: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> _BatchWriter:
+        if self.threaded:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            self.thread = threading.Thread(target=self._run, args=(app,), name="import-writer", daemon=True)
+            self.thread.start()
+        return self
+
+    def submit(self, batch: list[ImportRow], rows: int, expected: int | None) -> None:
+        """Write ``batch`` (``rows`` rows read so far) and save the progress."""
+        if not self.threaded:
+            self._write(batch, rows, expected)
+            return
+        while True:
+            self._raise_failure()
+            try:
+                self.queue.put((batch, rows, expected), timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _write(self, batch: list[ImportRow], rows: int, expected: int | None) -> None:
+        self.importer._write(batch)
+        self.importer._save_progress(rows, expected)
+
+    def _run(self, app: Any) -> None:
+        with app.app_context():
+            while (item := self.queue.get()) is not None:
+                if self.failure is None:
+                    try:
+                        self._write(*item)
+                    except BaseException as error:  # raised again in the reading thread
+                        self.failure = error
+                        db.session.rollback()
+
+    def _raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        if self.thread is None:
+            return
+        if kind is not None and self.failure is None:
+            self.failure = RuntimeError("the reading failed")  # the thread drops what is queued
+        self.queue.put(None)
+        self.thread.join()
+        if kind is None:
+            self._raise_failure()
 
 
 def _villages() -> tuple[dict[tuple[str, str], VillageRef], set[str]]:

@@ -7,15 +7,20 @@ and moved villages right. The caller commits (or, in a dry run, rolls back).
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+import psycopg
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, case, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from fieldapp.dbtypes import SYNC_COUNTER, Counter, next_counter_value
 from fieldapp.extensions import db
@@ -50,11 +55,8 @@ def followup_values(row: ImportRow, condition: str) -> dict[str, Any]:
         performed_on=row.followup_on,
         previous=None,
     )
-    missing = items.missing_items(
-        Condition(condition),
-        {"sbp": row.sbp, "dbp": row.dbp, "fasting_glucose": row.fasting_glucose},
-        measured=True,
-        referral_recommended=outcome.referral_recommended,
+    missing = _missing_items(
+        condition, row.fasting_glucose is not None, referral_recommended=outcome.referral_recommended
     )
     return {
         "condition": condition,
@@ -75,6 +77,24 @@ def followup_values(row: ImportRow, condition: str) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=64)
+def _missing_items_cached(condition: str, glucose: bool, referral_recommended: bool) -> tuple[str, ...]:
+    values = {"sbp": 120, "dbp": 80, "fasting_glucose": 5.0 if glucose else None}
+    return tuple(
+        items.missing_items(
+            Condition(condition), values, measured=True, referral_recommended=referral_recommended
+        )
+    )
+
+
+def _missing_items(condition: str, glucose: bool, *, referral_recommended: bool) -> list[str]:
+    """What an imported follow-up lacks: it goes by which readings the row has (always both pressures).
+
+    The same few answers for every row of a register, so worked out once each.
+    """
+    return list(_missing_items_cached(condition, glucose, referral_recommended))
+
+
 @dataclass
 class Writer:
     """Writes the rows of one import run."""
@@ -88,7 +108,7 @@ class Writer:
         session = db.session()
         numbers = self._record_numbers(rows)
         phones = {row.phone for row in rows if row.phone}
-        opted_out = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
+        opted_out = set(session.scalars(select(SmsOptOut.phone).where(one_of(SmsOptOut.phone, phones))))
         stamp = {"change_seq": next_counter_value(session, SYNC_COUNTER), "created_at": utcnow()}
         stamp["updated_at"] = stamp["created_at"]
         residents, enrollments, followups, marks, digests = [], [], [], [], []
@@ -157,8 +177,7 @@ class Writer:
             (ImportedFollowUp, marks),
             (ImportedResident, digests),
         ):
-            if values:
-                session.execute(insert(model.__table__), values)
+            insert_rows(model.__table__, values)
         return named
 
     def _record_numbers(self, rows: list[ImportRow]) -> list[str]:
@@ -272,6 +291,63 @@ class Writer:
             mark = db.session.get(ImportedResident, resident_id)
             if mark is not None:
                 mark.digest, mark.import_id = digest, self.import_id
+
+
+def one_of(column: QueryableAttribute[Any], values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter however many values.
+
+    A batch's thousand keys as a thousand parameters cost more to build and send than the
+    lookup costs the server.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    return column.in_(list(values))
+
+
+def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dictionaries with the same keys) into ``table``, with the columns' defaults.
+
+    On PostgreSQL one COPY: an INSERT per row, even pipelined, costs the server a parse,
+    plan and execute each, and the client an adaptation of every parameter (most of an
+    import's writing). Elsewhere one executemany. Either way the session's transaction.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    given = rows[0].keys()
+    defaulted = [c for c in table.columns if c.name not in given and c.default is not None]
+    if dialect.name != "postgresql" or any(c.default.is_clause_element for c in defaulted):  # type: ignore[union-attr]
+        connection.execute(insert(table), rows)
+        return
+    # What the INSERT would have filled in: the columns' Python defaults, a callable's anew each row.
+    scalars = {c.name: c.default.arg for c in defaulted if c.default.is_scalar}  # type: ignore[union-attr]
+    callables = {c.name: c.default.arg for c in defaulted if c.default.is_callable}  # type: ignore[union-attr]
+    columns = [c for c in table.columns if c.name in given or c.name in scalars or c.name in callables]
+    names = [c.name for c in columns]
+    # The columns' own conversions (a UTC instant stored naive, JSON wrapped for psycopg).
+    converted = [
+        (index, process)
+        for index, process in enumerate(c.type._cached_bind_processor(dialect) for c in columns)
+        if process is not None
+    ]
+    quote = dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                values = [
+                    row[name] if name in row else scalars[name] if name in scalars else callables[name](None)
+                    for name in names
+                ]
+                for index, process in converted:
+                    if values[index] is not None:
+                        values[index] = process(values[index])
+                copy.write_row(values)
+    except psycopg.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
 
 
 def _assign(target: Any, values: dict[str, Any]) -> set[str]:

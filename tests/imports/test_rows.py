@@ -136,3 +136,17 @@ def test_optional_columns_may_be_blank() -> None:
     assert errors == [] and row is not None
     assert (row.record_number, row.id_number, row.phone, row.fasting_glucose) == (None, None, None, None)
     assert row.diagnosed == {"hypertension": date(2015, 6, 1)}
+
+
+def test_the_rows_by_key_map_remembers_the_first_row_of_each_key_however_many() -> None:
+    import random
+
+    from fieldapp.imports.keys import RowsByKey, id_number_key, record_number_key
+
+    keys = random.Random(7).sample(range(10**18), 50_000)
+    seen = RowsByKey()
+    assert [seen.setdefault(key, row) for row, key in enumerate(keys, start=2)] == list(range(2, 50_002))
+    assert [seen.setdefault(key, 1) for key in keys[:100]] == list(range(2, 102))
+    assert len(seen) == 50_000 and seen.setdefault(0, 9) == 9 and seen.setdefault(0, 10) == 9
+    assert id_number_key("11010519491231002X") != id_number_key("110105194912310029")
+    assert record_number_key("65432100100100001") == 65432100100100001
