@@ -209,8 +209,14 @@ def _bulk_insert(batch: PhoneBatch) -> Callable[[], object]:
     return lambda: bulk_insert(batch.rows())
 
 
-def bench_database(database: str, url: str, residents: int, runs: int, rebuild: bool) -> list[dict[str, Any]]:
-    """Every operation on one database, building the county first when needed."""
+# The groups of operations ``--only-parts`` may pick (default: all of them).
+PARTS = ("queues", "indicators", "contracts", "writes", "others")
+
+
+def bench_database(
+    database: str, url: str, residents: int, runs: int, rebuild: bool, parts: tuple[str, ...] = PARTS
+) -> list[dict[str, Any]]:
+    """The chosen operations (default every one) on one database, building the county first when needed."""
     results = []
     built = ensure_county(url, residents, database, rebuild)
     if built is not None:
@@ -220,34 +226,41 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         manager, admin, village = _user("manager"), _user("admin"), _user("village")
         township_id, year = manager.township_id, local_today().year
         as_manager, as_admin, as_village = _bearer(manager), _bearer(admin), _bearer(village)
-        queue = f"/api/v1/queue?status=overdue&township_id={township_id}&per_page=50"
-        results.append(
-            measure("queue page (HTTP in-process)", database, _get(app, queue, as_manager), runs * 3)
-        )
-        for status in ("screening", "health_check"):
-            path = f"/api/v1/queue?status={status}&township_id={township_id}&per_page=50"
+        if "queues" in parts:
+            queue = f"/api/v1/queue?status=overdue&township_id={township_id}&per_page=50"
+            results.append(
+                measure("queue page (HTTP in-process)", database, _get(app, queue, as_manager), runs * 3)
+            )
+            for status in ("screening", "health_check"):
+                path = f"/api/v1/queue?status={status}&township_id={township_id}&per_page=50"
+                results.append(
+                    measure(
+                        f"queue page, {status} (HTTP in-process)",
+                        database,
+                        _get(app, path, as_manager),
+                        runs * 3,
+                    )
+                )
+        if "indicators" in parts:
+            indicators = f"/api/v1/reports/indicators?year={year}"
             results.append(
                 measure(
-                    f"queue page, {status} (HTTP in-process)", database, _get(app, path, as_manager), runs * 3
+                    "indicators, one township-year (HTTP in-process)",
+                    database,
+                    _get(app, f"{indicators}&township_id={township_id}", as_manager),
+                    runs,
                 )
             )
-        indicators = f"/api/v1/reports/indicators?year={year}"
-        results.append(
-            measure(
-                "indicators, one township-year (HTTP in-process)",
-                database,
-                _get(app, f"{indicators}&township_id={township_id}", as_manager),
-                runs,
+            results.append(
+                measure(
+                    "indicators, whole county (HTTP in-process)",
+                    database,
+                    _get(app, indicators, as_admin),
+                    max(3, runs // 4),
+                )
             )
-        )
-        results.append(
-            measure(
-                "indicators, whole county (HTTP in-process)",
-                database,
-                _get(app, indicators, as_admin),
-                max(3, runs // 4),
-            )
-        )
+        if "writes" not in parts:
+            return results + (contract_benchmarks(url) if "contracts" in parts else [])
         # A resident, their enrollment, a full-form follow-up and a visit, 250 times.
         batch = PhoneBatch(village.village_ids, hours_ago=(1,), form=full_form(), visit=True)
         sync = measure(
@@ -284,9 +297,12 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         full["note"] = f"{full['median_ms'] / first['median_ms']:.2f}x the first edition's"
         results += [first, full]
         results += http_throughput(app, database, url, writer_username="doctor")
+    if "contracts" in parts:
+        results += contract_benchmarks(url)
+    if "others" not in parts:
+        return results
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)
-    results += contract_benchmarks(url)
     results += importlib.import_module("bench.bench_offline_day").run(url, database)
     results += importlib.import_module("bench.bench_field_2g").run(url, database)
     if database == "postgresql":
@@ -327,7 +343,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each read")
     parser.add_argument("--rebuild", action="store_true", help="build the county again even if one exists")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
+    parser.add_argument(
+        "--only-parts",
+        default=",".join(PARTS),
+        help=f"comma-separated groups of operations to time, of {', '.join(PARTS)} (default: all)",
+    )
     args = parser.parse_args()
+    parts = tuple(part.strip() for part in args.only_parts.split(",") if part.strip())
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     targets = []
     if args.only != "postgresql":
         targets.append(("sqlite", sqlite_url(args.residents)))
@@ -335,7 +359,7 @@ def main() -> None:
         targets.append(("postgresql", os.environ["BENCH_DATABASE_URL"]))
     results: list[dict[str, Any]] = []
     for database, url in targets:
-        results += bench_database(database, url, args.residents, args.runs, args.rebuild)
+        results += bench_database(database, url, args.residents, args.runs, args.rebuild, parts)
         RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     click.echo(_table(results))
 

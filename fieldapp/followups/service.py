@@ -629,6 +629,21 @@ def responsible_doctors() -> tuple[Any, Any]:
     return responsible, aliased(User, name="doctor")
 
 
+def last_contact_of(resident_id: Any, outer: Any) -> tuple[Any, Any]:
+    """The newest contact attempt of each queue row's resident: the ``ContactAttempt`` alias to
+    outer-join and the id to join it on (one index probe of ``(resident_id, at)`` a row)."""
+    contact = aliased(ContactAttempt, name="last_contact")
+    contact_id = (
+        select(ContactAttempt.id)
+        .where(ContactAttempt.resident_id == resident_id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+        .limit(1)
+        .correlate(outer)
+        .scalar_subquery()
+    )
+    return contact, contact_id
+
+
 def doctor_of(doctor_id: Any, name: Any, username: Any, phone: Any) -> dict[str, Any] | None:
     """A queue row's responsible doctor, or None when the village has none."""
     if doctor_id is None:
@@ -656,7 +671,11 @@ def queue_page(
         from fieldapp.screenings.service import screening_queue_page
 
         page_of = screening_queue_page if filters["status"] == "screening" else health_check_queue_page
-        return page_of(user, filters, page, per_page, today)
+        found, count = page_of(user, filters, page, per_page, today)
+        record_bulk_read(
+            user, "queue", {**filters, "page": page, "per_page": per_page}, len(found), action=audit_action
+        )
+        return found, count
     conditions = _queue_conditions(user, filters, today)
     # Oldest due first (API.md); the console may ask for the newest first with sort=due_desc.
     newest_first = filters.get("sort") == "due_desc"
@@ -684,15 +703,7 @@ def queue_page(
         .scalar_subquery()
     )
     responsible, doctor = responsible_doctors()
-    contact = aliased(ContactAttempt, name="last_contact")
-    contact_id = (
-        select(ContactAttempt.id)
-        .where(ContactAttempt.resident_id == keys.c.resident_id)
-        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
-        .limit(1)
-        .correlate(keys)
-        .scalar_subquery()
-    )
+    contact, contact_id = last_contact_of(keys.c.resident_id, keys)
     rows = db.session.execute(
         select(
             keys.c.id,
