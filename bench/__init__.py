@@ -12,9 +12,10 @@ made with ``createdb bench``), on PostgreSQL too. Then it times, over repeated r
   ``screening`` and ``health_check`` queues, and the indicators (v2: with screenings and
   health checks) of one township-year and of the whole county, each through the whole
   Flask stack in-process (test client: authentication, view, SQL, JSON), no sockets;
-* a sync push of 1,000 mixed records (250 each of residents, enrollments, follow-ups,
-  visits) through the same in-process stack, next to a bare SQLAlchemy Core bulk insert of
-  the same rows in the same run;
+* a sync push of 1,000 mixed records (250 each of residents, enrollments, full-form
+  follow-ups, visits) through the same in-process stack, next to a bare SQLAlchemy Core bulk
+  insert of the same rows in the same run (both from ``bench.batches.PhoneBatch``, the one
+  builder of pushed batches: sync records and the equivalent table rows);
 * requests per second of ``POST /api/v1/followups`` beside ``GET /api/v1/me`` (a trivial
   authenticated JSON endpoint) on one gunicorn server (2 sync workers) on loopback, driven
   by a bounded loop of ``http.client`` requests from 4 threads;
@@ -26,7 +27,9 @@ made with ``createdb bench``), on PostgreSQL too. Then it times, over repeated r
 * a realistic offline day (``bench.bench_offline_day``): 250 new residents, each enrolled,
   each with two follow-ups (1,000 records) in one sync push from an up-to-date phone, with
   gzip as a phone asks for it, beside a bare Core bulk insert of the same rows in the same
-  run (``python -m bench.bench_offline_day`` runs it alone on ``BENCH_DATABASE_URL``);
+  run; the same push replayed from the same cursor (every record ``unchanged``); and a
+  backlog of 1,000 follow-ups of 100 residents, each older than its enrollment's newest
+  (``python -m bench.bench_offline_day`` runs them alone on ``BENCH_DATABASE_URL``);
 * the field app over emulated 2G in Chromium (``bench.bench_field_2g``, when
   /usr/bin/chromium exists): the first sync of a doctor whose village holds 1,000 residents
   (600 enrolled, a year of follow-ups) and a daily sync of 20 records typed offline, with

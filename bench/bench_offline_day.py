@@ -1,10 +1,16 @@
-"""A realistic offline day pushed in one sync, called by ``bench.run`` with each database's URL.
+"""A realistic offline day pushed in one sync, its replay, and a backlog of late follow-ups;
+called by ``bench.run`` with each database's URL.
 
 A village doctor's day away from the network: 250 new residents, each enrolled, each with two
-follow-ups (the visit, then a recheck an hour later): 1,000 records in one ``POST /api/v1/sync``.
-Timed in-process through the test client from a device that is up to date, beside a bare Core
-bulk insert of the same rows in the same run (the floor: no validation, no rules, no audit).
-Each run uses a fresh small area of its own, so the county's size does not enter the figure.
+follow-ups (the visit, then a recheck an hour later): 1,000 records in one ``POST /api/v1/sync``
+(``bench.batches.PhoneBatch``). Timed in-process through the test client from a device that is
+up to date, with gzip as a phone asks for it, beside a bare Core bulk insert of the same rows in
+the same run (the floor: no validation, no rules, no audit). Then the same push again from the
+same cursor (the phone lost the answer): nothing doubled, every record ``unchanged``. Then a
+backlog: 1,000 follow-ups of 100 enrolled residents, performed over the last ten days, sent
+after newer follow-ups of theirs were stored from another device (each older than its
+enrollment's newest). Each run uses a fresh small area of its own, so the county's size enters
+the figures only through the tables' indexes.
 """
 
 from __future__ import annotations
@@ -14,23 +20,22 @@ import json
 import time
 import tracemalloc
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import insert
+from flask.testing import FlaskClient
 
+from bench.batches import PhoneBatch, bulk_insert
 from bench.county import bench_app
 from bench.results import result_row
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import issue_token
 from fieldapp.extensions import db
-from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.org.models import Township, Village
-from fieldapp.residents.models import Resident
-from fieldapp.timeutil import isoformat_local, local_today, utcnow
+from fieldapp.timeutil import isoformat_local, utcnow
 
-RESIDENTS = 250
 RUNS = 5
 
 
@@ -50,178 +55,120 @@ def _doctor() -> tuple[User, uuid.UUID]:
     return doctor, village.id
 
 
-def day_records(village_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The day as the phone sends it: each resident, their enrollment, two follow-ups, in typed order."""
-    today = local_today()
-    first, recheck = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=2)
-    records: list[dict[str, Any]] = []
-    for n in range(RESIDENTS):
-        resident_id = str(uuid.uuid4())
-        records.append(
-            {
-                "type": "resident",
-                "data": {
-                    "id": resident_id,
-                    "name": "新建居民",
-                    "sex": "F" if n % 2 else "M",
-                    "birth_date": f"195{n % 10}-04-0{1 + n % 9}",
-                    "village_id": str(village_id),
-                    "sms_consent": True,
-                },
-            }
-        )
-        records.append(
-            {
-                "type": "enrollment",
-                "data": {
-                    "id": str(uuid.uuid4()),
-                    "resident_id": resident_id,
-                    "condition": "hypertension",
-                    "diagnosed_on": str(today - timedelta(days=30)),
-                },
-            }
-        )
-        for at, sbp in ((first, 150 + n % 30), (recheck, 135 + n % 10)):
-            records.append(
-                {
-                    "type": "followup",
-                    "data": {
-                        "id": str(uuid.uuid4()),
-                        "resident_id": resident_id,
-                        "condition": "hypertension",
-                        "performed_at": isoformat_local(at),
-                        "mode": "home",
-                        "sbp": sbp,
-                        "dbp": 85,
-                    },
-                }
-            )
-    return records
-
-
-def day_rows(village_id: uuid.UUID) -> list[tuple[Any, list[dict[str, Any]]]]:
-    """The same day as table rows, with what the server computes filled in."""
-    today, now = local_today(), datetime.now(UTC)
-    stamp = {"change_seq": 1, "created_at": now, "updated_at": now}
-    residents, enrollments, followups = [], [], []
-    for n in range(RESIDENTS):
-        resident_id, enrollment_id = uuid.uuid4(), uuid.uuid4()
-        residents.append(
-            {
-                "id": resident_id,
-                "name": "新建居民",
-                "sex": "F",
-                "birth_date": date(1950 + n % 10, 4, 1 + n % 9),
-                "village_id": village_id,
-                "sms_consent": True,
-                "opted_out": False,
-                "phone_invalid": False,
-                "language": "zh",
-                **stamp,
-            }
-        )
-        enrollments.append(
-            {
-                "id": enrollment_id,
-                "resident_id": resident_id,
-                "village_id": village_id,
-                "condition": "hypertension",
-                "status": "active",
-                "diagnosed_on": today - timedelta(days=30),
-                "enrolled_on": today,
-                "next_due_on": today + timedelta(days=14),
-                **stamp,
-            }
-        )
-        for hours in (3, 2):
-            followups.append(
-                {
-                    "id": uuid.uuid4(),
-                    "enrollment_id": enrollment_id,
-                    "resident_id": resident_id,
-                    "condition": "hypertension",
-                    "performed_at": now - timedelta(hours=hours),
-                    "mode": "home",
-                    "sbp": 150,
-                    "dbp": 85,
-                    "danger_signs": [],
-                    "adverse_reaction": False,
-                    "new_complication": False,
-                    "classification": "uncontrolled",
-                    "urgent_referral": False,
-                    "referral_recommended": hours == 2,
-                    "next_due_on": today + timedelta(days=14),
-                    **stamp,
-                }
-            )
-    return [(Resident, residents), (Enrollment, enrollments), (FollowUp, followups)]
-
-
-def _time(action: Any) -> tuple[list[float], float]:
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    tracemalloc.start()
-    action()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return times, round(peak / 2**20, 1)
-
-
 def _body(response: Any) -> Any:
     """The JSON of an answer, gzip-compressed as a phone asks for it."""
     data = response.get_data()
     return json.loads(gzip.decompress(data) if response.headers.get("Content-Encoding") == "gzip" else data)
 
 
-def _push_day(app: Flask) -> None:
-    """One day from a new doctor whose phone is up to date (the first, empty pull is not timed)."""
-    doctor, village_id = _doctor()
-    raw, _token = issue_token(doctor)
-    db.session.commit()
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {raw}", "Accept-Encoding": "gzip"}
-    cursor = _body(client.post("/api/v1/sync", json={"records": []}, headers=headers))["cursor"]
-    records = day_records(village_id)
-    started = time.perf_counter()
-    response = client.post("/api/v1/sync", json={"records": records, "since": cursor}, headers=headers)
-    _push_day.last = time.perf_counter() - started  # type: ignore[attr-defined]
-    statuses = {result["status"] for result in _body(response)["results"]}
-    if response.status_code != 200 or statuses != {"created"}:
-        raise RuntimeError(f"offline day: {response.status_code} {statuses}")
+class Phone:
+    """A new doctor's phone, up to date with its area (the first, empty pull is not timed)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.doctor, self.village_id = _doctor()
+        raw, _token = issue_token(self.doctor)
+        db.session.commit()
+        self.client: FlaskClient = app.test_client()
+        self.headers = {"Authorization": f"Bearer {raw}", "Accept-Encoding": "gzip"}
+        self.cursor = self.push([], None)[0]["cursor"]
+
+    def push(self, records: list[dict[str, Any]], cursor: str | None) -> tuple[dict[str, Any], float]:
+        """One sync call: its answer and how long it took (seconds)."""
+        started = time.perf_counter()
+        response = self.client.post(
+            "/api/v1/sync", json={"records": records, "since": cursor}, headers=self.headers
+        )
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"sync: {response.status_code} {response.get_data()[:300]!r}")
+        return _body(response), elapsed
+
+
+def _statuses(answer: dict[str, Any]) -> set[str]:
+    return {result["status"] for result in answer["results"]}
+
+
+def push_day(app: Flask) -> tuple[float, float]:
+    """A day's push from a new doctor's phone, then its replay: the seconds each took."""
+    phone = Phone(app)
+    records = PhoneBatch([phone.village_id]).records()
+    answer, pushed = phone.push(records, phone.cursor)
+    again, replayed = phone.push(records, phone.cursor)
+    if _statuses(answer) != {"created"} or _statuses(again) != {"unchanged"}:
+        raise RuntimeError(f"offline day: {_statuses(answer)}, replayed {_statuses(again)}")
+    return pushed, replayed
+
+
+BACKLOG_RESIDENTS = 100
+BACKLOG_DAYS = 10
+
+
+def push_backlog(app: Flask) -> float:
+    """1,000 follow-ups older than their enrollments' newest (stored two hours ago): the seconds."""
+    phone = Phone(app)
+    history = PhoneBatch([phone.village_id], residents=BACKLOG_RESIDENTS)
+    bulk_insert(history.rows())
+    now = utcnow()
+    records = [
+        {
+            "type": "followup",
+            "data": {
+                "id": str(uuid.uuid4()),
+                "resident_id": str(person.id),
+                "condition": "hypertension",
+                "performed_at": isoformat_local(now - timedelta(days=day, minutes=person.n)),
+                "mode": "phone" if day % 3 == 0 else "home",
+                "sbp": 128 + (day * 7 + person.n) % 40,
+                "dbp": 82,
+            },
+        }
+        for day in range(BACKLOG_DAYS, 0, -1)
+        for person in history.people
+    ]
+    answer, elapsed = phone.push(records, phone.cursor)
+    if _statuses(answer) != {"created"}:
+        raise RuntimeError(f"backlog: {_statuses(answer)}")
+    return elapsed
+
+
+def _timed(action: Callable[[], Any]) -> tuple[list[Any], float]:
+    """``RUNS`` results of ``action`` after a warm-up, and the peak heap (MB) of one more run."""
+    action()
+    results = [action() for _ in range(RUNS)]
+    tracemalloc.start()
+    action()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return results, round(peak / 2**20, 1)
 
 
 def run(url: str, database: str = "postgresql") -> list[dict[str, Any]]:
-    """The day's push and the bulk insert of the same rows, on one database."""
+    """The day's push, its replay, the backlog, and the bulk insert of the day's rows, on one database."""
     app = bench_app(url)
     with app.app_context():
         db.create_all()
-        pushes: list[float] = []
-
-        def push() -> None:
-            _push_day(app)
-            pushes.append(_push_day.last)  # type: ignore[attr-defined]
-
-        _push_day(app)  # warm-up
-        _times, push_peak = _time(push)
+        days, day_peak = _timed(lambda: push_day(app))
         sync = result_row(
-            "sync push, realistic offline day (1,000 records)", database, pushes[:RUNS], 1000, push_peak
+            "sync push, realistic offline day (1,000 records)", database, [d[0] for d in days], 1000, day_peak
+        )
+        replay = result_row(
+            "sync replay, the same day's 1,000 records", database, [d[1] for d in days], 1000, None
+        )
+        backlogs, backlog_peak = _timed(lambda: push_backlog(app))
+        backlog = result_row(
+            "sync push, 1,000 late follow-ups of 100 residents", database, backlogs, 1000, backlog_peak
         )
 
-        def bulk() -> None:
+        def bulk() -> float:
             _doctor_row, village_id = _doctor()
-            with db.engine.begin() as conn:
-                for model, rows in day_rows(village_id):
-                    conn.execute(insert(model.__table__), rows)
+            started = time.perf_counter()
+            bulk_insert(PhoneBatch([village_id]).rows())
+            return time.perf_counter() - started
 
-        bulk_times, bulk_peak = _time(bulk)
-        floor = result_row(
-            "bare Core bulk insert, same day's 1,000 rows", database, bulk_times, 1000, bulk_peak
-        )
+        bulks, bulk_peak = _timed(bulk)
+        floor = result_row("bare Core bulk insert, same day's 1,000 rows", database, bulks, 1000, bulk_peak)
         sync["note"] = f"{sync['median_ms'] / floor['median_ms']:.1f}x the bulk insert"
-    return [sync, floor]
+    return [sync, replay, backlog, floor]
 
 
 if __name__ == "__main__":

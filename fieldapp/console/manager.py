@@ -18,7 +18,9 @@ from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.console.queries import pages, resident_history
 from fieldapp.console.records import followup_facts
 from fieldapp.console.web import bp, form_data, me, submit, uuid_arg
-from fieldapp.errors import NotFoundError
+from fieldapp.errors import NotFoundError, ValidationError
+from fieldapp.followups import service as followups_service
+from fieldapp.followups.schemas import CLOSE_REASONS, EnrollmentCloseSchema
 from fieldapp.healthchecks.service import health_checks_of
 from fieldapp.http import page_args
 from fieldapp.org import service as org
@@ -34,6 +36,9 @@ from fieldapp.timeutil import local_today
 township_pages = roles_required(Role.TOWNSHIP_MANAGER, Role.COUNTY_ADMIN)
 DOCTOR_ROLES = (Role.VILLAGE_DOCTOR, Role.TOWNSHIP_DOCTOR)
 PATROL_DAYS_BACK, PATROL_DAYS_AHEAD = 30, 90
+# DOMAIN.md "Closing and losing track": the first edition's ``cured`` stays accepted by the API,
+# but hypertension and diabetes are not cured, so the console does not offer it.
+OFFERED_CLOSE_REASONS = tuple(reason for reason in CLOSE_REASONS if reason != "cured")
 
 
 def chosen_township(user: User) -> Township:
@@ -97,8 +102,29 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         health_checks=health_checks_of(resident_id),
         records=[followup_facts(f, language) for f in history.followups],
         year=local_today().year,
+        close_reasons=OFFERED_CLOSE_REASONS,
         **contract_panel(user, found),
     )
+
+
+@bp.post("/enrollments/<uuid:enrollment_id>/close")
+@roles_required(Role.TOWNSHIP_MANAGER)
+def close_enrollment(enrollment_id: uuid.UUID) -> ResponseReturnValue:
+    """Close an enrollment from the resident's page: a reason, the date, and for a death its date and cause."""
+    resident_id = request.form.get("_resident_id", "")
+
+    def close() -> object:
+        body = form_data(EnrollmentCloseSchema())
+        if body["reason"] not in OFFERED_CLOSE_REASONS:
+            raise ValidationError(_("Some fields are not valid."), fields={"reason": ["Invalid value."]})
+        if body["reason"] == "died":  # DOMAIN.md: a death is closed with its date and cause
+            missing = {name: ["Missing data for required field."] for name in ("death_on", "death_cause")}
+            missing = {name: problem for name, problem in missing.items() if not body.get(name)}
+            if missing:
+                raise ValidationError(_("Some fields are not valid."), fields=missing)
+        return followups_service.close_enrollment(me(), enrollment_id, body)
+
+    return submit(close, _("Enrollment closed."), url_for(".resident", resident_id=resident_id))
 
 
 def chosen_month(today: date) -> date:

@@ -81,13 +81,17 @@ def indicators() -> ResponseReturnValue:
         ],
         by_month=by_month,
         by_month_rows=[(str(m["month"]), None, m) for m in by_month],
+        screening_month_rows=[(str(m["month"]), m["screening"]) for m in by_month],
         village_charts=[
             *_condition_charts(names, by_village, _("by village")),
             _screening_chart(names, by_village, _("by village")),
         ],
-        month_charts=_condition_charts(
-            [str(m["month"]) for m in by_month], by_month, _("by month"), with_management=True
-        ),
+        month_charts=[
+            *_condition_charts(
+                [str(m["month"]) for m in by_month], by_month, _("by month"), with_management=True
+            ),
+            _screening_chart([str(m["month"]) for m in by_month], by_month, _("by month")),
+        ],
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.audit.service import record_access
+from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import FIELD_ROLES, TOWNSHIP_ROLES, resident_clause, township_clause
 from fieldapp.contracts.models import (
@@ -403,7 +403,13 @@ def list_contracts(
     if filters.get("status"):
         query = query.where(status_clause(filters["status"], local_today()))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Contract.starts_on.desc(), Contract.id).limit(per_page).offset((page - 1) * per_page)
+    rows = list(
+        db.session.scalars(
+            query.order_by(Contract.starts_on.desc(), Contract.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
     )
-    return list(rows), total
+    # A list of residents' contracts is a bulk read of personal data (API.md "Reports"): one entry.
+    record_bulk_read(user, "contracts", {**filters, "page": page, "per_page": per_page}, len(rows))
+    return rows, total

@@ -48,6 +48,8 @@ class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mis
         ),
         # Reminder scans: active enrollments by due date.
         Index("ix_enrollments_status_due", "status", "next_due_on"),
+        # A sync pull of an area: each village's enrollments in the change stream's order.
+        Index("ix_enrollments_village_change", "village_id", "change_seq", "id"),
         # The follow-up queues: active enrollments of some villages by due date, without a join.
         Index(
             "ix_enrollments_queue",
@@ -78,6 +80,10 @@ class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mis
     resident: Mapped[Resident] = relationship(lazy="raise")
 
 
+# The follow-up columns the indicators read, carried in its date indexes.
+REPORT_COLUMNS = ["resident_id", "condition", "mode", "complete", "sbp", "dbp", "fasting_glucose"]
+
+
 class FollowUp(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """One follow-up of one enrollment, classified by the server: the national form's record.
 
@@ -87,9 +93,16 @@ class FollowUp(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "followups"
     __table_args__ = (
-        Index("ix_followups_enrollment_performed", "enrollment_id", "performed_at"),
+        # Both ranges carry what the indicators read (PostgreSQL: index-only scans): a township's
+        # year by its enrollments, the county's year by date, never the wide rows.
+        Index(
+            "ix_followups_enrollment_performed",
+            "enrollment_id",
+            "performed_at",
+            postgresql_include=REPORT_COLUMNS,
+        ),
         Index("ix_followups_resident_performed", "resident_id", "performed_at"),
-        Index("ix_followups_performed_at", "performed_at"),
+        Index("ix_followups_performed_at", "performed_at", postgresql_include=REPORT_COLUMNS),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

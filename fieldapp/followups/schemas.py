@@ -283,6 +283,11 @@ class _PulledBaseSchema(FollowUpBaseSchema):
 PulledFollowUpSchema = _PulledBaseSchema.from_dict(_form_fields(), name="PulledFollowUpSchema")
 
 
+def pulled_followup(answer: dict[str, Any]) -> dict[str, Any]:
+    """A follow-up's ``FollowUpSchema`` answer as ``PulledFollowUpSchema`` dumps it."""
+    return _without_nulls(answer)
+
+
 class FollowUpPageSchema(PageSchema):
     """A page of follow-ups."""
 

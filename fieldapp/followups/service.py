@@ -31,6 +31,7 @@ from fieldapp.followups import heights, rules
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
 from fieldapp.followups.record import build_followup
 from fieldapp.followups.rules import Classification, Condition, Measurements, QueueState
+from fieldapp.followups.timelines import EARLIEST, Timeline, read_timelines
 from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
@@ -76,6 +77,8 @@ class Area:
     _followed_up: set[uuid.UUID] = field(default_factory=set, repr=False)
     # Residents' newest heights (BMI), from follow-ups and health checks, as read or recorded.
     _heights: dict[uuid.UUID, heights.Height | None] = field(default_factory=dict, repr=False)
+    # Enrollments a batch sends follow-ups older than their newest of: where those fall.
+    _timelines: dict[uuid.UUID, Timeline] = field(default_factory=dict, repr=False)
 
     def prefetch_heights(self, resident_ids: set[uuid.UUID]) -> None:
         """Read these residents' newest heights in one query, for the records of a batch."""
@@ -110,6 +113,10 @@ class Area:
             found = db.session.scalars(select(Resident).where(Resident.id.in_(missing)))
             self._residents.update((resident.id, resident) for resident in found)
 
+    def known_residents(self, resident_ids: set[uuid.UUID]) -> list[Resident]:
+        """Those of these residents that were read (``prefetch_residents``) or recorded."""
+        return [self._residents[i] for i in resident_ids if i in self._residents]
+
     def prefetch_enrollments(self, resident_ids: set[uuid.UUID]) -> None:
         """Read these residents' active enrollments and their newest follow-ups in one query."""
         if not resident_ids:
@@ -123,6 +130,21 @@ class Area:
         for enrollment, performed_at, followup_id, chain in found:
             self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
             self._newest[enrollment.id] = _newest_of(performed_at, followup_id, chain)
+
+    def prefetch_timelines(self, followups: list[tuple[uuid.UUID, str, datetime]]) -> None:
+        """Read where a batch's follow-ups ``(resident, condition, performed_at)``, in batch order,
+        fall when one is not newer than every earlier one of its enrollment: two queries."""
+        newest = {enrollment_id: known[0] for enrollment_id, known in self._newest.items() if known}
+        late: dict[uuid.UUID, datetime] = {}
+        for resident_id, condition, performed_at in followups:
+            enrollment = self._enrollments.get((resident_id, condition))
+            if enrollment is None:
+                continue
+            if enrollment.id in newest and performed_at <= newest[enrollment.id]:
+                late[enrollment.id] = min(performed_at, late.get(enrollment.id, performed_at))
+            newest[enrollment.id] = max(performed_at, newest.get(enrollment.id, performed_at))
+        if late:
+            self._timelines.update(read_timelines(set(late), min(late.values())))
 
     def known_resident(self, resident_id: uuid.UUID) -> Resident | None:
         """A resident the batch holds (perhaps not flushed yet), else read; no area check."""
@@ -140,8 +162,12 @@ class Area:
             self._enrollments[(row.resident_id, row.condition)] = row
             if created:
                 self._newest[row.id] = None
+                self._timelines[row.id] = Timeline(EARLIEST, None)
         elif isinstance(row, FollowUp) and created:
             self._followed_up.add(row.enrollment_id)
+            if row.enrollment_id in self._timelines:
+                entry = (row.performed_at, row.id, row.measured, row.classification)
+                self._timelines[row.enrollment_id].add(entry)
             if row.enrollment_id in self._newest:
                 newest = self._newest[row.enrollment_id]
                 if newest is None or newest[:2] < (row.performed_at, row.id):
@@ -176,6 +202,9 @@ class Area:
                 return None, True
             if newest[:2] < (performed_at, followup_id):
                 return (Classification(newest[2]) if newest[2] else None), True
+        timeline = self._timelines.get(enrollment_id)
+        if timeline is not None and timeline.covers(performed_at):
+            return timeline.previous_and_newest(performed_at, followup_id)
         if self.unflushed and enrollment_id in self._followed_up:
             raise Unflushed
         return _previous_and_newest(enrollment_id, performed_at, followup_id)
@@ -600,6 +629,21 @@ def responsible_doctors() -> tuple[Any, Any]:
     return responsible, aliased(User, name="doctor")
 
 
+def last_contact_of(resident_id: Any, outer: Any) -> tuple[Any, Any]:
+    """The newest contact attempt of each queue row's resident: the ``ContactAttempt`` alias to
+    outer-join and the id to join it on (one index probe of ``(resident_id, at)`` a row)."""
+    contact = aliased(ContactAttempt, name="last_contact")
+    contact_id = (
+        select(ContactAttempt.id)
+        .where(ContactAttempt.resident_id == resident_id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+        .limit(1)
+        .correlate(outer)
+        .scalar_subquery()
+    )
+    return contact, contact_id
+
+
 def doctor_of(doctor_id: Any, name: Any, username: Any, phone: Any) -> dict[str, Any] | None:
     """A queue row's responsible doctor, or None when the village has none."""
     if doctor_id is None:
@@ -627,7 +671,11 @@ def queue_page(
         from fieldapp.screenings.service import screening_queue_page
 
         page_of = screening_queue_page if filters["status"] == "screening" else health_check_queue_page
-        return page_of(user, filters, page, per_page, today)
+        found, count = page_of(user, filters, page, per_page, today)
+        record_bulk_read(
+            user, "queue", {**filters, "page": page, "per_page": per_page}, len(found), action=audit_action
+        )
+        return found, count
     conditions = _queue_conditions(user, filters, today)
     # Oldest due first (API.md); the console may ask for the newest first with sort=due_desc.
     newest_first = filters.get("sort") == "due_desc"
@@ -655,15 +703,7 @@ def queue_page(
         .scalar_subquery()
     )
     responsible, doctor = responsible_doctors()
-    contact = aliased(ContactAttempt, name="last_contact")
-    contact_id = (
-        select(ContactAttempt.id)
-        .where(ContactAttempt.resident_id == keys.c.resident_id)
-        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
-        .limit(1)
-        .correlate(keys)
-        .scalar_subquery()
-    )
+    contact, contact_id = last_contact_of(keys.c.resident_id, keys)
     rows = db.session.execute(
         select(
             keys.c.id,

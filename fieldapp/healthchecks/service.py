@@ -109,9 +109,11 @@ def checked_in_year(year: int, resident_id: Any) -> Any:
 def health_check_queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date
 ) -> tuple[list[followups.QueueItem], int]:
-    """Managed residents of the area without a health check this year, by name: two SQL statements.
+    """Managed residents of the area without a health check this year, by name: one SQL statement
+    (two for a page past the end).
 
-    Driven from the area's active enrollments (a partial index by village), not its residents.
+    Driven from the area's active enrollments (a partial index by village), not its residents;
+    the total is counted in the same pass (a window over the waiting residents), not again.
     """
     unchecked = [
         Enrollment.status == ACTIVE,
@@ -122,7 +124,7 @@ def health_check_queue_page(
         unchecked.append(Enrollment.condition == filters["condition"])
     waiting = select(Enrollment.resident_id).where(*unchecked).distinct().subquery("waiting")
     keys = (
-        select(Resident.id.label("id"))
+        select(Resident.id.label("id"), func.count().over().label("total"))
         .join(waiting, waiting.c.resident_id == Resident.id)
         .order_by(Resident.name, Resident.id)
         .limit(per_page)
@@ -137,15 +139,20 @@ def health_check_queue_page(
         .correlate(Resident)
         .scalar_subquery()
     )
+    contact, contact_id = followups.last_contact_of(Resident.id, Resident)
     rows = db.session.execute(
-        select(Resident, condition, doctor.id, doctor.name, doctor.username, doctor.phone)
+        select(
+            Resident, condition, contact, keys.c.total, doctor.id, doctor.name, doctor.username, doctor.phone
+        )
         .join(keys, keys.c.id == Resident.id)
         .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
+        .outerjoin(contact, contact.id == contact_id)
         .order_by(Resident.name, Resident.id)
         .options(raiseload(Resident.village))
     ).all()
-    total = db.session.scalar(select(func.count()).select_from(waiting)) or 0
+    # A page past the end (or nobody waiting) has no row to carry the total: count them apart.
+    total = int(rows[0].total) if rows else db.session.scalar(select(func.count()).select_from(waiting)) or 0
     year_end = date(today.year, 12, 31)
     items = [
         followups.QueueItem(
@@ -157,7 +164,8 @@ def health_check_queue_page(
             state="due",
             last_followup=None,
             doctor=followups.doctor_of(*doctor_row),
+            last_contact=last_contact,
         )
-        for resident, managed_condition, *doctor_row in rows
+        for resident, managed_condition, last_contact, _total, *doctor_row in rows
     ]
     return items, total

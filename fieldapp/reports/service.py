@@ -16,20 +16,23 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    String,
     and_,
     case,
     cast,
     extract,
+    false,
     func,
     literal,
     or_,
     select,
+    text,
     true,
-    union,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -106,16 +109,54 @@ def rate(part: int, whole: int) -> float:
     return float((Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP))
 
 
+# A report's statements are few and big: on PostgreSQL, no JIT (compiling a county's plan took
+# longer than running it: 4 of 4.1 s) and room to hash and sort a township's year in memory;
+# the county's (a monthly report of the county admin's) gets more, so that a prefecture of
+# 3 million hashes its residents without spilling to disk.
+REPORT_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+COUNTY_WORK_MEM = "256MB"
+
+
+def _per_request() -> dict[str, Any]:
+    """What a report remembers for the rest of its request (nothing outside one)."""
+    if not has_request_context():
+        return {}
+    memo: dict[str, Any] | None = getattr(request, "_report_memo", None)
+    if memo is None:
+        memo = {}
+        request._report_memo = memo  # type: ignore[attr-defined]
+    return memo
+
+
+def report_settings(county: bool = False) -> None:
+    """Give the rest of this transaction the report's PostgreSQL settings (nothing elsewhere):
+    once a request (a page of several reports reads in one transaction); ``county``: a whole
+    county's, with more memory."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    memo = _per_request()
+    wanted = "county" if county else "area"
+    if memo.get("settings") in (wanted, "county"):
+        return
+    settings = {**REPORT_SETTINGS, **({"work_mem": COUNTY_WORK_MEM} if county else {})}
+    assignments = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+    db.session.execute(text(f"SELECT {assignments}"))
+    memo["settings"] = wanted
+
+
 def report_township(user: User, township_id: uuid.UUID | None) -> uuid.UUID | None:
     """The township a report covers (``None``: the whole county), as the user may see it.
 
     A county admin chooses (or takes the county); township staff always get their
-    own township, and another one is 404 like anything outside their area.
+    own township, and another one is 404 like anything outside their area. The
+    transaction gets the report's settings (``report_settings``).
     """
     if user.role == Role.COUNTY_ADMIN:
         if township_id is not None and db.session.get(Township, township_id) is None:
             raise NotFoundError("No such township.")
+        report_settings(county=township_id is None)
         return township_id
+    report_settings()
     if user.role in TOWNSHIP_ROLES and user.township_id is not None:
         if township_id is not None and township_id != user.township_id:
             raise NotFoundError("No such township.")
@@ -146,10 +187,22 @@ def _any_of_postgresql(element: _AnyOf, compiler: Any, **kw: Any) -> str:
     return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.values, **kw)}))"
 
 
+def _township_villages(township_id: uuid.UUID) -> list[uuid.UUID]:
+    """The township's village ids, read once per request: given to the planner as values, they
+    let it estimate a township's rows (a subquery's values it would guess)."""
+    known: dict[uuid.UUID, list[uuid.UUID]] = _per_request().setdefault("villages", {})
+    if township_id not in known:
+        known[township_id] = list(
+            db.session.scalars(select(Village.id).where(Village.township_id == township_id))
+        )
+    return known[township_id]
+
+
 def _in_township(village_column: Any, township_id: uuid.UUID | None) -> ColumnElement[bool]:
     if township_id is None:
         return true()
-    return _AnyOf(village_column, select(Village.id).where(Village.township_id == township_id))
+    villages = _township_villages(township_id)
+    return village_column.in_(villages) if villages else false()
 
 
 def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -198,12 +251,16 @@ def _enrollment_spans(township_id: uuid.UUID | None, year: Year, months: Any = N
             *monthly,
             func.min(first_month).label("first_month"),
             func.max(last_month).label("last_month"),
+            func.min(Resident.birth_date).label("birth_date"),
         )
         .join(Resident, Resident.id == Enrollment.resident_id)
         .where(
             Enrollment.enrolled_on <= year.last_day,
             or_(Enrollment.closed_on.is_(None), Enrollment.closed_on >= year.first_day),
             _in_township(Enrollment.village_id, township_id),
+            # The same villages on the resident (kept in step with the enrollment's): a township's
+            # residents are then read by the village index too, never the county's.
+            _in_township(Resident.village_id, township_id),
             Resident.birth_date <= age_cutoff(year.year),
             *(first_month <= through for through in monthly),
         )
@@ -232,16 +289,15 @@ def _day_number(column: Any, local: bool) -> Any:
     return cast(func.strftime("%Y%m%d", column, f"{int(offset.total_seconds() // 60):+d} minutes"), Integer)
 
 
-def _on_target(birth_date: Any) -> ColumnElement[bool]:
-    """A follow-up's values meet its condition's target (DOMAIN.md's control indicator).
+def _on_target(elderly: bool) -> ColumnElement[bool]:
+    """A follow-up's values meet its condition's target (DOMAIN.md's control indicator), for a
+    resident aged 65 or over on the day (``elderly``) or younger.
 
-    Hypertension: sbp < 140 and dbp < 90, aged 65+ on the day: sbp < 150 and dbp < 90;
-    diabetes: fasting glucose < 7.0. The classification is not read: an adverse reaction
-    or a complication on target counts as controlled.
+    Hypertension: sbp < 140 and dbp < 90, aged 65+: sbp < 150 and dbp < 90; diabetes: fasting
+    glucose < 7.0. The classification is not read: an adverse reaction or a complication on
+    target counts as controlled.
     """
-    age_days = _day_number(FollowUp.performed_at, local=True) - _day_number(birth_date, local=False)
-    elderly = age_days >= int(RULES["elderly_age"].value) * 10000
-    sbp_limit = case((elderly, RULES["target_sbp_elderly"].value), else_=RULES["target_sbp"].value)
+    sbp_limit = RULES["target_sbp_elderly" if elderly else "target_sbp"].value
     return or_(
         and_(
             FollowUp.condition == Condition.HYPERTENSION.value,
@@ -255,9 +311,24 @@ def _on_target(birth_date: Any) -> ColumnElement[bool]:
     )
 
 
+def _elderly_on(instant: Any, birth_date: Any) -> ColumnElement[bool]:
+    """The resident born on ``birth_date`` was 65 or over on the local date of ``instant``."""
+    age_days = _day_number(instant, local=True) - _day_number(birth_date, local=False)
+    return age_days >= int(RULES["elderly_age"].value) * 10000
+
+
 def _condition_rows(
     township_id: uuid.UUID | None, year: Year, by_village: bool, by_month: bool = False
 ) -> list[Any]:
+    """Rows of (condition, village_id, month, managed, standardized, controlled, health_checked,
+    followups, face_to_face): see ``_condition_query``."""
+    query, _latest = _condition_query(township_id, year, by_village, by_month)
+    return list(db.session.execute(select(query)))
+
+
+def _condition_query(
+    township_id: uuid.UUID | None, year: Year, by_village: bool, by_month: bool = False
+) -> tuple[Any, Any]:
     """Rows of (condition, village_id, month, managed, standardized, controlled, health_checked,
     followups, face_to_face).
 
@@ -269,8 +340,15 @@ def _condition_rows(
     is_face_to_face = FollowUp.mode.in_(FACE_TO_FACE_MODES)
     face_to_face = case((is_face_to_face, 1), else_=0)
     monthly = [] if months is None else [months.c.month]
-    # One hash aggregate, no sort: the newest face-to-face follow-up is on target exactly when
-    # the newest one on target is as new (follow-ups sharing the newest instant count if one is).
+
+    # One aggregate of the area's follow-ups of the year per resident and condition, read from a
+    # covering index and joined to nobody: the newest face-to-face follow-up is on target exactly
+    # when the newest one on target (by the limits of the resident's age on that day) is as new.
+    # Both limits are kept (``young_at``, ``elderly_at``); the age at ``measured_at`` picks one
+    # once per resident below (follow-ups sharing the newest instant count if one is on target).
+    def newest(condition: ColumnElement[bool]) -> Any:
+        return func.max(case((condition, FollowUp.performed_at)))
+
     latest = (
         select(
             FollowUp.resident_id,
@@ -278,19 +356,14 @@ def _condition_rows(
             *monthly,
             func.count().label("total"),
             func.sum(face_to_face).label("face_to_face"),
-            func.max(case((is_face_to_face, FollowUp.performed_at))).label("measured_at"),
+            newest(is_face_to_face).label("measured_at"),
             # The latest record of any mode, and the latest complete one (complete_records_rate).
             func.max(FollowUp.performed_at).label("latest_at"),
-            func.max(case((FollowUp.complete.is_(True), FollowUp.performed_at))).label("complete_at"),
-            func.max(
-                case((and_(is_face_to_face, _on_target(Resident.birth_date)), FollowUp.performed_at))
-            ).label("on_target_at"),
+            newest(FollowUp.complete.is_(True)).label("complete_at"),
+            newest(and_(is_face_to_face, _on_target(elderly=False))).label("young_at"),
+            newest(and_(is_face_to_face, _on_target(elderly=True))).label("elderly_at"),
         )
-        # The township's residents aged 35+ (a resident's enrollments move village with them).
-        .join(Resident, Resident.id == FollowUp.resident_id)
         .where(
-            Resident.birth_date <= age_cutoff(year.year),
-            _in_township(Resident.village_id, township_id),
             year.contains(FollowUp.performed_at),
             _followups_in_township(township_id),
             *(year.month_of(FollowUp.performed_at) <= through for through in monthly),
@@ -305,7 +378,9 @@ def _condition_rows(
         )
         .where(
             HealthCheck.performed_on.between(year.first_day, year.last_day),
-            HealthCheck.resident_id.in_(select(spans.c.resident_id)),
+            # A township's managed residents, one index range each; the county's year of checks
+            # is read whole instead (one pass and a hash join, not a probe per resident).
+            *([] if township_id is None else [HealthCheck.resident_id.in_(select(spans.c.resident_id))]),
         )
         .group_by(HealthCheck.resident_id)
         .cte("checked")
@@ -313,6 +388,10 @@ def _condition_rows(
     spans_months = spans.c.last_month - spans.c.first_month + 1
     # n >= ceil(4m/12) holds exactly when 12n >= 4m, for whole n: no division in SQL.
     standardized = 12 * func.coalesce(latest.c.face_to_face, 0) >= FOLLOWUPS_PER_YEAR * spans_months
+    on_target_at = case(
+        (_elderly_on(latest.c.measured_at, spans.c.birth_date), latest.c.elderly_at), else_=latest.c.young_at
+    )
+    controlled = on_target_at == latest.c.measured_at
     village = spans.c.village_id if by_village else literal(None)
     month = spans.c.month if by_month else literal(None)
     same_month = [] if months is None else [latest.c.month == spans.c.month]
@@ -326,7 +405,7 @@ def _condition_rows(
             month.label("month"),
             func.count().label("managed"),
             func.sum(case((standardized, 1), else_=0)).label("standardized"),
-            func.sum(case((latest.c.on_target_at == latest.c.measured_at, 1), else_=0)).label("controlled"),
+            func.sum(case((controlled, 1), else_=0)).label("controlled"),
             func.count(latest.c.latest_at).label("latest_records"),
             func.sum(case((latest.c.complete_at == latest.c.latest_at, 1), else_=0)).label(
                 "complete_records"
@@ -351,7 +430,7 @@ def _condition_rows(
             *([spans.c.month] if by_month else []),
         )
     )
-    return list(db.session.execute(query))
+    return query.subquery("conditions"), latest
 
 
 # The counts of one condition that add up across villages and townships.
@@ -413,23 +492,45 @@ def expected_of(township_id: uuid.UUID | None) -> dict[str, int | None]:
     return result
 
 
-def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: bool) -> list[Any]:
-    """Rows of (village_id, population_35plus, screened, suspected, confirmed), as DOMAIN.md counts them.
+def _screened_months(
+    township_id: uuid.UUID | None, year: Year, by_month: bool = False, followed: Any = None
+) -> tuple[Any, Any]:
+    """Per resident of the area, the first local month of the year they were screened, and (of
+    those with a suspected result) the first month suspected and the first month confirmed.
 
-    Screened: a screening or a face-to-face (measured) follow-up in the year; suspected: a
-    suspected screening result in the year; confirmed: of those, a confirmation in the year.
-    Each set is one row per resident (UNION, GROUP BY) joined to the residents: hash joins,
-    never an IN list per resident.
+    Screened: a screening or a face-to-face (measured) follow-up; suspected: a suspected
+    screening result; confirmed: a confirmation in the year of a suspected screening, counted
+    from the later of the screening's month and the confirmation's. Two subqueries, each one
+    row per resident (one aggregate each), for hash joins to the residents.
     """
     in_year = and_(year.contains(Screening.performed_at), _in_township(Screening.village_id, township_id))
-    screened = union(
-        select(Screening.resident_id.label("resident_id")).where(in_year),
-        select(FollowUp.resident_id).where(
+
+    def month_of(instant: Any) -> Any:  # the yearly figures need no month: one for all
+        return year.month_of(instant) if by_month else literal(1, Integer)
+
+    if followed is None:
+        measured_by_followup = select(FollowUp.resident_id, month_of(FollowUp.performed_at)).where(
             year.contains(FollowUp.performed_at),
             FollowUp.mode.in_(FACE_TO_FACE_MODES),
             _followups_in_township(township_id),
-        ),
-    ).subquery("screened")
+        )
+    else:  # the year's follow-ups already aggregated per resident (``_condition_query``'s latest)
+        measured_by_followup = select(followed.c.resident_id, literal(1, Integer)).where(
+            followed.c.measured_at.is_not(None)
+        )
+    measured = union_all(
+        select(
+            Screening.resident_id.label("resident_id"), month_of(Screening.performed_at).label("month")
+        ).where(in_year),
+        measured_by_followup,
+    ).subquery("measured")
+    screened = (
+        select(measured.c.resident_id, func.min(measured.c.month).label("month"))
+        .group_by(measured.c.resident_id)
+        .subquery("screened")
+    )
+    screening_month = month_of(Screening.performed_at)
+    outcome_month = cast(extract("month", ScreeningOutcome.on), Integer) if by_month else literal(1, Integer)
     confirmed_in_year = and_(
         ScreeningOutcome.outcome == Outcome.CONFIRMED.value,
         ScreeningOutcome.on.between(year.first_day, year.last_day),
@@ -437,13 +538,85 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
     suspected = (
         select(
             Screening.resident_id,
-            func.max(case((confirmed_in_year, 1), else_=0)).label("confirmed"),
+            func.min(screening_month).label("month"),
+            func.min(
+                case(
+                    (
+                        confirmed_in_year,
+                        case((outcome_month > screening_month, outcome_month), else_=screening_month),
+                    )
+                )
+            ).label("confirmed_month"),
         )
         .outerjoin(ScreeningOutcome, ScreeningOutcome.screening_id == Screening.id)
         .where(in_year, suspected_any())
         .group_by(Screening.resident_id)
         .subquery("suspected")
     )
+    return screened, suspected
+
+
+# The counts of each kind of row ``_indicator_rows`` reads, in the order its statement gives them.
+_CONDITION_FIGURES = (
+    "managed",
+    "standardized",
+    "controlled",
+    "latest_records",
+    "complete_records",
+    "health_checked",
+    "followups",
+    "face_to_face",
+)
+_SCREENING_FIGURES = ("population_35plus", "screened", "suspected", "confirmed")
+
+
+def _indicator_rows(
+    township_id: uuid.UUID | None, year: Year, by_village: bool
+) -> tuple[list[Any], list[Any]]:
+    """The condition rows of ``_condition_rows`` and the screening rows (village_id,
+    population_35plus, screened, suspected, confirmed, as DOMAIN.md counts them), from one
+    statement: the year's follow-ups are read and aggregated once, for both.
+
+    (A UNION ALL of the two groupings, each row tagged with its kind and its counts in
+    numbered columns, taken apart here.)
+    """
+    conditions, latest = _condition_query(township_id, year, by_village)
+    screening = _screening_query(township_id, year, by_village, followed=latest)
+    width = len(_CONDITION_FIGURES)
+    tagged_conditions = select(
+        literal("condition").label("kind"),
+        conditions.c.condition,
+        conditions.c.village_id,
+        *(conditions.c[name].label(f"n{i}") for i, name in enumerate(_CONDITION_FIGURES)),
+    )
+    padding = [cast(None, Integer).label(f"n{i}") for i in range(len(_SCREENING_FIGURES), width)]
+    tagged_screening = select(
+        literal("screening").label("kind"),
+        cast(None, String).label("condition"),
+        screening.c.village_id,
+        *(screening.c[name].label(f"n{i}") for i, name in enumerate(_SCREENING_FIGURES)),
+        *padding,
+    )
+    condition_rows, screening_rows = [], []
+    for row in db.session.execute(union_all(tagged_conditions, tagged_screening)):
+        counts = [row[3 + i] for i in range(width)]
+        if row.kind == "condition":
+            names = dict(zip(_CONDITION_FIGURES, counts, strict=True))
+            condition_rows.append(
+                SimpleNamespace(condition=row.condition, village_id=row.village_id, **names)
+            )
+        else:
+            names = dict(zip(_SCREENING_FIGURES, counts, strict=False))
+            screening_rows.append(SimpleNamespace(village_id=row.village_id, **names))
+    return condition_rows, screening_rows
+
+
+def _screening_query(
+    township_id: uuid.UUID | None, year: Year, by_village: bool, followed: Any = None
+) -> Any:
+    """The screening figures per village (or of the area) as a subquery; given ``followed``, the
+    measured follow-ups are read from that CTE (``_condition_query``'s latest)."""
+    screened, suspected = _screened_months(township_id, year, followed=followed)
     village = Resident.village_id if by_village else literal(None)
     query = (
         select(
@@ -451,7 +624,7 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
             func.count().label("population_35plus"),
             func.count(screened.c.resident_id).label("screened"),
             func.count(suspected.c.resident_id).label("suspected"),
-            func.coalesce(func.sum(suspected.c.confirmed), 0).label("confirmed"),
+            func.count(suspected.c.confirmed_month).label("confirmed"),
         )
         .select_from(Resident)
         .outerjoin(screened, screened.c.resident_id == Resident.id)
@@ -459,7 +632,50 @@ def _screening_counts(township_id: uuid.UUID | None, year: Year, by_village: boo
         .where(Resident.birth_date <= age_cutoff(year.year), _in_township(Resident.village_id, township_id))
         .group_by(*([Resident.village_id] if by_village else []))
     )
-    return list(db.session.execute(query))
+    return query.subquery("screening")
+
+
+def _screening_by_month(township_id: uuid.UUID | None, year: Year) -> dict[int, dict[str, Any]]:
+    """The screening block as of each month's end (screened, suspected, confirmed from January on).
+
+    One statement counts the residents aged 35+ by the months they were first screened,
+    suspected and confirmed (a few hundred rows at most); each month adds up those by then.
+    """
+    screened, suspected = _screened_months(township_id, year, by_month=True)
+    query = (
+        select(
+            screened.c.month.label("screened"),
+            suspected.c.month.label("suspected"),
+            suspected.c.confirmed_month.label("confirmed"),
+            func.count().label("residents"),
+        )
+        .select_from(Resident)
+        .outerjoin(screened, screened.c.resident_id == Resident.id)
+        .outerjoin(suspected, suspected.c.resident_id == Resident.id)
+        .where(Resident.birth_date <= age_cutoff(year.year), _in_township(Resident.village_id, township_id))
+        .group_by(screened.c.month, suspected.c.month, suspected.c.confirmed_month)
+    )
+    groups = list(db.session.execute(query))
+    population = sum(int(row.residents) for row in groups)
+
+    def by_then(month: int, name: str) -> int:
+        return sum(
+            int(row.residents)
+            for row in groups
+            if getattr(row, name) is not None and getattr(row, name) <= month
+        )
+
+    return {
+        month: screening_block(
+            SimpleNamespace(
+                population_35plus=population,
+                screened=by_then(month, "screened"),
+                suspected=by_then(month, "suspected"),
+                confirmed=by_then(month, "confirmed"),
+            )
+        )
+        for month in range(1, 13)
+    }
 
 
 def screening_block(row: Any | None) -> dict[str, Any]:
@@ -524,8 +740,7 @@ def indicators(user: User, township_id: uuid.UUID | None, year: int | None) -> d
     area = report_township(user, township_id)
     period = _year_or_current(year)
     overdue, lost = _overdue_counts(area, local_today())
-    rows = _condition_rows(area, period, by_village=False)
-    screening = _screening_counts(area, period, by_village=False)
+    rows, screening = _indicator_rows(area, period, by_village=False)
     return {
         "year": period.year,
         "township_id": area,
@@ -550,11 +765,11 @@ def indicators_by_village(
     """The condition indicators of each village of the area: ``[{"village", "hypertension", "diabetes"}]``."""
     area = report_township(user, township_id)
     period = _year_or_current(year)
-    rows = _condition_rows(area, period, by_village=True)
+    rows, screening_rows = _indicator_rows(area, period, by_village=True)
     by_village: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
         by_village.setdefault(row.village_id, []).append(row)
-    screening = {row.village_id: row for row in _screening_counts(area, period, by_village=True)}
+    screening = {row.village_id: row for row in screening_rows}
     return [
         {
             "village": village,
@@ -642,8 +857,9 @@ def indicators_by_month(user: User, township_id: uuid.UUID | None, year: int | N
     for row in _condition_rows(area, period, by_village=False, by_month=True):
         as_of_month.setdefault(int(row.month), []).append(row)
     expected = expected_of(area)
+    screening = _screening_by_month(area, period)
     for m, entry in months.items():
-        entry.update(_blocks(as_of_month.get(m, []), expected))
+        entry.update(_blocks(as_of_month.get(m, []), expected), screening=screening[m])
     for m, total, f2f, controlled in followups:
         months[m].update(followups=int(total), face_to_face=int(f2f or 0), controlled=int(controlled or 0))
     return list(months.values())

@@ -23,7 +23,13 @@ class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """A resident of a village, identified by UUID (and optionally id number)."""
 
     __tablename__ = "residents"
-    __table_args__ = (Index("ix_residents_village_name", "village_id", "name"),)
+    __table_args__ = (
+        Index("ix_residents_village_name", "village_id", "name"),
+        # A sync pull of an area: each village's residents in the change stream's order.
+        Index("ix_residents_village_change", "village_id", "change_seq", "id"),
+        # The indicators' population aged 35+ of a village (or the county), without the rows.
+        Index("ix_residents_village_birth", "village_id", "birth_date", postgresql_include=["id"]),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120), nullable=False)

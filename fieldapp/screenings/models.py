@@ -44,7 +44,20 @@ class Screening(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc
         Index("ix_screenings_resident_performed", "resident_id", "performed_at"),
         Index("ix_screenings_performed_at", "performed_at"),
         # A township's screenings of a year (indicators), without a join to residents.
-        Index("ix_screenings_village_performed", "village_id", "performed_at"),
+        Index(
+            "ix_screenings_village_performed",
+            "village_id",
+            "performed_at",
+            postgresql_include=["resident_id"],
+        ),
+        # The screening queue of some villages: open screenings by village and confirm_by.
+        Index(
+            "ix_screenings_open_village",
+            "village_id",
+            "confirm_by",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
         # The screening queue: open screenings by the date they must be followed up by.
         Index(
             "ix_screenings_open",
@@ -87,6 +100,8 @@ class ScreeningOutcome(Timestamped, db.Model):  # type: ignore[name-defined,misc
             postgresql_where=text("outcome IN ('confirmed', 'excluded')"),
         ),
         Index("ix_screening_outcomes_outcome_on", "outcome", "outcome_on"),
+        # A screening's outcomes (the indicators' confirmations of an area's suspected screenings).
+        Index("ix_screening_outcomes_screening", "screening_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

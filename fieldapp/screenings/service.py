@@ -274,18 +274,20 @@ def screening_queue_page(
         .subquery("page")
     )
     responsible, doctor = followups.responsible_doctors()
+    contact, contact_id = followups.last_contact_of(Screening.resident_id, Screening)
     rows = db.session.execute(
-        select(Screening, Resident, doctor.id, doctor.name, doctor.username, doctor.phone)
+        select(Screening, Resident, contact, doctor.id, doctor.name, doctor.username, doctor.phone)
         .join(keys, keys.c.id == Screening.id)
         .join(Resident, Resident.id == Screening.resident_id)
         .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
+        .outerjoin(contact, contact.id == contact_id)
         .order_by(Screening.confirm_by, Screening.id)
         .options(raiseload(Resident.village))
     ).all()
     total = db.session.scalar(select(func.count(Screening.id)).where(*conditions)) or 0
     items = []
-    for screening, resident, *doctor_row in rows:
+    for screening, resident, last_contact, *doctor_row in rows:
         waiting = [
             c
             for c in suspected_conditions(screening.results)
@@ -302,6 +304,7 @@ def screening_queue_page(
                 state="overdue" if due_on < today else "due",
                 last_followup=None,
                 doctor=followups.doctor_of(*doctor_row),
+                last_contact=last_contact,
                 screening_id=screening.id,
             )
         )

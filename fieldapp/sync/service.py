@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any, NamedTuple
 
 from flask import current_app
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaValidationError
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, literal, or_, select, true, tuple_, union_all
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp.api_messages import say
 from fieldapp.audit.service import AuditValues, collected_entries, record_bulk_read, write_entries
 from fieldapp.auth.models import User
-from fieldapp.auth.scoping import referral_clause, resident_clause
+from fieldapp.auth.scoping import FIELD_ROLES, referral_clause, resident_clause, village_clause
 from fieldapp.contacts import service as contacts
 from fieldapp.contacts.models import ContactAttempt
 from fieldapp.contacts.schemas import ContactAttemptSchema
@@ -46,12 +49,14 @@ from fieldapp.followups.schemas import (
     PulledFollowUpSchema,
     SyncEnrollmentSchema,
     VisitSchema,
+    pulled_followup,
 )
 from fieldapp.healthchecks import service as healthchecks
 from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.healthchecks.schemas import HealthCheckSchema
 from fieldapp.http import storable, unstorable_fields
 from fieldapp.idempotency import commit_keeping_loaded, in_own_savepoint, in_shared_savepoint
+from fieldapp.org.models import Village
 from fieldapp.patrols import service as patrols
 from fieldapp.patrols.models import Patrol
 from fieldapp.patrols.schemas import PatrolSchema
@@ -161,6 +166,15 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def _as_instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant with an offset, in UTC; None for anything else (the schema will say)."""
+    try:
+        instant = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return instant.astimezone(UTC) if instant is not None and instant.tzinfo is not None else None
+
+
 def _data_of(record: Any) -> dict[str, Any] | None:
     data = record.get("data") if isinstance(record, dict) else None
     return data if isinstance(data, dict) else None
@@ -186,6 +200,7 @@ class Batch:
         """Read the residents the records name and the rows their ids have, one query a type."""
         named: dict[str, set[uuid.UUID]] = {name: set() for name in KINDS}
         residents_named: set[uuid.UUID] = set()
+        followups_named: list[tuple[uuid.UUID | None, uuid.UUID, str, datetime]] = []
         weighed: set[uuid.UUID] = set()
         for record in records:
             data = _data_of(record)
@@ -198,14 +213,29 @@ class Batch:
                 residents_named.add(resident_id)
                 if data.get("weight_kg") is not None:  # its BMI needs the newest height
                     weighed.add(resident_id)
-        self.area.prefetch_residents(residents_named)
-        self.area.prefetch_enrollments(residents_named)
-        self.area.prefetch_heights(weighed)
+                performed_at = _as_instant(data.get("performed_at"))
+                if (
+                    record.get("type") == "followup"
+                    and performed_at
+                    and isinstance(data.get("condition"), str)
+                ):
+                    followups_named.append((record_id, resident_id, data["condition"], performed_at))
+        # The residents the batch names and the ones it sends, in one query.
+        self.area.prefetch_residents(residents_named | named["resident"])
         for name, ids in named.items():
             model = KINDS[name].model
-            rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
+            if name == "resident":
+                rows = self.area.known_residents(ids)
+            else:
+                rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
             self.held.extend(rows)
             self.taken[name] = {row.id for row in rows}
+        self.area.prefetch_enrollments(residents_named)
+        self.area.prefetch_heights(weighed)
+        # A replayed follow-up is answered as stored: only new ones need their place found.
+        self.area.prefetch_timelines(
+            [named[1:] for named in followups_named if named[0] not in self.taken["followup"]]
+        )
 
     def _parse(
         self, record: Any
@@ -446,31 +476,131 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
     return or_(model.change_seq > since.seq, and_(model.change_seq == since.seq, model.id > since.id))
 
 
-def pull_changes(user: User, since: Position, limit: int) -> tuple[dict[str, list[Any]], Position, bool]:
+# Feeds whose rows carry the village the caller's area is made of (an enrollment's is its
+# resident's, kept in step when the resident moves): read village by village on PostgreSQL.
+BY_VILLAGE = (Resident, Enrollment)
+
+
+def _keys(feed: Feed, user: User, since: Position, limit: int) -> Select[Any]:
+    """The first ``limit`` (change_seq, id) of the feed's rows the caller sees after ``since``."""
+    model = feed.model
+    if (
+        model in BY_VILLAGE
+        and user.role in FIELD_ROLES
+        and db.session.get_bind().dialect.name == "postgresql"
+    ):
+        return _keys_by_village(feed, user, since, limit)
+    query = select(model.change_seq, model.id).where(_after(model, feed.rank, since))
+    return feed.visible(user, query).order_by(model.change_seq, model.id).limit(limit)
+
+
+def _keys_by_village(feed: Feed, user: User, since: Position, limit: int) -> Select[Any]:
+    """As ``_keys``, read village by village: each village's first ``limit`` from the index on
+    (village_id, change_seq, id), then the first ``limit`` of those.
+
+    A township's first page otherwise sorted every resident of its villages (or walked the
+    county's sequence index past other townships'): a cost that grew with the county. This one
+    reads at most ``limit`` index entries a village, whatever the county's size.
+    """
+    model = feed.model
+    area = select(Village.id.label("village_id")).where(village_clause(user)).subquery("area")
+    # A row value, which the index reads as one range (the OR of ``_after`` it reads as a filter).
+    after = (
+        tuple_(model.change_seq, model.id) > tuple_(since.seq, since.id)
+        if feed.rank == since.rank
+        else _after(model, feed.rank, since)
+    )
+    per_village = (
+        select(model.change_seq, model.id)
+        .where(model.village_id == area.c.village_id, after)
+        .order_by(model.change_seq, model.id)
+        .limit(limit)
+        .lateral("per_village")
+    )
+    return (
+        select(per_village.c.change_seq, per_village.c.id)
+        .select_from(area)
+        .join(per_village, true())
+        .order_by(per_village.c.change_seq, per_village.c.id)
+        .limit(limit)
+    )
+
+
+# Answers of a push's records by (feed name, id): what a pull in the same request may send again.
+Answered = dict[tuple[str, uuid.UUID], dict[str, Any]]
+
+
+def _answered(results: list[dict[str, Any]]) -> Answered:
+    """The records a push answered, by the feed they are pulled through (named by their type)."""
+    return {
+        (f"{result['type']}s", uuid.UUID(result["id"])): result["record"]
+        for result in results
+        if "record" in result
+    }
+
+
+def _as_pulled(feed: Feed) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """How a push's answer of a record becomes the feed's pulled form; None: dump the row again."""
+    kind = KINDS.get(feed.name.removesuffix("s"))
+    if kind is None or feed.prepare is not None:
+        return None
+    if type(kind.dump) is feed.dump:
+        return lambda answer: answer
+    if type(kind.dump) is FollowUpSchema and feed.dump is PulledFollowUpSchema:
+        return pulled_followup
+    return None
+
+
+def pull_changes(
+    user: User, since: Position, limit: int, answered: Answered | None = None
+) -> tuple[dict[str, list[Any]], Position, bool]:
     """One page of the caller's area's changes after ``since``: ``(changes, last position, more)``.
 
     API.md: ``changes`` holds everything that changed after the cursor, a batch's own pushed
-    records included (a client may read them from either place).
+    records included (a client may read them from either place). ``answered``: the push's
+    answers of rows unchanged since they were dumped, sent again instead of read and dumped anew.
     """
-    keys: list[Position] = []
+    # Every feed's first keys in one statement (one round trip, not one a feed).
+    parts = []
     for feed in FEEDS:
-        model = feed.model
-        query = select(model.change_seq, model.id).where(_after(model, feed.rank, since))
-        query = feed.visible(user, query).order_by(model.change_seq, model.id).limit(limit + 1)
-        keys.extend(Position(seq, feed.rank, row_id) for seq, row_id in db.session.execute(query))
-    keys.sort()
+        first = _keys(feed, user, since, limit + 1).subquery(f"feed_{feed.rank}")
+        parts.append(select(first.c.change_seq, literal(feed.rank).label("rank"), first.c.id))
+    keys = sorted(Position(seq, rank, row_id) for seq, rank, row_id in db.session.execute(union_all(*parts)))
     page, more = keys[:limit], len(keys) > limit
     changes: dict[str, list[Any]] = {}
     for feed in FEEDS:
+        # In page order, which is (change_seq, id) within a feed.
         ids = [key.id for key in page if key.rank == feed.rank]
+        as_pulled = _as_pulled(feed) if answered else None
+        bodies: dict[uuid.UUID, dict[str, Any]] = {}
+        if as_pulled is not None and answered is not None:
+            bodies = {i: as_pulled(answered[(feed.name, i)]) for i in ids if (feed.name, i) in answered}
+        missing = [i for i in ids if i not in bodies]
         rows: list[Any] = (
-            list(db.session.scalars(select(feed.model).where(feed.model.id.in_(ids)))) if ids else []
+            list(db.session.scalars(select(feed.model).where(feed.model.id.in_(missing)))) if missing else []
         )
-        ordered = sorted(rows, key=lambda row: (row.change_seq, row.id))
         if feed.prepare is not None:
-            feed.prepare(user, ordered)
-        changes[feed.name] = feed.dump(many=True).dump(ordered)
+            feed.prepare(user, rows)
+        bodies.update(zip((row.id for row in rows), feed.dump(many=True).dump(rows), strict=True))
+        changes[feed.name] = [bodies[i] for i in ids]
     return changes, (page[-1] if page else since), more
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold Python's cycle collector while a sync call runs.
+
+    A batch makes tens of thousands of short-lived objects (loaded bodies, rows, answers):
+    each allocation burst set the collector off over the whole process's heap, a third of
+    the push's time. They are freed by reference counting; cycles wait for the next request.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
@@ -479,14 +609,20 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     if len(records) > limit:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
-    results: list[dict[str, Any]] = []
-    if records:
-        reserve_change_seq(db.session())
-        together = _push_together(user, records)
-        results = together if together is not None else _push_one_by_one(user, records)
-    # The pull below reads rows this batch wrote: they need no reload.
-    commit_keeping_loaded()
-    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"])
-    pulled = sum(len(rows) for rows in changes.values())
-    record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
+    with _collector_paused():
+        results: list[dict[str, Any]] = []
+        answered: Answered = {}
+        if records:
+            reserve_change_seq(db.session())
+            together = _push_together(user, records)
+            if together is not None:
+                # Answered after every record was applied: the rows are as the pull would dump them.
+                results, answered = together, _answered(together)
+            else:
+                results = _push_one_by_one(user, records)
+        # The pull below reads rows this batch wrote: they need no reload.
+        commit_keeping_loaded()
+        changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)
+        pulled = sum(len(rows) for rows in changes.values())
+        record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}

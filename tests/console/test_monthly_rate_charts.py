@@ -43,8 +43,8 @@ def test_manager_sees_both_rates_of_each_month_as_of_its_end(client: FlaskClient
 
     page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
 
-    # Each condition by village and by month, and screening by village.
-    assert page.count("<svg") == 5
+    # Each condition by village and by month, and screening by village and by month.
+    assert page.count("<svg") == 6
     bars = _month_bars(page, "Hypertension")
     control = [bars[(m, "Control rate")] for m in range(1, 13)]
     standardized = [bars[(m, "Standardized management rate")] for m in range(1, 13)]

@@ -69,8 +69,30 @@ def test_manager_sees_the_townships_indicators_by_village_with_charts(
     sign_in(client, county["manager"])
     page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
     assert "东村" in page and "西村" in page and "远村" not in page
-    assert page.count("<svg") == 5  # each condition by village and by month, screening by village
+    # Each condition by village and by month, screening by village and by month.
+    assert page.count("<svg") == 6
     assert "50.0%" in page  # control rate of 东村 and of the township: 1 of 2
+
+
+def test_the_indicator_page_shows_screening_by_month_with_how_it_is_computed(
+    client: FlaskClient, county: dict
+) -> None:
+    import re
+
+    sign_in(client, county["manager"], "zh")
+    page = client.get(f"/console/indicators?year={YEAR}").get_data(as_text=True)
+    section = page[page.index('id="screening-by-month"') :]
+    assert "各月末的筛查情况" in section
+    table, after = section.split("</table>", 1)
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in table.split("<tr")[2:]]
+    # Both residents of 东村 (aged 35+) were first measured face to face on 3 February.
+    assert [row[0] for row in rows] == [str(m) for m in range(1, 13)]
+    assert [(row[1], row[2], row[3]) for row in rows[:3]] == [
+        ("2", "0", "0.0%"),
+        ("2", "2", "100.0%"),
+        ("2", "2", "100.0%"),
+    ]
+    assert "1月1日至当月末" in after[:1500]  # the line saying how it is computed, under the table
 
 
 def test_a_rate_over_nobody_is_a_dash(client: FlaskClient, county: dict) -> None:

@@ -256,3 +256,70 @@ def test_villages_are_only_those_of_the_township(client: FlaskClient, area: dict
     page = client.get("/console/patrols").get_data(as_text=True)
     far: Village = area["far"]
     assert str(far.id) not in page
+
+
+def test_a_manager_closes_an_enrollment_with_the_v2_reasons_and_a_death_needs_its_date_and_cause(
+    client: FlaskClient,
+) -> None:
+    from fieldapp.followups.models import Enrollment
+
+    township = create_township()
+    village = create_village(township)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
+    resident = create_resident(village, name="周大爷")
+    hypertension = create_enrollment(resident, condition="hypertension")
+    diabetes = create_enrollment(resident, condition="diabetes")
+    sign_in(client, manager, "zh")
+    page = client.get(f"/console/residents/{resident.id}").get_data(as_text=True)
+    form = page[page.index(f'id="close-{hypertension.id}"') :]
+    form = form[: form.index("</form>")]
+    offered = ("迁出", "死亡", "拒绝管理", "失访", "排除诊断", "其他")
+    assert all(f">{label}</option>" in form for label in offered)
+    assert "治愈" not in form  # DOMAIN.md v2: hypertension and diabetes are not cured
+    assert "死亡日期" in form and "死亡原因" in form
+
+    path = f"/console/enrollments/{hypertension.id}/close"
+    today = local_today().isoformat()
+    no_cause = post_form(
+        client, path, {"_resident_id": str(resident.id), "reason": "died", "closed_on": today}
+    )
+    assert no_cause.status_code == 302
+    flashed = client.get(f"/console/residents/{resident.id}").get_data(as_text=True)
+    assert "死亡日期：必须填写" in flashed and "死亡原因：必须填写" in flashed
+    cured = post_form(client, path, {"_resident_id": str(resident.id), "reason": "cured", "closed_on": today})
+    assert cured.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Enrollment, hypertension.id).status == "active"
+
+    died = {"reason": "died", "closed_on": today, "death_on": today, "death_cause": "脑出血"}
+    post_form(client, path, {"_resident_id": str(resident.id), **died})
+    post_form(
+        client,
+        f"/console/enrollments/{diabetes.id}/close",
+        {"_resident_id": str(resident.id), "reason": "lost", "closed_on": today, "note": "电话三次未接"},
+    )
+    db.session.expire_all()
+    closed = db.session.get(Enrollment, hypertension.id)
+    assert (closed.status, closed.close_reason, closed.death_cause) == ("closed", "died", "脑出血")
+    assert str(closed.death_on) == today
+    lost = db.session.get(Enrollment, diabetes.id)
+    assert (lost.close_reason, lost.close_note) == ("lost", "电话三次未接")
+    page = client.get(f"/console/residents/{resident.id}").get_data(as_text=True)
+    assert "脑出血" in page and "close-" not in page  # nothing left to close
+
+
+def test_only_a_township_manager_closes_from_the_console(client: FlaskClient) -> None:
+    township = create_township()
+    village = create_village(township)
+    resident = create_resident(village)
+    enrollment = create_enrollment(resident, condition="hypertension")
+    sign_in(client, create_user(Role.COUNTY_ADMIN))
+    assert 'id="close-' not in client.get(f"/console/residents/{resident.id}").get_data(as_text=True)
+    refused = post_form(client, f"/console/enrollments/{enrollment.id}/close", {"reason": "moved"})
+    assert refused.status_code == 403
+    other = create_user(Role.TOWNSHIP_MANAGER, township=create_township())
+    sign_in(client, other)
+    assert (
+        post_form(client, f"/console/enrollments/{enrollment.id}/close", {"reason": "moved"}).status_code
+        == 404
+    )

@@ -43,8 +43,8 @@ def post(client, doctor, body):
     return api(client, "post", "/api/v1/contact-attempts", doctor, json=body)
 
 
-def queue(client, doctor) -> list[dict[str, Any]]:
-    return api(client, "get", "/api/v1/queue?status=overdue", doctor).json["items"]  # type: ignore[no-any-return]
+def queue(client, doctor, status: str = "overdue") -> list[dict[str, Any]]:
+    return api(client, "get", f"/api/v1/queue?status={status}", doctor).json["items"]  # type: ignore[no-any-return]
 
 
 def test_will_come_sets_the_day_they_are_due(client, app):
@@ -121,3 +121,23 @@ def test_a_contact_attempt_syncs_like_its_endpoint(client, app):
     assert replay["results"][0]["status"] == "unchanged"
     db.session.expire_all()
     assert {db.session.get(Enrollment, e.id).status for e in enrollments} == {"closed"}
+
+
+def test_the_screening_and_health_check_queues_show_the_last_attempt_too(client, app):
+    from fieldapp.org.models import Village
+
+    doctor, managed, _ = overdue_resident()  # managed, no health check this year
+    screened = create_resident(db.session.get(Village, managed.village_id), name="钱大妈")
+    body = {"resident_id": str(screened.id), "performed_at": utcnow().isoformat(), "sbp": 150, "dbp": 95}
+    assert api(client, "post", "/api/v1/screenings", doctor, json=body).status_code == 201
+    waiting = {"screening": screened, "health_check": managed}
+    for status, resident in waiting.items():
+        items = queue(client, doctor, status)
+        assert [item["resident"]["id"] for item in items] == [str(resident.id)], status
+        assert items[0]["last_contact"] is None
+    for resident in waiting.values():
+        post(client, doctor, attempt(resident, "unreachable", at=(utcnow() - timedelta(hours=3)).isoformat()))
+        post(client, doctor, attempt(resident, "refused", channel="visit"))
+    for status in waiting:
+        (item,) = queue(client, doctor, status)
+        assert (item["last_contact"]["channel"], item["last_contact"]["result"]) == ("visit", "refused")

@@ -138,3 +138,31 @@ def test_the_audit_log_page_shows_bulk_reads_in_chinese(client: FlaskClient) -> 
     assert "查询列表" in page and "居民列表" in page
     assert "q=张" in page
     assert '<td class="num">1</td>' in page
+
+
+def test_contract_lists_and_the_screening_and_health_check_queues_are_audited(client: FlaskClient) -> None:
+    from tests.contracts.builders import create_contract, create_team
+
+    township = create_township()
+    village = create_village(township)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=township)
+    residents = [create_resident(village, name=f"李{n}") for n in range(2)]
+    from fieldapp.timeutil import local_today
+
+    team = create_team(township)
+    for resident in residents:
+        create_contract(resident, team, local_today())
+    headers = auth_headers(manager)
+
+    assert client.get(f"/api/v1/contracts?village_id={village.id}", headers=headers).status_code == 200
+    assert client.get("/api/v1/queue?status=screening", headers=headers).status_code == 200
+    assert client.get("/api/v1/queue?status=health_check", headers=headers).status_code == 200
+
+    reads = _bulk_reads()
+    assert [(user_id, action, entity, rows) for user_id, action, entity, _f, rows in reads] == [
+        (manager.id, "list", "contracts", 2),
+        (manager.id, "list", "queue", 0),
+        (manager.id, "list", "queue", 0),
+    ]
+    assert reads[0][3] == {"village_id": str(village.id), "page": 1, "per_page": 50}
+    assert [f["status"] for *_a, f, _rows in reads[1:]] == ["screening", "health_check"]

@@ -158,3 +158,17 @@ def test_only_managed_residents_wait_for_a_check(client, place):
         == 1
     )
     assert api(client, "get", "/api/v1/queue?status=health_check", place.stranger).json["total"] == 0
+
+
+def test_the_health_check_queue_total_holds_on_every_page(client, place):
+    from tests.builders import create_resident
+
+    create_enrollment(place.resident, "hypertension")
+    for name in ("乙", "丙"):
+        create_enrollment(create_resident(place.village, name=name), "diabetes")
+    path = "/api/v1/queue?status=health_check&per_page=2"
+    first = api(client, "get", path, place.doctor).json
+    second = api(client, "get", f"{path}&page=2", place.doctor).json
+    beyond = api(client, "get", f"{path}&page=3", place.doctor).json
+    assert (first["total"], second["total"], beyond["total"]) == (3, 3, 3)
+    assert (len(first["items"]), len(second["items"]), beyond["items"]) == (2, 1, [])

@@ -10,7 +10,12 @@ import pytest
 
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
-from fieldapp.reports.service import indicators_by_month, indicators_by_township, indicators_by_village
+from fieldapp.reports.service import (
+    indicators,
+    indicators_by_month,
+    indicators_by_township,
+    indicators_by_village,
+)
 from tests.builders import api, create_resident, create_township, create_user, create_village
 from tests.reports.builders import (
     create_enrollment,
@@ -200,3 +205,15 @@ def test_by_village_and_by_month(app, songlin):
     assert months[12]["hypertension"]["management_rate"] == 0.6
     # As of October's end, F's latest face-to-face is August's 128/80: controlled; D's too.
     assert months[10]["hypertension"]["controlled"] == 5
+    # Screening as of each month's end. First screened (a screening or a face-to-face follow-up):
+    # A C D F G H in February, E in March (home), S1 in May, S3 in June, S2 in November; I's only
+    # follow-up is a phone call, S5's screening was in 2025. Suspected: S3 (June), S2 (November);
+    # S2 confirmed on 10 November.
+    screening = [months[m]["screening"] for m in range(1, 13)]
+    assert [s["screened"] for s in screening] == [0, 6, 7, 7, 8, 9, 9, 9, 9, 9, 10, 10]
+    assert [s["suspected"] for s in screening] == [0] * 5 + [1] * 5 + [2] * 2
+    assert [s["confirmed"] for s in screening] == [0] * 10 + [1] * 2
+    assert {s["population_35plus"] for s in screening} == {12}
+    assert screening[2]["screening_rate"] == 0.5833  # 7 / 12
+    year = indicators(manager, songlin["township"].id, 2026)
+    assert months[12]["screening"] == year["screening"]

@@ -395,3 +395,31 @@ def test_a_duplicate_resident_names_the_existing_one_as_its_endpoint_does(client
     [result] = sync(client, doctor, [{"type": "resident", "data": twin}])["results"]
     assert (result["status"], result["code"]) == ("conflict", "duplicate_resident")
     assert result["existing_id"] == str(existing.id)
+
+
+def test_a_township_pulls_every_village_page_by_page_in_the_streams_order(client, app):
+    app.config["SYNC_PAGE_SIZE"] = 4
+    township = create_township()
+    villages = [create_village(township) for _ in range(3)]
+    doctor = create_user(Role.TOWNSHIP_DOCTOR, township=township)
+    elsewhere = create_resident(create_village(create_township()))
+    # Interleaved across the villages, some sharing a flush (one change_seq), some not.
+    residents = [create_resident(villages[n % 3]) for n in range(5)]
+    shared = [
+        Resident(name=f"居民{i}", sex="F", birth_date=date(1960, 1, 1), village_id=villages[i % 3].id)
+        for i in range(6)
+    ]
+    db.session.add_all(shared)
+    db.session.commit()
+    for resident in residents[:3]:
+        create_enrollment(resident)
+
+    seen, _calls = _pull_everything(client, doctor)
+    pulled = [row_id for feed, row_id in seen if feed == "residents"]
+    assert len(pulled) == len(set(pulled)) == 11
+    assert str(elsewhere.id) not in pulled
+    stored = {r.id: (r.change_seq, r.id) for r in db.session.query(Resident)}
+    assert pulled == [str(i) for i in sorted((uuid.UUID(p) for p in pulled), key=stored.__getitem__)]
+    assert {row_id for feed, row_id in seen if feed == "enrollments"} == {
+        str(e.id) for e in db.session.query(Enrollment)
+    }
