@@ -42,9 +42,11 @@ from rq.registry import StartedJobRegistry
 from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.engine import Engine
 
+from bench.batches import PhoneBatch
 from bench.county import BENCH_DIR, SIZE_COUNTER, bench_app
+from bench.forms import full_form
 from bench.results import result_row
-from bench.run import SyncBatch, _bearer, _user
+from bench.run import _bearer, _user
 from fieldapp.dbtypes import Counter
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
@@ -168,7 +170,8 @@ def web_figures(app: Flask, runs: int, slow: SlowStatements) -> list[dict[str, A
         )
     with slow.listening("indicators, whole county"):
         rows.append(_row("indicators, whole county", _timed(get(indicators, as_admin), max(3, runs // 5))))
-    batch = SyncBatch(village.village_ids)
+    # 250 new residents, each enrolled, with a full-form follow-up and a visit: 1,000 records.
+    batch = PhoneBatch(village.village_ids, hours_ago=(1,), form=full_form(), visit=True)
     pushed: list[list[dict[str, Any]]] = []
 
     def push() -> None:
