@@ -41,8 +41,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check fieldapp workers tests
 	$(BIN)/mypy
 
+# Options after ARGS=, e.g. make bench ARGS="--residents 3000000 --only postgresql --scale"
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

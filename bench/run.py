@@ -11,6 +11,8 @@ import importlib.util
 import itertools
 import json
 import os
+import subprocess
+import sys
 import time
 import tracemalloc
 import uuid
@@ -348,6 +350,14 @@ def main() -> None:
         default=",".join(PARTS),
         help=f"comma-separated groups of operations to time, of {', '.join(PARTS)} (default: all)",
     )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="PostgreSQL: then issue 17's figures and plans (bench.scale) and the crowd (bench.crowd)",
+    )
+    parser.add_argument(
+        "--scale-only", action="store_true", help="build or reuse the county, then only --scale"
+    )
     args = parser.parse_args()
     parts = tuple(part.strip() for part in args.only_parts.split(",") if part.strip())
     if unknown := set(parts) - set(PARTS):
@@ -359,9 +369,20 @@ def main() -> None:
         targets.append(("postgresql", os.environ["BENCH_DATABASE_URL"]))
     results: list[dict[str, Any]] = []
     for database, url in targets:
+        if args.scale_only:
+            if database == "postgresql":
+                ensure_county(url, args.residents, database, args.rebuild)
+            continue
         results += bench_database(database, url, args.residents, args.runs, args.rebuild, parts)
         RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    click.echo(_table(results))
+    if results:
+        click.echo(_table(results))
+    if (args.scale or args.scale_only) and os.environ.get("BENCH_DATABASE_URL"):
+        url = os.environ["BENCH_DATABASE_URL"]
+        plans = BENCH_DIR / f"plans-{args.residents}.txt"
+        subprocess.run([sys.executable, "-m", "bench.scale", url, "--plans", str(plans)], check=True)
+        crowd = BENCH_DIR / f"crowd-{args.residents}.json"
+        subprocess.run([sys.executable, "-m", "bench.crowd", url, "--out", str(crowd)], check=True)
 
 
 if __name__ == "__main__":

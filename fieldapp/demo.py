@@ -10,6 +10,7 @@ follow-up says. Bulk rows share one sync sequence value, like one big write.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import random
 import uuid
 from collections.abc import Iterator
@@ -18,12 +19,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from fieldapp.assessment import demo as assessment_demo
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import hash_password
+from fieldapp.bulk import insert_rows
 from fieldapp.contracts.demo import write_contracts
 from fieldapp.dbtypes import SYNC_COUNTER, next_counter_value
 from fieldapp.extensions import db
@@ -37,8 +40,12 @@ from fieldapp.referrals.rules import ack_deadline
 from fieldapp.referrals.service import REFERRAL_COUNTER
 from fieldapp.residents.identity import check_digit
 from fieldapp.residents.models import Resident
-from fieldapp.residents.record_numbers import take_serials, village_prefix
-from fieldapp.screenings.demo import write_screenings_and_health_checks
+from fieldapp.residents.record_numbers import SERIAL_DIGITS, counter_name, take_serials, village_prefix
+from fieldapp.screenings.demo import (
+    set_expected,
+    write_screenings_and_health_checks,
+    write_screenings_in_range,
+)
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 SURNAMES = (
@@ -383,7 +390,15 @@ def _enrollment(
     }
 
 
-def _write_residents(rng: random.Random, first: int, count: int, places: list[Place], stamp: Stamp) -> None:
+def _write_residents(
+    rng: random.Random,
+    first: int,
+    count: int,
+    places: list[Place],
+    stamp: Stamp,
+    *,
+    serials_by_position: bool = False,
+) -> None:
     """Residents ``first`` to ``first + count - 1``, their enrollments and their follow-ups."""
     residents, enrollments, followups = [], [], []
     for n in range(first, first + count):
@@ -411,7 +426,10 @@ def _write_residents(rng: random.Random, first: int, count: int, places: list[Pl
                 enrollment["next_due_on"] = max(history, key=lambda f: f["performed_at"])["next_due_on"]
             enrollments.append(enrollment)
             followups.extend(history)
-    _number(residents, places)
+    if serials_by_position:
+        _number_by_position(residents, first, places)
+    else:
+        _number(residents, places)
     medicines = [
         {"followup_id": f["id"], "position": n, **medicine}
         for f in followups
@@ -424,7 +442,7 @@ def _write_residents(rng: random.Random, first: int, count: int, places: list[Pl
         (FollowUpMedication, medicines),
     ):
         if rows:
-            db.session.execute(insert(model.__table__), rows)
+            insert_rows(model.__table__, rows)
 
 
 def _number(residents: list[dict[str, Any]], places: list[Place]) -> None:
@@ -433,9 +451,29 @@ def _number(residents: list[dict[str, Any]], places: list[Place]) -> None:
     by_prefix: dict[str, list[dict[str, Any]]] = {}
     for resident in residents:
         by_prefix.setdefault(prefixes[resident["village_id"]], []).append(resident)
-    for prefix, group in by_prefix.items():
+    for prefix, group in sorted(by_prefix.items()):  # one lock order for builders side by side
         for resident, number in zip(group, take_serials(db.session(), prefix, len(group)), strict=True):
             resident["record_number"] = number
+
+
+def _number_by_position(residents: list[dict[str, Any]], first: int, places: list[Place]) -> None:
+    """The record numbers :func:`_number` gives, from each resident's place in the county.
+
+    Resident ``n`` lives in place ``n % len(places)`` and is that village's ``n // len(places) + 1``-th:
+    builders side by side number their chunks without waiting on each other's counters
+    (:func:`_set_serial_counters` sets the counters once at the end).
+    """
+    for n, resident in enumerate(residents, start=first):
+        place = places[n % len(places)]
+        resident["record_number"] = f"{place.record_prefix}{n // len(places) + 1:0{SERIAL_DIGITS}d}"
+
+
+def _set_serial_counters(residents: int, places: list[Place]) -> None:
+    """Each village's record-number counter at its last serial, as numbering one by one leaves it."""
+    for index, place in enumerate(places):
+        taken = (residents - index + len(places) - 1) // len(places)
+        if taken:
+            next_counter_value(db.session(), counter_name(place.record_prefix), step=taken)
 
 
 def _write_visits(rng: random.Random, places: list[Place], stamp: Stamp) -> None:
@@ -459,7 +497,7 @@ def _write_visits(rng: random.Random, places: list[Place], stamp: Stamp) -> None
                     **stamp.columns(),
                 }
             )
-    db.session.execute(insert(Visit.__table__), rows)
+    insert_rows(Visit.__table__, rows)
 
 
 def _write_patrols(users: dict[str, User], places: list[Place], stamp: Stamp) -> None:
@@ -532,17 +570,33 @@ def _write_referrals(users: dict[str, User], hospital: Facility, stamp: Stamp) -
         db.session.add(referral)
 
 
-def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> dict[str, str]:
-    """Create a county with ``residents`` residents, their enrollments and a year of follow-ups; return logins."""
+def build_county(residents: int, seed: int = 7, now: datetime | None = None, jobs: int = 1) -> dict[str, str]:
+    """Create a county with ``residents`` residents, their enrollments and a year of follow-ups; return logins.
+
+    With ``jobs`` above 1 (PostgreSQL), residents and then screenings are written by that
+    many processes side by side, each chunk with a random stream of its own: the same
+    county in every respect the rules and shares make, though not the same draws as one
+    process makes with the seed. Each chunk commits on its own.
+    """
     rng = random.Random(seed)
     stamp = Stamp(change_seq=0, now=now or utcnow(), today=local_today(now))
     hospital = Facility(code="CH01", name="县人民医院", kind="county_hospital", phone="+8613800000001")
     db.session.add(hospital)
     users, places = _build_places(residents, hash_password(DEMO_PASSWORD), hospital)
     stamp.change_seq = next_counter_value(db.session(), SYNC_COUNTER)
-    for first in range(0, residents, CHUNK):
-        _write_residents(rng, first, min(CHUNK, residents - first), places, stamp)
-    write_screenings_and_health_checks(seed, stamp.today, stamp.columns())
+    if jobs > 1:
+        db.session.commit()
+        chunks = [(seed, first, min(CHUNK, residents - first)) for first in range(0, residents, CHUNK)]
+        _in_processes(jobs, _write_chunk, chunks, places, stamp)
+        _set_serial_counters(residents, places)
+        bounds = [uuid.UUID(int=n * 2**128 // (jobs * 8) - (1 if n else 0)) for n in range(jobs * 8 + 1)]
+        ranges = [(seed, n, bounds[n], bounds[n + 1]) for n in range(jobs * 8)]
+        _in_processes(jobs, _write_screening_range, ranges, places, stamp)
+        set_expected(stamp.today)
+    else:
+        for first in range(0, residents, CHUNK):
+            _write_residents(rng, first, min(CHUNK, residents - first), places, stamp)
+        write_screenings_and_health_checks(seed, stamp.today, stamp.columns())
     _write_visits(rng, places, stamp)
     _write_patrols(users, places, stamp)
     _write_referrals(users, hospital, stamp)
@@ -552,6 +606,53 @@ def build_county(residents: int, seed: int = 7, now: datetime | None = None) -> 
     assessment_demo.write_demo(rng, hospital.id, stamp.now)
     db.session.commit()
     return {name: DEMO_PASSWORD for name in users}
+
+
+def _chunk_rng(seed: int, part: int) -> random.Random:
+    """The random stream of one chunk of a county built in parallel."""
+    return random.Random((seed << 32) + part)
+
+
+def _write_chunk(task: tuple[int, int, int], places: list[Place], stamp: Stamp) -> None:
+    seed, first, count = task
+    _write_residents(_chunk_rng(seed, first), first, count, places, stamp, serials_by_position=True)
+
+
+def _write_screening_range(
+    task: tuple[int, int, uuid.UUID, uuid.UUID], places: list[Place], stamp: Stamp
+) -> None:
+    seed, part, after, up_to = task
+    write_screenings_in_range(_chunk_rng(seed + 2, part), stamp.today, stamp.columns(), after, up_to)
+
+
+_shared: dict[str, Any] = {}
+
+
+def _start_child(app: Any) -> None:
+    """A builder process: its own connections (never the parent's), its own app context."""
+    with app.app_context():
+        db.engine.dispose(close=False)
+    context = app.app_context()
+    context.push()
+    _shared["context"] = context
+
+
+def _run_task(call: Any, task: Any, places: list[Place], stamp: Stamp) -> None:
+    try:
+        call(task, places, stamp)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _in_processes(jobs: int, call: Any, tasks: list[Any], places: list[Place], stamp: Stamp) -> None:
+    """``call(task, places, stamp)`` for each task, in ``jobs`` forked processes, each task committed."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with multiprocessing.get_context("fork").Pool(jobs, _start_child, (app,)) as pool:
+        results = [pool.apply_async(_run_task, (call, task, places, stamp)) for task in tasks]
+        for result in results:
+            result.get()
 
 
 @click.command("demo-data")

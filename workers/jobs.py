@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _process_app: dict[str, Flask] = {}
+SEND_BATCH = 50  # messages one SMS job may send (one claim, one write of the results)
 
 
 def _app() -> Flask:
@@ -75,7 +76,8 @@ def send_sms_job(message_id: str) -> str:
     """Send one SMS."""
     from fieldapp.messaging.service import send_message
 
-    return send_message(uuid.UUID(message_id))
+    # On a worker, one job sends a batch of the messages waiting (their jobs are dropped).
+    return send_message(uuid.UUID(message_id), batch=SEND_BATCH if get_current_job() is not None else 1)
 
 
 @in_app_context

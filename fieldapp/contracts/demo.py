@@ -13,9 +13,10 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from fieldapp.auth.models import Role, User
+from fieldapp.bulk import insert_rows
 from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.contracts.service import default_ends_on
 from fieldapp.extensions import db
@@ -165,7 +166,7 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
                 )
             )
         if len(contracts) >= CHUNK:
-            db.session.execute(insert(Contract.__table__), contracts)
+            insert_rows(Contract.__table__, contracts)
             contracts = []
     if contracts:
-        db.session.execute(insert(Contract.__table__), contracts)
+        insert_rows(Contract.__table__, contracts)

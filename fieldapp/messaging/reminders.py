@@ -1,11 +1,12 @@
 """The reminder scan and the daily overdue digest: set-based, paged, one job per message.
 
-The scan reads candidates a page at a time (keyset on resident id, so memory stays
-flat and the number of queries follows the number of messages, not of residents),
-builds one SMS per resident, and inserts messages and their enrollment notices with
-``ON CONFLICT DO NOTHING``: the unique keys, not a read-then-write, make a second
-scan (or a concurrent one) send nothing twice.
-"""
+The scan reads the due enrollments' ids sorted by phone once (one statement over the due
+set, so its cost follows the county linearly), then takes them a page of phones at a time:
+one statement reads that page's rows by primary key, one SMS is built per phone (a
+household phone's names each resident due), and messages and their enrollment notices
+go in with ``ON CONFLICT DO NOTHING``: the unique keys, not a read-then-write, make a
+second scan (or a concurrent one) send nothing twice. Each page's send jobs go to Redis
+in one pipeline after its commit."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_date, local_zone
 
 PAGE_SIZE = 5000
+PHONES_PER_PAGE = 1000  # the scan's page: one insert, one commit, one Redis pipeline
 DIGEST_URL = "/field/#/queue?status=overdue"
 
 
@@ -160,7 +162,8 @@ def _pages(query: Select[Any] | Any, key: Any) -> Iterator[list[Any]]:
             return
 
 
-def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
+def _due_enrollments(scan_at: ScanClock) -> Any:
+    """Active enrollments of textable residents due a reminder or an overdue notice not yet given."""
     reminder_from, reminder_to, overdue_until = reminder_bounds(scan_at.today)
     due = Enrollment.next_due_on
     kind_of_due = case((due >= scan_at.today, MessageKind.REMINDER.value), else_=MessageKind.OVERDUE.value)
@@ -169,11 +172,24 @@ def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result:
         EnrollmentNotice.due_on == due,
         EnrollmentNotice.kind == kind_of_due,
     )
-    query = (
+    return _enrollment_rows().where(
+        Enrollment.status == "active",
+        or_(due.between(reminder_from, reminder_to), due <= overdue_until),
+        Resident.sms_consent.is_(True),
+        Resident.opted_out.is_(False),
+        Resident.phone_invalid.is_(False),
+        Resident.phone.is_not(None),
+        ~noticed,
+    )
+
+
+def _enrollment_rows() -> Any:
+    """What a message needs of each enrollment it names."""
+    return (
         select(
             Enrollment.id,
             Enrollment.resident_id,
-            due,
+            Enrollment.next_due_on,
             Resident.phone,
             Resident.name,
             Resident.language,
@@ -181,20 +197,43 @@ def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result:
         )
         .join(Resident, Resident.id == Enrollment.resident_id)
         .join(Village, Village.id == Resident.village_id)
-        .where(
-            Enrollment.status == "active",
-            or_(due.between(reminder_from, reminder_to), due <= overdue_until),
-            Resident.sms_consent.is_(True),
-            Resident.opted_out.is_(False),
-            Resident.phone_invalid.is_(False),
-            Resident.phone.is_not(None),
-            ~noticed,
-        )
-        .order_by(Resident.phone, Enrollment.resident_id, Enrollment.id)
     )
+
+
+def _due_pages(due: Any) -> Iterator[list[uuid.UUID]]:
+    """The due enrollments' ids, sorted by phone, a page of ``PHONES_PER_PAGE`` phones at a time.
+
+    One read of the due set (phone and id only); each page then reads its own rows by
+    primary key, so a page costs what its rows cost. (A keyset over the whole due query
+    would sort the due set again for every page: pages x candidates.)
+    """
+    subquery = due.subquery()
+    rows = db.session.execute(select(subquery.c.phone, subquery.c.id).order_by(subquery.c.phone)).all()
+    page: list[uuid.UUID] = []
+    phones = 0
+    for _phone, group in groupby(rows, key=lambda row: row.phone):
+        page += [row.id for row in group]
+        phones += 1
+        if phones == PHONES_PER_PAGE:
+            yield page
+            page, phones = [], 0
+    if page:
+        yield page
+
+
+def _scan_enrollments(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: ScanResult) -> None:
+    due = _due_enrollments(scan_at)
     bodies = _Bodies()
     # One SMS per phone and day: a household phone's message names each of its residents due.
-    for page in _pages(query, Resident.phone):
+    for ids in _due_pages(due):
+        page = db.session.execute(
+            # By primary key: the due conditions were read a moment ago, the unique keys guard the rest.
+            _enrollment_rows()
+            .where(Enrollment.id.in_(ids))
+            .order_by(Resident.phone, Enrollment.resident_id, Enrollment.id)
+        ).all()
+        # A follow-up recorded since the first read may have moved a due date out of range.
+        page = [row for row in page if row.next_due_on and notice_kind(row.next_due_on, scan_at.today)]
         messages: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
         for phone, group in groupby(page, key=lambda row: row.phone):

@@ -26,7 +26,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, and_, case, event, exists, func, or_, select, text, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    case,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -305,18 +320,18 @@ def _without_waiting_for_disk() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
-def _claim(message_id: uuid.UUID, now: datetime) -> Row[str | None, str, uuid.UUID | None, int] | None:
-    """``queued -> sending`` if the message may go now; what sending needs, or None."""
+def _claimable(now: datetime) -> list[ColumnElement[bool]]:
+    """A queued message that may go at ``now``: its hold over, the window open (or no quiet
+    hours for it), and its recipient still textable (consent or opt-out may have changed
+    since queueing: a message that may not go is never claimed)."""
     conditions = [
-        Message.id == message_id,
         Message.status == MessageStatus.QUEUED,
         or_(Message.send_after.is_(None), Message.send_after <= now),
     ]
     if not in_sms_window(now.astimezone(local_zone())):
         conditions.append(Message.respect_quiet_hours.is_(False))
-    # Who may be texted is checked again here (consent or opt-out may have changed since
-    # queueing), in the same statement: a message that may not go is never claimed.
-    conditions += [
+    return [
+        *conditions,
         Message.to.is_not(None),
         ~exists().where(SmsOptOut.phone == Message.to),
         or_(
@@ -329,15 +344,35 @@ def _claim(message_id: uuid.UUID, now: datetime) -> Row[str | None, str, uuid.UU
             ),
         ),
     ]
+
+
+def _claim(message_id: uuid.UUID, now: datetime, batch: int = 1) -> list[Any]:
+    """``queued -> sending`` for the message, and up to ``batch - 1`` other queued messages
+    that may go now (none a concurrent claim holds); what sending them needs."""
+    which: ColumnElement[bool] = Message.id == message_id
+    if batch > 1:
+        # Lock first, then update only what this claim locked: its own message (waiting for
+        # a concurrent claim of it, as a lone claim would), then the first others the status
+        # index finds that no one holds (no sort: the cost stays that of the batch). The
+        # update never waits on a row, so claims and recorded results never deadlock.
+        own = select(Message.id).where(Message.id == message_id, *_claimable(now)).with_for_update()
+        others = (
+            select(Message.id)
+            .where(Message.id != message_id, *_claimable(now))
+            .limit(batch - 1)
+            .with_for_update(skip_locked=True)
+        )
+        picked = union_all(select(own.cte("own").c.id), select(others.cte("others").c.id))
+        which = Message.id.in_(picked.scalar_subquery())
     claimed = db.session.execute(
         update(Message)
-        .where(*conditions)
+        .where(which, *_claimable(now))
         .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=now)
-        .returning(Message.to, Message.body, Message.resident_id, Message.attempts)
+        .returning(Message.id, Message.to, Message.body, Message.resident_id, Message.attempts)
         .execution_options(synchronize_session=False)
-    ).one_or_none()
+    ).all()
     db.session.commit()
-    return claimed
+    return list(claimed)
 
 
 def _unclaimed(message_id: uuid.UUID, now: datetime) -> str:
@@ -365,13 +400,20 @@ def _set(message_id: uuid.UUID, **values: Any) -> None:
     )
 
 
-def _accepted(sid: str, now: datetime) -> dict[str, Any]:
-    """The values recording that the provider took a message (a report may have moved it on already)."""
+def _accepted(sid: str | None, now: datetime) -> dict[str, Any]:
+    """The values recording that the provider took a message (a report may have moved it on already).
+
+    ``sid`` None: the provider's id is the ``sid`` parameter of an executemany.
+    """
     return {
-        "provider_sid": func.coalesce(Message.provider_sid, sid),
+        "provider_sid": func.coalesce(Message.provider_sid, bindparam("sid") if sid is None else sid),
         "sent_at": func.coalesce(Message.sent_at, now),
         "status": case(
-            (Message.status.in_((MessageStatus.QUEUED, MessageStatus.SENDING)), MessageStatus.SENT.value),
+            # Two comparisons, not IN: an IN list cannot go in an executemany.
+            (
+                or_(Message.status == MessageStatus.QUEUED, Message.status == MessageStatus.SENDING),
+                MessageStatus.SENT.value,
+            ),
             else_=Message.status,
         ),
     }
@@ -387,43 +429,86 @@ def _flag_invalid_number(resident_id: uuid.UUID | None) -> None:
         )
 
 
-def send_message(message_id: uuid.UUID, now: datetime | None = None) -> str:
-    """Send one queued message (the SMS job); returns the status it ends in. Idempotent."""
+def send_message(message_id: uuid.UUID, now: datetime | None = None, batch: int = 1) -> str:
+    """Send one queued message (the SMS job); returns the status it ends in. Idempotent.
+
+    With ``batch`` above 1 (a worker's job) the same claim takes other queued messages
+    that may go now, up to ``batch`` in all, and sends them too: their own jobs then find
+    them sent (and are dropped from Redis, see :func:`_drop_jobs`). Each message keeps its
+    own outcome, retry wait and attempts; only this message's retryable refusal raises
+    (for RQ's retry); the others wait out theirs for the release job.
+    """
     now = now or clock.now()
-    claimed = _claim(message_id, now)
-    if claimed is None:
+    claimed = _claim(message_id, now, batch)
+    outcomes = [_deliver(row, now) for row in claimed]
+    for row, (status, values, _retry) in zip(claimed, outcomes, strict=True):
+        if status != MessageStatus.SENT:
+            invalid_number = values.pop("invalid_number", False)
+            _set(row.id, **values)
+            if invalid_number:
+                _flag_invalid_number(row.resident_id)
+    failures = [o for o in outcomes if o[0] != MessageStatus.SENT]
+    if failures:
+        db.session.commit()  # durable: a lost "queued again" or "failed" would send twice
+    sent = [
+        {"message_id": row.id, "sid": values["sid"]}
+        for row, (status, values, _) in zip(claimed, outcomes, strict=True)
+        if status == MessageStatus.SENT
+    ]
+    if sent:
+        _without_waiting_for_disk()
+        table = Message.__table__
+        accepted = update(table).where(table.c.id == bindparam("message_id")).values(_accepted(None, now))
+        db.session.execute(accepted, sent)
+        db.session.commit()
+    others = [row.id for row in claimed if row.id != message_id]
+    if others:
+        _drop_jobs(others)
+    own = next((o for row, o in zip(claimed, outcomes, strict=True) if row.id == message_id), None)
+    if own is None:
         return _unclaimed(message_id, now)
+    status, _values, retry = own
+    if retry is not None:
+        raise retry
+    return status
+
+
+def _deliver(row: Row[Any], now: datetime) -> tuple[str, dict[str, Any], RetryableDeliveryError | None]:
+    """Hand one claimed message to the provider: its new status, the values to record, and
+    the error to raise for a retry."""
     try:
         accepted = sms_client().send(
-            message_id=str(message_id),
-            to=claimed.to or "",
-            body=claimed.body,
-            status_callback=status_callback_url(message_id),
+            message_id=str(row.id),
+            to=row.to or "",
+            body=row.body,
+            status_callback=status_callback_url(row.id),
         )
     except RetryableDeliveryError as error:
-        wait = retry_wait(claimed.attempts, _retry_waits())
+        wait = retry_wait(row.attempts, _retry_waits())
         if wait is None:
-            _set(message_id, status=MessageStatus.FAILED, error_code=error.code)
-            db.session.commit()
-            return MessageStatus.FAILED
-        _set(
-            message_id,
-            status=MessageStatus.QUEUED,
-            error_code=error.code,
-            send_after=now + timedelta(seconds=wait),
-        )
-        db.session.commit()
-        raise
+            return MessageStatus.FAILED, {"status": MessageStatus.FAILED, "error_code": error.code}, None
+        held: dict[str, Any] = {
+            "status": MessageStatus.QUEUED,
+            "error_code": error.code,
+            "send_after": now + timedelta(seconds=wait),
+        }
+        return MessageStatus.QUEUED, held, error
     except DeliveryError as error:
-        _set(message_id, status=MessageStatus.FAILED, error_code=error.code)
+        values: dict[str, Any] = {"status": MessageStatus.FAILED, "error_code": error.code}
         if isinstance(error, InvalidNumberError):
-            _flag_invalid_number(claimed.resident_id)
-        db.session.commit()
-        return MessageStatus.FAILED
-    _without_waiting_for_disk()
-    _set(message_id, **_accepted(accepted.sid, now))
-    db.session.commit()
-    return MessageStatus.SENT
+            values["invalid_number"] = True
+        return MessageStatus.FAILED, values, None
+    return MessageStatus.SENT, {"sid": accepted.sid}, None
+
+
+def _drop_jobs(message_ids: list[uuid.UUID]) -> None:
+    """Forget the queued jobs of messages another job sent: a worker skips a job it cannot find."""
+    from workers.queues import drop_sms_jobs
+
+    try:
+        drop_sms_jobs([str(i) for i in message_ids])
+    except Exception:  # harmless: each job would find its message sent
+        log.info("could not drop %s sent messages' jobs", len(message_ids), exc_info=True)
 
 
 def recover_stale_sending(now: datetime | None = None) -> int:

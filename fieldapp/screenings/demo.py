@@ -12,8 +12,9 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
+from fieldapp.bulk import insert_rows
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.healthchecks.items import bmi
@@ -178,15 +179,32 @@ def _check(
 
 def write_screenings_and_health_checks(seed: int, today: date, columns: dict[str, Any]) -> None:
     """Screenings of residents aged 35+, health checks of managed residents, expected figures."""
-    rng = random.Random(seed)
+    write_screenings_in_range(random.Random(seed), today, columns)
+    set_expected(today)
+
+
+def write_screenings_in_range(
+    rng: random.Random,
+    today: date,
+    columns: dict[str, Any],
+    after: uuid.UUID | None = None,
+    up_to: uuid.UUID | None = None,
+) -> None:
+    """Screenings and health checks of the residents whose id is past ``after`` and at most ``up_to``.
+
+    A range at a time lets a big county's builder write ranges side by side (each with a
+    random stream of its own); the whole county is one range.
+    """
     cutoff = age_cutoff(today.year)
-    last_id: uuid.UUID | None = None
+    last_id = after
     while True:
         query = (
             select(Resident.id, Resident.village_id, Resident.birth_date).order_by(Resident.id).limit(CHUNK)
         )
         if last_id is not None:
             query = query.where(Resident.id > last_id)
+        if up_to is not None:
+            query = query.where(Resident.id <= up_to)
         residents = db.session.execute(query).all()
         if not residents:
             break
@@ -216,12 +234,12 @@ def write_screenings_and_health_checks(seed: int, today: date, columns: dict[str
             (HealthCheck, out["checks"]),
         ):
             if rows:
-                db.session.execute(insert(model.__table__), rows)
-    _set_expected(cutoff)
+                insert_rows(model.__table__, rows)
 
 
-def _set_expected(cutoff: date) -> None:
+def set_expected(today: date) -> None:
     """Each township's expected figures from its residents aged 35+ and the assumed prevalence."""
+    cutoff = age_cutoff(today.year)
     population = dict(
         db.session.execute(  # type: ignore[arg-type]
             select(Village.township_id, func.count())
