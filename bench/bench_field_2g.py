@@ -30,6 +30,7 @@ from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
 from fieldapp.org.models import Township, Village
 from fieldapp.residents.models import Resident
+from fieldapp.residents.record_numbers import take_serials, village_prefix
 from fieldapp.timeutil import local_today, utcnow
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -85,6 +86,9 @@ def build_area() -> tuple[str, uuid.UUID]:
     )
     doctor.villages = [village]
     db.session.add(doctor)
+    db.session.flush()
+    # Core inserts skip the ORM's numbering at flush: take the village's serials here.
+    numbers = take_serials(db.session, village_prefix(village, township), RESIDENTS)
     db.session.commit()
     now, today = utcnow(), local_today()
     stamp = {"change_seq": 1, "created_at": now, "updated_at": now}
@@ -98,6 +102,7 @@ def build_area() -> tuple[str, uuid.UUID]:
                 "sex": "F" if n % 2 else "M",
                 "birth_date": date(1940 + n % 40, 1 + n % 12, 1 + n % 28),
                 "village_id": village.id,
+                "record_number": numbers[n],
                 "phone": f"+86139{n:08d}",
                 "sms_consent": True,
                 "opted_out": False,
