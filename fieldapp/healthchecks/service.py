@@ -112,8 +112,9 @@ def health_check_queue_page(
     """Managed residents of the area without a health check this year, by name: one SQL statement
     (two for a page past the end).
 
-    Driven from the area's active enrollments (a partial index by village), not its residents;
-    the total is counted in the same pass (a window over the waiting residents), not again.
+    Driven from the area's active enrollments (a partial index by village, covering), not its
+    residents; the names from the area's residents by village (an index with the id), hashed; the
+    total is counted in the same pass (a window over the waiting residents), not again.
     """
     unchecked = [
         Enrollment.status == ACTIVE,
@@ -126,6 +127,9 @@ def health_check_queue_page(
     keys = (
         select(Resident.id.label("id"), func.count().over().label("total"))
         .join(waiting, waiting.c.resident_id == Resident.id)
+        # The area's residents by village too (a managed resident lives where they are enrolled):
+        # their names come from the (village_id, name) index in one hash join, not a probe each.
+        .where(*area_filters(user, filters, Resident.village_id))
         .order_by(Resident.name, Resident.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
