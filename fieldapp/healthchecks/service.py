@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import raiseload
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
@@ -153,7 +152,7 @@ def health_check_queue_page(
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
         .order_by(Resident.name, Resident.id)
-        .options(raiseload(Resident.village))
+        .options(*followups.queue_resident_options())
     ).all()
     # A page past the end (or nobody waiting) has no row to carry the total: count them apart.
     total = int(rows[0].total) if rows else db.session.scalar(select(func.count()).select_from(waiting)) or 0
