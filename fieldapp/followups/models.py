@@ -57,6 +57,8 @@ class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mis
             "next_due_on",
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
+            # The queues' keys ride along: a township's page and total read no enrollment rows.
+            postgresql_include=["id", "resident_id", "condition"],
         ),
     )
 

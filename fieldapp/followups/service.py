@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
-from sqlalchemy.orm import aliased, lazyload, raiseload
+from sqlalchemy.orm import aliased, lazyload, raiseload, selectinload
 
 from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import Role, User, user_villages
@@ -25,6 +25,7 @@ from fieldapp.auth.scoping import (
     village_clause,
 )
 from fieldapp.contacts.models import ContactAttempt
+from fieldapp.contracts.models import Contract, Team
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import heights, rules
@@ -644,6 +645,15 @@ def last_contact_of(resident_id: Any, outer: Any) -> tuple[Any, Any]:
     return contact, contact_id
 
 
+def queue_resident_options() -> tuple[Any, ...]:
+    """How a queue page loads its residents: no village, and their open contracts with the team's
+    name only (not its members, their users and villages: two statements a page nobody reads)."""
+    return (
+        raiseload(Resident.village),
+        selectinload(Resident.open_contracts).joinedload(Contract.team).raiseload(Team.members),
+    )
+
+
 def doctor_of(doctor_id: Any, name: Any, username: Any, phone: Any) -> dict[str, Any] | None:
     """A queue row's responsible doctor, or None when the village has none."""
     if doctor_id is None:
@@ -724,7 +734,7 @@ def queue_page(
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
         .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
-        .options(raiseload(Resident.village))
+        .options(*queue_resident_options())
     ).all()
     total = db.session.scalar(select(func.count(Enrollment.id)).where(*conditions)) or 0
     items = []

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import raiseload
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
@@ -112,8 +111,9 @@ def health_check_queue_page(
     """Managed residents of the area without a health check this year, by name: one SQL statement
     (two for a page past the end).
 
-    Driven from the area's active enrollments (a partial index by village), not its residents;
-    the total is counted in the same pass (a window over the waiting residents), not again.
+    Driven from the area's active enrollments (a partial index by village, covering), not its
+    residents; the names from the area's residents by village (an index with the id), hashed; the
+    total is counted in the same pass (a window over the waiting residents), not again.
     """
     unchecked = [
         Enrollment.status == ACTIVE,
@@ -126,6 +126,9 @@ def health_check_queue_page(
     keys = (
         select(Resident.id.label("id"), func.count().over().label("total"))
         .join(waiting, waiting.c.resident_id == Resident.id)
+        # The area's residents by village too (a managed resident lives where they are enrolled):
+        # their names come from the (village_id, name) index in one hash join, not a probe each.
+        .where(*area_filters(user, filters, Resident.village_id))
         .order_by(Resident.name, Resident.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -149,7 +152,7 @@ def health_check_queue_page(
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
         .order_by(Resident.name, Resident.id)
-        .options(raiseload(Resident.village))
+        .options(*followups.queue_resident_options())
     ).all()
     # A page past the end (or nobody waiting) has no row to carry the total: count them apart.
     total = int(rows[0].total) if rows else db.session.scalar(select(func.count()).select_from(waiting)) or 0

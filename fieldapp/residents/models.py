@@ -24,7 +24,8 @@ class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "residents"
     __table_args__ = (
-        Index("ix_residents_village_name", "village_id", "name"),
+        # By name in a village; the id rides along (the health-check queue's names, no row read).
+        Index("ix_residents_village_name", "village_id", "name", postgresql_include=["id"]),
         # A sync pull of an area: each village's residents in the change stream's order.
         Index("ix_residents_village_change", "village_id", "change_seq", "id"),
         # The indicators' population aged 35+ of a village (or the county), without the rows.

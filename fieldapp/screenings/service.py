@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Text, cast, func, select
-from sqlalchemy.orm import raiseload
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
@@ -283,7 +282,7 @@ def screening_queue_page(
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
         .order_by(Screening.confirm_by, Screening.id)
-        .options(raiseload(Resident.village))
+        .options(*followups.queue_resident_options())
     ).all()
     total = db.session.scalar(select(func.count(Screening.id)).where(*conditions)) or 0
     items = []

@@ -10,6 +10,7 @@ from fieldapp.auth.models import Role
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.followups.service import queue_page
+from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today
 from tests.builders import api, create_resident, create_township, create_user, create_village
 from tests.followups.builders import create_enrollment, followup_body
@@ -159,3 +160,32 @@ def test_a_resident_who_moves_takes_the_enrollment_to_the_new_village_queue(clie
     items = queue(client, place.other_doctor)["items"]
     assert [item["enrollment_id"] for item in items] == [str(enrollment.id)]
     assert items[0]["doctor"]["id"] == str(place.other_doctor.id)
+
+
+def test_every_queue_shows_the_residents_contract_team_in_as_many_statements_with_or_without(client, place):
+    from tests.contracts.builders import create_contract, create_team
+
+    signed = enroll_due(place, -3)
+    enroll_due(place, -2)
+    team = create_team(place.township, "第二家庭医生团队")
+    create_contract(db.session.get(Resident, signed.resident_id), team, local_today() - timedelta(days=30))
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    for status in ("overdue", "health_check"):
+        db.session.expire_all()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            statements.clear()
+            page = queue(client, manager, f"status={status}&township_id={place.township.id}")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        contracts = {item["resident"]["id"]: item["resident"]["contract"] for item in page["items"]}
+        assert contracts[str(signed.resident_id)]["team"] == {"id": str(team.id), "name": "第二家庭医生团队"}
+        assert list(contracts.values()).count(None) == 1
+        # No statement for the team's members, their users or villages.
+        heads = ("SELECT team_members", "SELECT user_villages.user_id")
+        assert not [s for s in statements if s.lstrip().startswith(heads)], status
