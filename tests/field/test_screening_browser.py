@@ -3,6 +3,7 @@ results against the server's on every boundary."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,6 +51,18 @@ def _count(model: Any) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+def _reaches_server(model: Any, expected: int, seconds: float = 10.0) -> int:
+    """The number of ``model`` rows once ``expected`` of them arrived, or when ``seconds`` ran out.
+
+    The phone shows "idle" with an empty outbox badge for a moment after a save, before its
+    outbox write and the send begin: what the doctor relies on is that the record arrives.
+    """
+    deadline = time.monotonic() + seconds
+    while (count := _count(model)) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return count
+
+
 def test_a_quick_screening_tells_the_doctor_what_to_say(app: Flask, phone: Any, village_doctor: Any) -> None:
     _doctor, screened, _managed = village_doctor
     page = phone.new_page()
@@ -66,7 +79,7 @@ def test_a_quick_screening_tells_the_doctor_what_to_say(app: Flask, phone: Any, 
     page.get_by_role("heading", name=screened.name).wait_for()
     page.locator("body[data-sync='idle']").wait_for(state="attached")
     expect(page.locator("#screenings")).to_contain_text("疑似高血压")
-    assert _count(Screening) == 1
+    assert _reaches_server(Screening, 1) == 1
     page.goto("/field/#/checks")
     expect(page.locator("#screening-queue")).to_contain_text(screened.name)
 
@@ -89,7 +102,7 @@ def test_the_health_check_form_follows_the_national_sections(
     page.get_by_role("heading", name=managed.name).wait_for()
     # Sent, not merely idle: the attribute is idle too in the moment before the send starts.
     page.wait_for_function(SENT_JS)
-    assert _count(HealthCheck) == 1
+    assert _reaches_server(HealthCheck, 1) == 1
     db.session.rollback()
     check = db.session.scalar(select(HealthCheck))
     assert check is not None and check.items == {
