@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import groupby
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -68,10 +67,12 @@ from fieldapp.replies.schemas import ReplySchema
 from fieldapp.residents import service as residents
 from fieldapp.residents.models import Resident
 from fieldapp.residents.schemas import ResidentSchema
+from fieldapp.schemas import Dumper
 from fieldapp.screenings import offline as screening_offline
 from fieldapp.screenings import service as screenings
 from fieldapp.screenings.models import Screening
 from fieldapp.screenings.schemas import ScreeningSchema
+from fieldapp.sync.rows import insert_new_rows
 
 Apply = Callable[[followups.Area, dict[str, Any]], tuple[Any, bool]]
 
@@ -151,6 +152,10 @@ KINDS: dict[str, RecordKind] = {
         alone=True,
     ),
 }
+
+
+# The answers' dumps, a thousand rows a push (see ``Dumper``).
+ANSWERS: dict[str, Dumper] = {name: Dumper(kind.dump) for name, kind in KINDS.items()}
 
 
 def _result(record_id: Any, kind: str | None, status: str, **extra: Any) -> dict[str, Any]:
@@ -324,9 +329,7 @@ class _OneByOne(Exception):
 
 
 def _answer(kind_name: str, row: Any, created: bool) -> dict[str, Any]:
-    return _result(
-        row.id, kind_name, "created" if created else "unchanged", record=KINDS[kind_name].dump.dump(row)
-    )
+    return _result(row.id, kind_name, "created" if created else "unchanged", record=ANSWERS[kind_name](row))
 
 
 def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | None:
@@ -344,7 +347,7 @@ def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | Non
     try:
         batch.look_up(records)
         applied = [batch.apply_together(record, pending) for record in records]
-        _insert(pending)
+        insert_new_rows(pending)
         batch.write_audit()
     except (_OneByOne, IntegrityError):
         savepoint.rollback()
@@ -352,16 +355,6 @@ def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | Non
     savepoint.commit()
     # Dumped after the flush: created_at and the other column defaults are set by it.
     return [item if isinstance(item, dict) else _answer(*item) for item in applied]
-
-
-def _insert(rows: list[Any]) -> None:
-    """Add and flush new rows a table at a time, referenced tables first (the unit of work
-    orders tables by relationships, and not every foreign key has one)."""
-    rank = {table: n for n, table in enumerate(db.metadata.sorted_tables)}
-    rows = sorted(rows, key=lambda row: rank[row.__table__])
-    for _table, group in groupby(rows, key=lambda row: row.__table__):
-        db.session.add_all(list(group))
-        db.session.flush()
 
 
 def _push_one_by_one(user: User, records: list[Any]) -> list[dict[str, Any]]:
