@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import gc
+
+from flask import Blueprint, g
 from flask.typing import ResponseReturnValue
 
 from fieldapp.auth.context import current_user
@@ -16,6 +18,25 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
 # An answer holds up to a thousand results and a page of changes: dumped by a ``Dumper``.
 _ANSWER = Dumper(SyncResponseSchema())
+
+
+@bp.before_request
+def _pause_collector() -> None:
+    """Hold Python's cycle collector from the body's parse to the compressed answer.
+
+    A batch makes tens of thousands of short-lived objects (the parsed body, loaded records,
+    rows, answers, the JSON): each allocation burst set the collector off over the whole
+    process's heap, a third of the push's time when only the service's part was held. They
+    are freed by reference counting; cycles wait for a later request.
+    """
+    g.collector_was_enabled = gc.isenabled()
+    gc.disable()
+
+
+@bp.teardown_request
+def _resume_collector(_error: BaseException | None) -> None:
+    if g.pop("collector_was_enabled", False):
+        gc.enable()
 
 
 @bp.post("/sync")

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -579,43 +577,25 @@ def pull_changes(
     return changes, (page[-1] if page else since), more
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold Python's cycle collector while a sync call runs.
-
-    A batch makes tens of thousands of short-lived objects (loaded bodies, rows, answers):
-    each allocation burst set the collector off over the whole process's heap, a third of
-    the push's time. They are freed by reference counting; cycles wait for the next request.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     """Push ``records`` in order, then answer the changes after ``since`` (one page)."""
     limit = current_app.config["SYNC_MAX_RECORDS"]
     if len(records) > limit:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
     position = decode_cursor(since)
-    with _collector_paused():
-        results: list[dict[str, Any]] = []
-        answered: Answered = {}
-        if records:
-            reserve_change_seq(db.session())
-            together = _push_together(user, records)
-            if together is not None:
-                # Answered after every record was applied: the rows are as the pull would dump them.
-                results, answered = together, _answered(together)
-            else:
-                results = _push_one_by_one(user, records)
-        # The pull below reads rows this batch wrote: they need no reload.
-        commit_keeping_loaded()
-        changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)
-        pulled = sum(len(rows) for rows in changes.values())
-        record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
+    results: list[dict[str, Any]] = []
+    answered: Answered = {}
+    if records:
+        reserve_change_seq(db.session())
+        together = _push_together(user, records)
+        if together is not None:
+            # Answered after every record was applied: the rows are as the pull would dump them.
+            results, answered = together, _answered(together)
+        else:
+            results = _push_one_by_one(user, records)
+    # The pull below reads rows this batch wrote: they need no reload.
+    commit_keeping_loaded()
+    changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)
+    pulled = sum(len(rows) for rows in changes.values())
+    record_bulk_read(user, "sync", {"since": since, "pushed": len(records)}, pulled)
     return {"results": results, "changes": changes, "cursor": encode_cursor(last), "more": more}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from fieldapp.sync import service
 from fieldapp.sync.schemas import SyncResponseSchema
 from fieldapp.timeutil import local_today, utcnow
 from tests.builders import (
+    api,
     create_facility,
     create_resident,
     create_township,
@@ -108,3 +110,27 @@ def test_every_kind_of_answer_and_the_whole_response_are_marshmallows(client, mo
             assert service.ANSWERS[name](row) == kind.dump.dump(row), name
             dumped.add(name)
     assert dumped == service.KINDS.keys() - NOT_ROWS
+
+
+def test_the_collector_is_held_for_the_whole_request_and_resumed_after_it(client, app, monkeypatch):
+    township = create_township()
+    village = create_village(township)
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[village])
+    seen: list[bool] = []
+    loads = sync_api.load
+
+    def parsed(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())  # the body is parsed with the collector held
+        return loads(*args, **kwargs)
+
+    monkeypatch.setattr(sync_api, "load", parsed)
+    assert gc.isenabled()
+    push(client, doctor, [])
+    app.config["SYNC_MAX_RECORDS"], limit = 0, app.config["SYNC_MAX_RECORDS"]
+    try:
+        refused = api(client, "post", "/api/v1/sync", doctor, json={"records": [{}], "since": None})
+    finally:
+        app.config["SYNC_MAX_RECORDS"] = limit
+    assert refused.status_code == 413
+    assert seen == [False, False]
+    assert gc.isenabled(), "resumed after an answer and after a refusal"
