@@ -499,14 +499,18 @@ def _filled(item: Item, value: Any) -> bool:
     return _present(value)
 
 
+# The items each condition's records count, in the form's order (a push checks a thousand records).
+COUNTED: dict[Condition, tuple[Item, ...]] = {
+    condition: tuple(item for item in ITEMS if item.counted(condition)) for condition in Condition
+}
+
+
 def missing_items(
     condition: Condition, values: Mapping[str, Any], *, measured: bool, referral_recommended: bool
 ) -> list[str]:
     """The names of the items a record of ``condition`` lacks, in the form's order (DOMAIN.md)."""
     missing = []
-    for item in ITEMS:
-        if not item.counted(condition):
-            continue
+    for item in COUNTED[condition]:
         if item.counts == Counts.FACE_TO_FACE and not measured:
             continue
         if item.counts == Counts.WHEN_REFERRAL_RECOMMENDED:

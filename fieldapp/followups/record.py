@@ -61,10 +61,11 @@ def build_followup(
         request_hash=request_hash,
         performed_by=performed_by,
     )
-    followup.medication_rows = [
-        FollowUpMedication(
-            position=n, name=m["name"], times_per_day=m.get("times_per_day"), dose=m.get("dose")
-        )
-        for n, m in enumerate(medicines or [])
-    ]
+    if medicines is not None:  # recorded, if only as "none": answered without reading the rows
+        followup.medication_rows = [
+            FollowUpMedication(
+                position=n, name=m["name"], times_per_day=m.get("times_per_day"), dose=m.get("dose")
+            )
+            for n, m in enumerate(medicines)
+        ]
     return followup
