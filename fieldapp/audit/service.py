@@ -52,9 +52,31 @@ def collected_entries() -> Iterator[list[AuditValues]]:
 
 
 def write_entries(entries: list[AuditValues]) -> None:
-    """Insert collected entries in the current transaction: one executemany, no ids read back."""
-    if entries:
+    """Insert collected entries in the current transaction, no ids read back: on PostgreSQL one
+    COPY (a sync push's thousand entries took a fifth of its INSERT time as single-row
+    INSERTs), elsewhere one executemany."""
+    if not entries:
+        return
+    connection = db.session.connection()
+    names = list(entries[0])
+    driver = connection.connection.driver_connection
+    if (
+        connection.dialect.name != "postgresql"
+        or driver is None
+        or any(entry.keys() != entries[0].keys() for entry in entries)
+    ):
         db.session.execute(insert(AuditEntry.__table__), entries)
+        return
+    table = AuditEntry.__table__
+    # Each value as the INSERT would bind it (e.g. an instant as naive UTC, see UTCDateTime).
+    binds = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    copy = f"COPY {table.name} ({', '.join(table.c[name].name for name in names)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(copy) as rows:
+        for entry in entries:
+            values = [entry[name] for name in names]
+            rows.write_row(
+                [value if bind is None else bind(value) for value, bind in zip(values, binds, strict=True)]
+            )
 
 
 def _filter_value(value: Any) -> Any:

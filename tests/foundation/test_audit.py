@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import insert, select
 
 from fieldapp.audit.models import AuditEntry
+from fieldapp.audit.service import write_entries
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
 from tests.builders import auth_headers, create_resident, create_township, create_user, create_village
@@ -166,3 +170,45 @@ def test_contract_lists_and_the_screening_and_health_check_queues_are_audited(cl
     ]
     assert reads[0][3] == {"village_id": str(village.id), "page": 1, "per_page": 50}
     assert [f["status"] for *_a, f, _rows in reads[1:]] == ["screening", "health_check"]
+
+
+def test_collected_entries_copied_on_postgresql_are_the_rows_an_insert_writes(app) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; elsewhere the entries are the INSERT's own")
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=create_township())
+    local = timezone(timedelta(hours=8))
+    batch = [
+        {
+            "at": datetime(2026, 12, 1, 9, 30, 15, 250000, tzinfo=local),
+            "user_id": doctor.id,
+            "action": "create",
+            "entity": "followup",
+            "entity_id": uuid.uuid4(),
+            "address": "10.0.0.7",
+        },
+        {
+            "at": datetime(2026, 12, 1, 1, 31, tzinfo=UTC),
+            "user_id": None,
+            "action": "update",
+            "entity": "resident",
+            "entity_id": None,
+            "address": None,
+        },
+    ]
+    write_entries(batch)
+    db.session.execute(
+        insert(AuditEntry.__table__), [{**entry, "action": f"{entry['action']}!"} for entry in batch]
+    )
+    db.session.commit()
+    stored = db.session.execute(
+        select(AuditEntry.__table__)
+        .where(AuditEntry.entity.in_(("followup", "resident")))
+        .order_by(AuditEntry.id)
+    ).mappings()
+    copied, inserted = [], []
+    for row in stored:
+        values = {key: value for key, value in row.items() if key != "id"}
+        target = inserted if values["action"].endswith("!") else copied
+        target.append({**values, "action": values["action"].rstrip("!")})
+    assert copied == inserted
+    assert copied[0]["at"] == datetime(2026, 12, 1, 1, 30, 15, 250000, tzinfo=UTC)
