@@ -138,7 +138,7 @@ class Dumper:
     """``schema.dump(obj)`` of one object, without marshmallow's machinery a field.
 
     A sync push answers a thousand rows at once, then dumps its whole answer again: marshmallow's
-    cost a field (accessor, default, ``serialize``) was a fifth of the push. Fields of the types
+    cost a field (accessor, default, ``serialize``) was about a seventh of the push. Fields of the types
     above are read and converted here as their own ``serialize`` would; any other field still
     serializes itself, and a schema with dump hooks or an accessor of its own is dumped by
     marshmallow. ``tests/foundation/test_dumper.py`` holds it to marshmallow's answers.

@@ -25,9 +25,9 @@ def _pause_collector() -> None:
     """Hold Python's cycle collector from the body's parse to the compressed answer.
 
     A batch makes tens of thousands of short-lived objects (the parsed body, loaded records,
-    rows, answers, the JSON): each allocation burst set the collector off over the whole
-    process's heap, a third of the push's time when only the service's part was held. They
-    are freed by reference counting; cycles wait for a later request.
+    rows, answers, the JSON): each allocation burst set the collector off, a dozen times a
+    push outside the service's part, now and then over the whole process's heap (hundreds of
+    milliseconds). They are freed by reference counting; cycles wait for a later request.
     """
     g.collector_was_enabled = gc.isenabled()
     gc.disable()
