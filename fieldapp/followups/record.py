@@ -44,7 +44,8 @@ def build_followup(
         referral_recommended=outcome.referral_recommended,
     )
     followup = FollowUp(
-        **{name: data.get(name) for name in COLUMNS},
+        # A column left unset is None as well, one attribute event fewer (its default applies alike).
+        **{name: data[name] for name in COLUMNS if data.get(name) is not None},
         id=followup_id,
         enrollment_id=enrollment_id,
         record=record,

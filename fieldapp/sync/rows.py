@@ -62,6 +62,8 @@ class _Children:
 @dataclass(frozen=True)
 class _Plan:
     columns: tuple[_Column, ...]
+    # The columns an empty value of sends the row to the session.
+    flushed_if_empty: tuple[_Column, ...]
     children: tuple[_Children, ...]
     # Relationships whose being set would make the flush copy keys this module does not.
     other_relationships: frozenset[str]
@@ -126,7 +128,8 @@ def _plan_of(model: Any) -> _Plan:
             children.append(_Children(relationship.key, keys))
         else:
             others.add(relationship.key)
-    return _Plan(tuple(columns), tuple(children), frozenset(others))
+    flushed_if_empty = tuple(column for column in columns if column.needs_flush)
+    return _Plan(tuple(columns), flushed_if_empty, tuple(children), frozenset(others))
 
 
 class _ByTheSession(Exception):
@@ -145,7 +148,7 @@ def _check(row: Any) -> _Plan:
     if (
         plan is None
         or plan.other_relationships & row.__dict__.keys()
-        or any(column.needs_flush and _empty(row, column) for column in plan.columns)
+        or any(_empty(row, column) for column in plan.flushed_if_empty)
     ):
         raise _ByTheSession
     return plan
@@ -171,9 +174,15 @@ def _values(row: Any, plan: _Plan) -> dict[str, Any]:
     values = {}
     state = row.__dict__
     for column in plan.columns:
-        if _empty(row, column) and column.default is not None:
-            setattr(row, column.attribute, column.default())
-        values[column.name] = state.get(column.attribute)
+        value = state.get(column.attribute)
+        if (
+            value is None
+            and column.default is not None
+            and not (column.keeps_none and column.attribute in state)
+        ):
+            value = column.default()
+            setattr(row, column.attribute, value)
+        values[column.name] = value
     return values
 
 
