@@ -49,6 +49,8 @@ class _Column:
     # Left empty, only the database or an event fills it (a server or SQL default; an event
     # such as an enrollment's village before insert), or the database refuses the row.
     needs_flush: bool
+    # Left out of the INSERT, it is NULL all the same (no default of any kind, no JSON null).
+    null_if_left_out: bool
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,9 @@ def _plan_of(model: Any) -> _Plan:
                 needs_flush=default is None
                 and (model, column.key) not in FILLED_HERE
                 and (not column.nullable or column.server_default is not None or column.default is not None),
+                null_if_left_out=column.default is None
+                and column.server_default is None
+                and not column.type.should_evaluate_none,
             )
         )
     children = []
@@ -169,19 +174,19 @@ def _with_children(rows: list[Any]) -> list[Any]:
     return every
 
 
-def _values(row: Any, plan: _Plan) -> dict[str, Any]:
-    """The row's INSERT parameters; defaults it lacks are set on it, as the flush sets them."""
+def _values(row: Any, columns: list[_Column]) -> dict[str, Any]:
+    """The row's INSERT parameters; defaults it lacks are set on it, into its state as the flush
+    sets them (the row never enters the session: no history to keep)."""
     values = {}
     state = row.__dict__
-    for column in plan.columns:
+    for column in columns:
         value = state.get(column.attribute)
         if (
             value is None
             and column.default is not None
             and not (column.keeps_none and column.attribute in state)
         ):
-            value = column.default()
-            setattr(row, column.attribute, value)
+            value = state[column.attribute] = column.default()
         values[column.name] = value
     return values
 
@@ -199,11 +204,18 @@ def _insert_by_core(session: Session, rows: list[Any]) -> None:
     for table, group in groups:
         if table is Resident.__table__:
             assign_record_numbers(session, group)
-        for row in group:
-            if isinstance(row, Synced):
-                row.change_seq = seq
         plan = _plan(type(group[0]))
-        session.execute(insert(table), [_values(row, plan) for row in group])
+        if issubclass(type(group[0]), Synced):
+            for row in group:
+                row.__dict__["change_seq"] = seq
+        # Columns empty in every row are left out: NULL all the same, fewer parameters to send.
+        columns = [
+            column
+            for column in plan.columns
+            if not column.null_if_left_out
+            or any(row.__dict__.get(column.attribute) is not None for row in group)
+        ]
+        session.execute(insert(table), [_values(row, columns) for row in group])
 
 
 def _insert_by_session(session: Session, rows: list[Any]) -> None:
