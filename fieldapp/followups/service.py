@@ -501,6 +501,7 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
             data,
             followup_id=followup_id,
             enrollment_id=enrollment.id,
+            village_id=resident.village_id,
             outcome=outcome,
             next_due_on=due_on,
             measured=measured,

@@ -54,6 +54,7 @@ def add_health_check(area: followups.Area, data: dict[str, Any]) -> tuple[Health
         return HealthCheck(
             id=data.get("id") or uuid.uuid4(),
             resident_id=resident.id,
+            village_id=resident.village_id,
             performed_on=data["performed_on"],
             items=items,
             request_hash=digest,
