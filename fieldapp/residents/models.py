@@ -101,7 +101,8 @@ def _number_new_residents(session: Session, _flush_context: Any, _instances: Any
 
 
 # A resident's records that carry the resident's village (a copy: an area's rows are found by
-# village, without a join to residents). Each such model names itself with ``carries_village``.
+# village, without a join to residents; sync reads them village by village). Each such model
+# names itself with ``carries_village``; the app imports every model (fieldapp.models).
 VILLAGE_COPIES: list[Any] = []
 
 Model = TypeVar("Model")
@@ -115,7 +116,7 @@ def carries_village(model: type[Model]) -> type[Model]:
 
 
 def _copy_village(_mapper: Mapper[Any], connection: Connection, record: Any) -> None:
-    """A record built without its village takes its resident's."""
+    """A record built without its village takes its resident's (a query a row: services set it)."""
     if record.village_id is None:
         record.village_id = connection.scalar(
             select(Resident.village_id).where(Resident.id == record.resident_id)
