@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from fieldapp.auth.models import Role, User
 from fieldapp.contacts.models import ContactAttempt
@@ -21,6 +18,7 @@ from fieldapp.residents.models import VILLAGE_COPIES, Resident
 from fieldapp.sync import service
 from fieldapp.timeutil import local_today, utcnow
 from tests.builders import api, create_resident, create_township, create_user, create_village
+from tests.console.helpers import count_statements
 from tests.contracts.builders import create_contract, create_team
 from tests.followups.builders import create_enrollment
 from tests.reports.builders import create_followup, create_health_check, create_screening
@@ -54,33 +52,17 @@ def _pull_all(client: FlaskClient, user: User, cursor: str | None = None) -> lis
             return pages
 
 
-@contextmanager
-def _laterals_counted() -> Iterator[list[str]]:
-    """The statements sent that read village by village."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "LATERAL" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-
-
 def _both_ways(
     client: FlaskClient, user: User, monkeypatch: pytest.MonkeyPatch, cursor: str | None = None
 ) -> list[Page]:
     """Every page by village and by the join to residents; they must be the same pages."""
-    with _laterals_counted() as laterals:
+    with count_statements() as statements:
         by_village = _pull_all(client, user, cursor)
-    assert laterals, "the pull did not read village by village"
-    with monkeypatch.context() as patched, _laterals_counted() as laterals:
+    assert any("LATERAL" in statement for statement in statements), "the pull did not read village by village"
+    with monkeypatch.context() as patched, count_statements() as statements:
         patched.setattr(service, "BY_VILLAGE", ())
         joined = _pull_all(client, user, cursor)
-    assert not laterals
+    assert not any("LATERAL" in statement for statement in statements)
     assert by_village == joined
     return by_village
 
