@@ -24,6 +24,13 @@ class HealthCheck(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mi
         Index("ix_health_checks_performed_on", "performed_on"),
         # A sync pull of an area: each village's records in the change stream's order.
         Index("ix_health_checks_village_change", "village_id", "change_seq", "id"),
+        # The health-check queue: who in an area was checked this year, read once for the area.
+        Index(
+            "ix_health_checks_village_performed",
+            "village_id",
+            "performed_on",
+            postgresql_include=["resident_id"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
