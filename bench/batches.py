@@ -173,6 +173,7 @@ class PhoneBatch:
                         "id": followup_id,
                         "enrollment_id": person.enrollment_id,
                         "resident_id": person.id,
+                        "village_id": person.village_id,
                         "condition": "hypertension",
                         "performed_at": now - timedelta(hours=hours),
                         "mode": "home",

@@ -133,6 +133,7 @@ def build_area() -> tuple[str, uuid.UUID]:
                     "id": uuid.uuid4(),
                     "enrollment_id": enrollment_id,
                     "resident_id": resident_id,
+                    "village_id": village.id,
                     "condition": "hypertension",
                     "performed_at": now - timedelta(days=90 * k + n % 60),
                     "mode": "home",

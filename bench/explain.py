@@ -4,15 +4,19 @@
 ``USERNAME`` through the whole Flask stack in-process, records every statement it sends, then
 runs each again under ``EXPLAIN (ANALYZE, BUFFERS)`` with the same parameters and prints the
 count, each statement's time, and the plan of each statement slower than ``--over`` (100 ms).
-Read-only requests only: the statements run again. E.g.::
+``--post JSON`` sends ``POST PATH`` with that body instead. Requests that read only (a sync
+pull without records writes nothing but its audit entry): the statements run again. E.g.::
 
     python -m bench.explain postgresql+psycopg://postgres@127.0.0.1/bench manager \\
         "/api/v1/reports/indicators?year=2026"
+    python -m bench.explain postgresql+psycopg://postgres@127.0.0.1/bench doctor \\
+        /api/v1/sync --post '{"records": [], "since": null}'
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from typing import Any
 
@@ -32,6 +36,7 @@ def main() -> None:
     parser.add_argument("database_url")
     parser.add_argument("username")
     parser.add_argument("path")
+    parser.add_argument("--post", metavar="JSON", help="send POST PATH with this body (else GET PATH)")
     parser.add_argument("--over", type=float, default=100.0, help="explain statements slower than this (ms)")
     parser.add_argument("--all", action="store_true", help="print every statement's plan")
     parser.add_argument(
@@ -47,7 +52,13 @@ def main() -> None:
         db.session.commit()
         client = app.test_client()
         headers = {"Authorization": f"Bearer {raw}"}
-        client.get(args.path, headers=headers)  # warm: caches, the token's first use
+        body = None if args.post is None else json.loads(args.post)
+        method = "GET" if body is None else "POST"
+
+        def send() -> Any:
+            return client.open(args.path, method=method, json=body, headers=headers)
+
+        send()  # warm: caches, the token's first use
         statements: list[tuple[str, Any]] = []
 
         def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
@@ -55,10 +66,10 @@ def main() -> None:
 
         event.listen(db.engine, "before_cursor_execute", record)
         started = time.perf_counter()
-        response = client.get(args.path, headers=headers)
+        response = send()
         elapsed = (time.perf_counter() - started) * 1000
         event.remove(db.engine, "before_cursor_execute", record)
-        print(f"GET {args.path}: {response.status_code}, {elapsed:.0f} ms, {len(statements)} statements")
+        print(f"{method} {args.path}: {response.status_code}, {elapsed:.0f} ms, {len(statements)} statements")
         connection = db.engine.raw_connection()
         try:
             cursor = connection.cursor()

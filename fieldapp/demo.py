@@ -269,6 +269,7 @@ def _history(
             "id": uuid.uuid4(),
             "enrollment_id": enrollment["id"],
             "resident_id": enrollment["resident_id"],
+            "village_id": enrollment["village_id"],
             "condition": condition.value,
             "performed_at": stamp.instant(day, rng),
             "mode": mode,

@@ -78,7 +78,8 @@ def _run_or_enqueue(job: Callable[..., Any], at: str | None) -> None:
         enqueue(job, at, queue=QueueNames.PERIODIC)
         click.echo(f"Enqueued {job.__name__} on {QueueNames.PERIODIC}.")
         return
-    result = job(at)
+    with jobs.in_background():  # a command, not a user's request: its sends go in batches
+        result = job(at)
     click.echo(json.dumps(result, ensure_ascii=False, default=str))
 
 

@@ -7,10 +7,12 @@ the first job (never at import time).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -27,6 +29,25 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 _process_app: dict[str, Flask] = {}
 SEND_BATCH = 50  # messages one SMS job may send (one claim, one write of the results)
+# Set while a job runs outside any user's request without RQ: the embedded scheduler
+# (``flask cron``) or a command. Its SMS jobs then send in batches as a worker's do.
+_in_background: contextvars.ContextVar[bool] = contextvars.ContextVar("fieldapp_in_background", default=False)
+
+
+@contextlib.contextmanager
+def in_background() -> Iterator[None]:
+    """Run the jobs called inside as a worker would (no user waits for them)."""
+    token = _in_background.set(True)
+    try:
+        yield
+    finally:
+        _in_background.reset(token)
+
+
+def _send_batch() -> int:
+    """How many messages one SMS job sends: a batch on a worker or in the background; only its
+    own inside a user's request (which must not wait for other messages' sends)."""
+    return SEND_BATCH if get_current_job() is not None or _in_background.get() else 1
 
 
 def _app() -> Flask:
@@ -77,7 +98,7 @@ def send_sms_job(message_id: str) -> str:
     from fieldapp.messaging.service import send_message
 
     # On a worker, one job sends a batch of the messages waiting (their jobs are dropped).
-    return send_message(uuid.UUID(message_id), batch=SEND_BATCH if get_current_job() is not None else 1)
+    return send_message(uuid.UUID(message_id), batch=_send_batch())
 
 
 @in_app_context

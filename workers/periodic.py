@@ -96,7 +96,8 @@ class EmbeddedScheduler:
             self._last_run[job.name] = now
             ran.append(job.name)
             try:
-                with self.app.app_context():  # a fresh session for each run
+                # A fresh session for each run; its sends batched, as on a worker.
+                with self.app.app_context(), jobs.in_background():
                     job.func()
             except Exception:  # one failing job must not stop the others or the loop
                 log.warning("periodic job %s failed", job.name, exc_info=True)

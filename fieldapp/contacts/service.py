@@ -74,7 +74,9 @@ def add_contact_attempt(area: Area, data: dict[str, Any]) -> tuple[ContactAttemp
 
     def build(digest: str) -> ContactAttempt:
         values = {k: v for k, v in data.items() if k != "id" or v is not None}
-        return ContactAttempt(**values, request_hash=digest, recorded_by=area.user.id)
+        return ContactAttempt(
+            **values, village_id=resident.village_id, request_hash=digest, recorded_by=area.user.id
+        )
 
     attempt, created = insert_once(ContactAttempt, data, build)
     if created:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, Uuid, event, inspect, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.auth.models import User
 from fieldapp.dbtypes import Idempotent, Synced, Timestamped, new_id
 from fieldapp.extensions import db
+from fieldapp.residents.models import carries_village
 
 BASIC_PACKAGE = "basic"
 
@@ -73,6 +73,7 @@ class TeamMember(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship(lazy="joined")
 
 
+@carries_village
 class Contract(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """A resident's contract with a team for a period; a renewal names the contract it renews."""
 
@@ -82,11 +83,14 @@ class Contract(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_contracts_ends_on", "ends_on"),
         # A township's figures read its villages' contracts without the residents table.
         Index("ix_contracts_village_ends_on", "village_id", "ends_on"),
+        # A sync pull of an area: each village's contracts in the change stream's order.
+        Index("ix_contracts_village_change", "village_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
-    # The resident's village, kept with the resident (below): a copy, so figures by area need no join.
+    # The resident's village, kept with the resident (carries_village): a copy, so figures by area
+    # and sync need no join.
     village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), nullable=False, index=True)
     signed_on: Mapped[date] = mapped_column(Date, nullable=False)
@@ -108,19 +112,3 @@ class Contract(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
         if self.ends_on < day:
             return ContractStatus.EXPIRED
         return ContractStatus.ACTIVE
-
-
-@event.listens_for(Session, "before_flush")
-def _follow_moved_residents(session: Session, _flush_context: Any, _instances: Any) -> None:
-    """A resident who moves village takes their contracts along."""
-    from fieldapp.residents.models import Resident  # it imports this module
-
-    for resident in list(session.dirty):
-        if not isinstance(resident, Resident) or not inspect(resident).attrs.village_id.history.has_changes():
-            continue
-        session.execute(
-            update(Contract)
-            .where(Contract.resident_id == resident.id)
-            .values(village_id=resident.village_id)
-            .execution_options(synchronize_session=False)
-        )

@@ -17,21 +17,17 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
-    event,
-    inspect,
-    select,
     text,
-    update,
 )
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldapp.dbtypes import SYNC_COUNTER, Idempotent, Synced, UTCDateTime, new_id, next_counter_value
+from fieldapp.dbtypes import Idempotent, Synced, UTCDateTime, new_id
 from fieldapp.extensions import db
 from fieldapp.followups.items import RECORD_DATES, RECORD_ITEMS
-from fieldapp.residents.models import Resident
+from fieldapp.residents.models import Resident, carries_village
 
 
+@carries_village
 class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """A resident enrolled for hypertension or diabetes management."""
 
@@ -64,7 +60,7 @@ class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mis
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False, index=True)
-    # The resident's village, copied so the county-wide queues filter one table (kept in step below).
+    # The resident's village, copied so the county-wide queues filter one table (kept in step: carries_village).
     village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
     condition: Mapped[str] = mapped_column(String(16), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
@@ -86,6 +82,7 @@ class Enrollment(Synced, Idempotent, db.Model):  # type: ignore[name-defined,mis
 REPORT_COLUMNS = ["resident_id", "condition", "mode", "complete", "sbp", "dbp", "fasting_glucose"]
 
 
+@carries_village
 class FollowUp(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """One follow-up of one enrollment, classified by the server: the national form's record.
 
@@ -105,11 +102,15 @@ class FollowUp(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
         ),
         Index("ix_followups_resident_performed", "resident_id", "performed_at"),
         Index("ix_followups_performed_at", "performed_at", postgresql_include=REPORT_COLUMNS),
+        # A sync pull of an area: each village's follow-ups in the change stream's order.
+        Index("ix_followups_village_change", "village_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), nullable=False)
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
+    # The resident's village, a copy kept in step (residents.models.carries_village): sync reads by it.
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
     condition: Mapped[str] = mapped_column(String(16), nullable=False)
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     mode: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -202,28 +203,3 @@ class Visit(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     lng: Mapped[float | None] = mapped_column(Float)
     notes: Mapped[str | None] = mapped_column(Text)
     performed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
-
-
-@event.listens_for(Enrollment, "before_insert")
-def _copy_village(_mapper: Mapper[Any], connection: Connection, enrollment: Enrollment) -> None:
-    """An enrollment built without its village takes the resident's."""
-    if enrollment.village_id is None:
-        enrollment.village_id = connection.scalar(
-            select(Resident.village_id).where(Resident.id == enrollment.resident_id)
-        )
-
-
-@event.listens_for(Session, "before_flush")
-def _follow_moved_residents(session: Session, _flush_context: Any, _instances: Any) -> None:
-    """A resident who moves village takes their enrollments along, and sync sends their records anew."""
-    for resident in list(session.dirty):
-        if not isinstance(resident, Resident) or not inspect(resident).attrs.village_id.history.has_changes():
-            continue
-        seq = next_counter_value(session, SYNC_COUNTER)
-        for model, values in ((Enrollment, {"village_id": resident.village_id}), (FollowUp, {})):
-            session.execute(
-                update(model)
-                .where(model.resident_id == resident.id)
-                .values(change_seq=seq, **values)
-                .execution_options(synchronize_session=False)
-            )

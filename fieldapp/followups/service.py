@@ -7,6 +7,7 @@ are the endpoints' units of work and commit.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -501,6 +502,7 @@ def add_followup(area: Area, data: dict[str, Any]) -> tuple[FollowUp, bool]:
             data,
             followup_id=followup_id,
             enrollment_id=enrollment.id,
+            village_id=resident.village_id,
             outcome=outcome,
             next_due_on=due_on,
             measured=measured,
@@ -617,9 +619,11 @@ def _by_due(due_on: Any, row_id: Any, newest_first: bool) -> tuple[Any, Any]:
     return (due_on.desc(), row_id.desc()) if newest_first else (due_on, row_id)
 
 
+@functools.cache
 def responsible_doctors() -> tuple[Any, Any]:
     """The responsible doctor of each village (its active village doctor, first by username):
-    a subquery ``(village_id, username)`` and the ``User`` alias to join it to."""
+    a subquery ``(village_id, username)`` and the ``User`` alias to join it to (built once: every
+    queue page joins the same)."""
     responsible = (
         select(user_villages.c.village_id, func.min(User.username).label("username"))
         .join(User, User.id == user_villages.c.user_id)
@@ -645,6 +649,7 @@ def last_contact_of(resident_id: Any, outer: Any) -> tuple[Any, Any]:
     return contact, contact_id
 
 
+@functools.cache
 def queue_resident_options() -> tuple[Any, ...]:
     """How a queue page loads its residents: no village, and their open contracts with the team's
     name only (not its members, their users and villages: two statements a page nobody reads)."""

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
@@ -54,6 +54,7 @@ def add_health_check(area: followups.Area, data: dict[str, Any]) -> tuple[Health
         return HealthCheck(
             id=data.get("id") or uuid.uuid4(),
             resident_id=resident.id,
+            village_id=resident.village_id,
             performed_on=data["performed_on"],
             items=items,
             request_hash=digest,
@@ -97,14 +98,6 @@ def health_checks_of(resident_id: uuid.UUID, limit: int = 20) -> list[HealthChec
     return list(db.session.scalars(query.order_by(HealthCheck.performed_on.desc()).limit(limit)))
 
 
-def checked_in_year(year: int, resident_id: Any) -> Any:
-    """A health check of ``resident_id`` in the calendar year (an index range per resident)."""
-    return exists().where(
-        HealthCheck.resident_id == resident_id,
-        HealthCheck.performed_on.between(date(year, 1, 1), date(year, 12, 31)),
-    )
-
-
 def health_check_queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date
 ) -> tuple[list[followups.QueueItem], int]:
@@ -112,13 +105,22 @@ def health_check_queue_page(
     (two for a page past the end).
 
     Driven from the area's active enrollments (a partial index by village, covering), not its
-    residents; the names from the area's residents by village (an index with the id), hashed; the
-    total is counted in the same pass (a window over the waiting residents), not again.
+    residents. Who was checked this year is read once for the area, from the health checks' own
+    village (an index range a village, hashed), not probed for each enrollment; the names come
+    from the area's residents by village (an index with the id), hashed. The total is counted in
+    the same pass (a window over the waiting residents), not again.
     """
+    year = (date(today.year, 1, 1), date(today.year, 12, 31))
+    # A check is stored with its resident's village, kept in step when they move: the area's
+    # checks are every check of the area's residents.
+    checked = select(HealthCheck.resident_id).where(
+        *area_filters(user, filters, HealthCheck.village_id), HealthCheck.performed_on.between(*year)
+    )
     unchecked = [
         Enrollment.status == ACTIVE,
         *area_filters(user, filters, Enrollment.village_id),
-        ~checked_in_year(today.year, Enrollment.resident_id),
+        # NOT IN over a NOT NULL column: one hashed set of the area's checked residents.
+        Enrollment.resident_id.not_in(checked),
     ]
     if filters.get("condition"):
         unchecked.append(Enrollment.condition == filters["condition"])

@@ -154,6 +154,7 @@ class Writer:
                         "id": uuid.uuid4(),
                         "enrollment_id": enrollment_id,
                         "resident_id": resident_id,
+                        "village_id": row.village.id,
                         **followup_values(row, condition),
                         "danger_signs": [],
                         "adverse_reaction": False,
@@ -256,8 +257,13 @@ class Writer:
         )
         followup = db.session.get(FollowUp, mark.followup_id) if mark else None
         if followup is None:
+            # The row's village, which the resident has now (a move is carried to the rest at the flush).
             followup = FollowUp(
-                id=uuid.uuid4(), enrollment_id=enrollment.id, resident_id=enrollment.resident_id, **values
+                id=uuid.uuid4(),
+                enrollment_id=enrollment.id,
+                resident_id=enrollment.resident_id,
+                village_id=row.village.id,
+                **values,
             )
             db.session.add(followup)
             db.session.flush()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Uuid, event
-from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Uuid, event, inspect, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, Session, column_property, mapped_column, relationship
 
-from fieldapp.dbtypes import Idempotent, Synced, new_id
+from fieldapp.dbtypes import Idempotent, Synced, current_change_seq, new_id
 from fieldapp.extensions import db
 from fieldapp.org.models import Village
 from fieldapp.residents.keygroups import enrolled_clause, key_groups_of
@@ -97,6 +98,51 @@ def _number_new_residents(session: Session, _flush_context: Any, _instances: Any
         from fieldapp.residents.record_numbers import assign_record_numbers
 
         assign_record_numbers(session, new)
+
+
+# A resident's records that carry the resident's village (a copy: an area's rows are found by
+# village, without a join to residents; sync reads them village by village). Each such model
+# names itself with ``carries_village``; the app imports every model (fieldapp.models).
+VILLAGE_COPIES: list[Any] = []
+
+Model = TypeVar("Model")
+
+
+def carries_village(model: type[Model]) -> type[Model]:
+    """Keep ``model.village_id`` its resident's: filled in when left out, moved when the resident moves."""
+    VILLAGE_COPIES.append(model)
+    event.listen(model, "before_insert", _copy_village)
+    return model
+
+
+def _copy_village(_mapper: Mapper[Any], connection: Connection, record: Any) -> None:
+    """A record built without its village takes its resident's (a query a row: services set it)."""
+    if record.village_id is None:
+        record.village_id = connection.scalar(
+            select(Resident.village_id).where(Resident.id == record.resident_id)
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _follow_moved_residents(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """A resident who moves village takes their records along, and sync sends them anew (the new
+    area's phones have never had them)."""
+    moved = [
+        resident
+        for resident in session.dirty
+        if isinstance(resident, Resident) and inspect(resident).attrs.village_id.history.has_changes()
+    ]
+    if not moved:
+        return
+    seq = current_change_seq(session)
+    for resident in moved:
+        for model in VILLAGE_COPIES:
+            session.execute(
+                update(model)
+                .where(model.resident_id == resident.id)
+                .values(change_seq=seq, village_id=resident.village_id)
+                .execution_options(synchronize_session=False)
+            )
 
 
 # The contracts relationship above names Contract: its module must be imported wherever Resident is.

@@ -141,9 +141,7 @@ def _screen(
     )
 
 
-def _check(
-    rng: random.Random, resident_id: uuid.UUID, today: date, columns: dict[str, Any]
-) -> dict[str, Any]:
+def _check(rng: random.Random, resident: Any, today: date, columns: dict[str, Any]) -> dict[str, Any]:
     """A plausible health check this year."""
     height, weight = rng.randint(150, 178), round(rng.uniform(48, 86), 1)
     sbp, dbp = rng.randint(112, 165), rng.randint(66, 98)
@@ -174,7 +172,14 @@ def _check(
         "advice": "低盐低脂饮食，规律服药，适量运动" if abnormal else "保持健康生活方式",
     }
     day = date(today.year, 1, 1) + timedelta(days=rng.randint(0, (today - date(today.year, 1, 1)).days))
-    return {"id": uuid.uuid4(), "resident_id": resident_id, "performed_on": day, "items": items, **columns}
+    return {
+        "id": uuid.uuid4(),
+        "resident_id": resident.id,
+        "village_id": resident.village_id,
+        "performed_on": day,
+        "items": items,
+        **columns,
+    }
 
 
 def write_screenings_and_health_checks(seed: int, today: date, columns: dict[str, Any]) -> None:
@@ -220,7 +225,7 @@ def write_screenings_in_range(
         for resident in residents:
             enrolled = active.get(resident.id, set())
             if enrolled and rng.random() < CHECKED_SHARE:
-                out["checks"].append(_check(rng, resident.id, today, columns))
+                out["checks"].append(_check(rng, resident, today, columns))
             if (
                 resident.birth_date <= cutoff
                 and "hypertension" not in enrolled

@@ -16,26 +16,22 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
-    event,
-    inspect,
     text,
-    update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.dbtypes import (
-    SYNC_COUNTER,
     Idempotent,
     Synced,
     Timestamped,
     UTCDateTime,
     new_id,
-    next_counter_value,
 )
 from fieldapp.extensions import db
-from fieldapp.residents.models import Resident
+from fieldapp.residents.models import carries_village
 
 
+@carries_village
 class Screening(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     """One screening measurement of a resident, with the results the server gave it."""
 
@@ -65,11 +61,13 @@ class Screening(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # A sync pull of an area: each village's screenings in the change stream's order.
+        Index("ix_screenings_village_change", "village_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
-    # The resident's village, copied (and kept in step when they move) for township figures.
+    # The resident's village, copied (and kept in step when they move) for township figures and sync.
     village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("villages.id"), nullable=False)
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     sbp: Mapped[int | None] = mapped_column(Integer)
@@ -114,32 +112,3 @@ class ScreeningOutcome(Timestamped, db.Model):  # type: ignore[name-defined,misc
     note: Mapped[str | None] = mapped_column(Text)
     enrollment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enrollments.id"))
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-
-
-@event.listens_for(Session, "before_flush")
-def _resend_moved_residents_records(session: Session, _flush_context: Any, _instances: Any) -> None:
-    """A resident who moves village: sync sends their screenings and health checks to the new area."""
-    from fieldapp.healthchecks.models import HealthCheck
-
-    moved = [
-        resident.id
-        for resident in session.dirty
-        if isinstance(resident, Resident) and inspect(resident).attrs.village_id.history.has_changes()
-    ]
-    if not moved:
-        return
-    seq = next_counter_value(session, SYNC_COUNTER)
-    for resident in session.dirty:
-        if isinstance(resident, Resident) and resident.id in moved:
-            session.execute(
-                update(Screening)
-                .where(Screening.resident_id == resident.id)
-                .values(change_seq=seq, village_id=resident.village_id)
-                .execution_options(synchronize_session=False)
-            )
-    session.execute(
-        update(HealthCheck)
-        .where(HealthCheck.resident_id.in_(moved))
-        .values(change_seq=seq)
-        .execution_options(synchronize_session=False)
-    )

@@ -467,9 +467,10 @@ def _after(model: Any, rank: int, since: Position) -> ColumnElement[bool]:
     return or_(model.change_seq > since.seq, and_(model.change_seq == since.seq, model.id > since.id))
 
 
-# Feeds whose rows carry the village the caller's area is made of (an enrollment's is its
-# resident's, kept in step when the resident moves): read village by village on PostgreSQL.
-BY_VILLAGE = (Resident, Enrollment)
+# Feeds whose rows carry the village the caller's area is made of (a record's is its resident's,
+# kept in step when the resident moves: residents.models.carries_village), each with an index on
+# (village_id, change_seq, id): read village by village on PostgreSQL.
+BY_VILLAGE = (Resident, Enrollment, FollowUp, Screening, HealthCheck, Contract, ContactAttempt)
 
 
 def _keys(feed: Feed, user: User, since: Position, limit: int) -> Select[Any]:

@@ -5,22 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import JSON, Date, Integer, String, Uuid, column, insert, table, text
-from sqlalchemy.sql.expression import TableClause
+from sqlalchemy import text
 
-from fieldapp.dbtypes import UTCDateTime
 from fieldapp.extensions import db
-from fieldapp.timeutil import utcnow
-
-
-def _table(table_name: str, /, **types: Any) -> TableClause:
-    """The columns a row is written with, as of migration 0007 (the models have moved on)."""
-    stamps = [column("created_at", UTCDateTime()), column("updated_at", UTCDateTime())]
-    return table(table_name, *[column(key, kind()) for key, kind in types.items()], *stamps)
+from tests.foundation.old_rows import write_old_row, write_township
 
 
 def test_existing_patrols_get_a_sequence_value_past_every_saved_cursor(
@@ -30,46 +21,20 @@ def test_existing_patrols_get_a_sequence_value_past_every_saved_cursor(
     with fresh.app_context():
         upgrade(revision="0007")
         township, village, patrol = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        stamped = {"created_at": utcnow(), "updated_at": utcnow()}
         with db.engine.begin() as conn:
-            conn.execute(insert(_table("counters", name=String, value=Integer)).values(name="sync", value=41))
-            townships = _table("townships", id=Uuid, code=String, name=String, division_code=String)
-            conn.execute(
-                insert(townships).values(
-                    id=township, code="T1", name="青山镇", division_code="001", **stamped
-                )
-            )
-            villages = _table(
-                "villages", id=Uuid, code=String, name=String, township_id=Uuid, division_code=String
-            )
-            conn.execute(
-                insert(villages).values(
-                    id=village, code="V1", name="东村", township_id=township, division_code="001", **stamped
-                )
-            )
-            patrols = _table(
+            write_old_row(conn, "counters", stamped=False, name="sync", value=41)
+            write_township(conn, township, {village: "东村"})
+            write_old_row(
+                conn,
                 "patrols",
-                id=Uuid,
-                village_id=Uuid,
-                township_id=Uuid,
-                kind=String,
-                date=Date,
-                team=JSON,
-                status=String,
-                revision=Integer,
-            )
-            conn.execute(
-                insert(patrols).values(
-                    id=patrol,
-                    village_id=village,
-                    township_id=township,
-                    kind="patrol",
-                    date=date(2030, 1, 2),
-                    team=[],
-                    status="planned",
-                    revision=0,
-                    **stamped,
-                )
+                id=patrol,
+                village_id=village,
+                township_id=township,
+                kind="patrol",
+                date=date(2030, 1, 2),
+                team=[],
+                status="planned",
+                revision=0,
             )
         upgrade()
         with db.engine.connect() as conn:

@@ -172,3 +172,22 @@ def test_the_health_check_queue_total_holds_on_every_page(client, place):
     beyond = api(client, "get", f"{path}&page=3", place.doctor).json
     assert (first["total"], second["total"], beyond["total"]) == (3, 3, 3)
     assert (len(first["items"]), len(second["items"]), beyond["items"]) == (2, 1, [])
+
+
+def test_a_check_moves_with_its_resident_and_keeps_them_off_the_new_village_queue(client, place):
+    """The queue reads the area's checks by their own village: a resident checked this year who
+    then moves stays off the queue of the village they move to, and leaves the old one's."""
+    from fieldapp.extensions import db
+    from tests.builders import create_resident
+
+    there = place.stranger.villages[0]
+    create_enrollment(place.resident, "hypertension")
+    waiting_there = create_resident(there, name="丁")
+    create_enrollment(waiting_there, "diabetes")
+    api(client, "post", "/api/v1/health-checks", place.doctor, json=check_body(place.resident))
+    place.resident.village_id = there.id
+    db.session.commit()
+    queue = api(client, "get", "/api/v1/queue?status=health_check", place.stranger).json
+    assert [item["resident"]["id"] for item in queue["items"]] == [str(waiting_there.id)]
+    assert queue["total"] == 1
+    assert api(client, "get", "/api/v1/queue?status=health_check", place.doctor).json["total"] == 0

@@ -205,3 +205,63 @@ def test_the_embedded_scheduler_runs_the_real_scan_in_a_fresh_context(app: Flask
         assert "fieldapp.reminder_scan" in scheduler.tick()
         scheduler.release()
     assert len(db.session.scalars(select(Message)).all()) >= 1
+
+
+def test_without_redis_a_background_scan_sends_in_batches_and_a_request_only_its_own(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process, SMS jobs run in the background (the embedded scheduler, a command) claim up to
+    SEND_BATCH messages at once, as a worker's do (one claim and one write for many, not one
+    each); a job run inside a user's request sends only its own message. Every message is sent
+    once either way."""
+    from fieldapp.messaging import service
+
+    claims: list[int] = []
+    claim = service._claim
+
+    def counted(message_id: Any, now: Any, batch: int = 1) -> list[Any]:
+        rows = claim(message_id, now, batch)
+        claims.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(service, "_claim", counted)
+    with frozen_at(local(2026, 11, 22, 10, 0)):
+        village = create_village()
+        for _ in range(7):
+            create_enrollment(create_resident(village), date(2026, 11, 23))
+        with jobs.in_background():
+            assert jobs.reminder_scan_job("2026-11-22T10:00:00+08:00")["reminder"] == 7
+        messages = db.session.scalars(select(Message)).all()
+        assert {m.status for m in messages} == {"sent"}
+        assert all(m.attempts == 1 for m in messages)
+        assert claims[0] == 7  # the first job's claim took every waiting message
+        assert sum(claims) == 7  # the others found theirs sent
+
+        claims.clear()
+        lone, other = (
+            queue_sms(
+                to=f"+861380000000{n}",
+                body="x",
+                kind="referral",
+                dedupe_key=f"k{n}",
+                respect_quiet_hours=False,
+            )
+            for n in (8, 9)
+        )
+        db.session.commit()
+        assert jobs.send_sms_job(str(lone.id)) == "sent"
+        assert jobs.send_sms_job(str(other.id)) == "sent"
+        assert claims and max(claims) == 1  # each claimed alone
+        assert [db.session.get(Message, m.id).attempts for m in (lone, other)] == [1, 1]
+
+
+def test_the_embedded_scheduler_runs_its_jobs_in_the_background(app: Flask, tmp_path: Path) -> None:
+    from workers.periodic import EmbeddedScheduler, PeriodicJob
+
+    seen: list[int] = []
+    job = PeriodicJob("probe", lambda: seen.append(jobs._send_batch()), 60)
+    scheduler = EmbeddedScheduler(app, tmp_path / "periodic.lock", (job,))
+    assert scheduler.tick() == ["probe"]
+    scheduler.release()
+    assert seen == [jobs.SEND_BATCH]
+    assert jobs._send_batch() == 1  # and only while it runs
