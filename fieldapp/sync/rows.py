@@ -31,8 +31,9 @@ from fieldapp.screenings.models import Screening
 
 # The tables whose new rows' flush-time work is done here: the sync sequence (every synced
 # table, ``dbtypes._stamp_change_seq``) and residents' record numbers
-# (``residents.models._number_new_residents``). A table gaining a flush event for new rows
-# must do it here too, or leave this list.
+# (``residents.models._number_new_residents``). Their before-insert events act only on an
+# empty column (a record's village, ``residents.models.carries_village``): such a row goes to
+# the session. A table gaining a flush event for new rows must do it here too, or leave this list.
 BY_CORE = frozenset({Resident, Enrollment, FollowUp, FollowUpMedication, Visit, Screening, HealthCheck})
 
 
@@ -47,7 +48,7 @@ class _Column:
     # None is a value of its own for the column's type (JSON's null), when the row sets it.
     keeps_none: bool
     # Left empty, only the database or an event fills it (a server or SQL default; an event
-    # such as an enrollment's village before insert), or the database refuses the row.
+    # such as a record's village before insert), or the database refuses the row.
     needs_flush: bool
     # Left out of the INSERT, it is NULL all the same (no default of any kind, no JSON null).
     null_if_left_out: bool
