@@ -177,6 +177,8 @@ class Writer:
             (ImportedFollowUp, marks),
             (ImportedResident, digests),
         ):
+            # Not trusted: a register's rows keep their foreign-key checks, and a clash is an
+            # IntegrityError that the import's row-by-row retry catches.
             insert_rows(model.__table__, values)
         return named
 
