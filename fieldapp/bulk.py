@@ -1,60 +1,83 @@
-"""Bulk rows into a table: PostgreSQL's COPY, else one Core executemany.
+"""Rows into a table in bulk: PostgreSQL's COPY, else one Core executemany.
 
-For synthetic data only (the demo and benchmark county), where millions of rows go
-in at once: COPY skips building an INSERT's parameters row by row, which is most of
-the time an executemany spends. The rows are the same either way: each column's
-Python default fills what a row leaves out, and each value goes through its column
-type's bind processing, as a Core insert would do.
+For the many rows that go in at once (the demo and benchmark county, a register's import):
+an INSERT per row, even pipelined, costs the server a parse, plan and execute each and the
+client an adaptation of every parameter, most of the time a large insert spends. The rows
+stored are those a Core ``insert(table)`` of the same dictionaries stores: each column's
+Python default fills what a row leaves out, and every value, None included, goes through its
+column type's bind processing (a JSON column given None holds JSON ``null``, as after a Core
+or ORM insert).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, insert
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import DBAPIError
 
 from fieldapp.extensions import db
 
 
-def _default(column: Column[Any]) -> Callable[[], Any] | None:
-    """The column's Python-side default as a function of nothing, or None when it has none."""
-    default = column.default
-    if default is None:
-        return None
-    if getattr(default, "is_scalar", False):
-        value = default.arg  # type: ignore[attr-defined]
-        return lambda: value
-    if getattr(default, "is_callable", False):
-        function = default.arg  # type: ignore[attr-defined]
-        return lambda: function(None)  # SQLAlchemy wraps a no-argument default to take a context
-    return None  # a SQL expression: the database's default applies (none of the bulk tables has one)
+def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]], *, trusted: bool = False) -> None:
+    """Insert ``rows`` (mappings with the same keys) into ``table`` in the session's transaction.
 
-
-def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction."""
+    ``trusted`` rows (synthetic: the demo and benchmark county) skip PostgreSQL's foreign-key
+    checks for this one statement; rows from outside (an import) are checked. A broken
+    constraint is SQLAlchemy's ``IntegrityError`` on every database.
+    """
     if not rows:
         return
     connection = db.session.connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql":
-        db.session.execute(insert(table), list(rows))
+    given = [c for c in table.columns if c.key in rows[0]]
+    defaulted = [c for c in table.columns if c.key not in rows[0] and c.default is not None]
+    # A SQL expression or sequence default is the database's work: only an INSERT asks for it.
+    plain = all(c.default.is_scalar or c.default.is_callable for c in defaulted)  # type: ignore[union-attr]
+    if dialect.name != "postgresql" or not plain:
+        connection.execute(insert(table), rows)
         return
-    given = rows[0].keys()
-    columns = [c for c in table.columns if c.key in given or _default(c) is not None]
-    plan = []
-    for column in columns:
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
-        plan.append((column.key, column.key in given, _default(column), process))
+    constants = [c.default.arg for c in defaulted if c.default.is_scalar]  # type: ignore[union-attr]
+    # SQLAlchemy gives a callable default the execution context; none of ours reads it.
+    makers: list[Callable[[Any], Any]] = [
+        c.default.arg  # type: ignore[union-attr]
+        for c in defaulted
+        if c.default.is_callable  # type: ignore[union-attr]
+    ]
+    columns = (
+        given
+        + [c for c in defaulted if c.default.is_scalar]  # type: ignore[union-attr]
+        + [c for c in defaulted if c.default.is_callable]  # type: ignore[union-attr]
+    )
+    keys = [c.key for c in given]
+    # The columns' own conversions (a UTC instant stored naive, JSON wrapped for psycopg).
+    converted = [
+        (index, process)
+        for index, process in enumerate(c.type._cached_bind_processor(dialect) for c in columns)
+        if process is not None
+    ]
     quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c.name) for c in columns)
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
     raw: Any = connection.connection.driver_connection
-    with raw.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-    with raw.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            values = []
-            for key, is_given, default, process in plan:
-                value = row[key] if is_given else default()  # type: ignore[misc]
-                values.append(process(value) if process is not None else value)
-            copy.write_row(values)
+    error_class = dialect.loaded_dbapi.Error
+    try:
+        with raw.cursor() as cursor:
+            if trusted:
+                # Synthetic rows refer only to rows made with them: no foreign-key trigger per row.
+                restore = cursor.execute("SELECT current_setting('session_replication_role')").fetchone()[0]
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    values = [row[key] for key in keys]
+                    if defaulted:
+                        values += constants
+                        values += [make(None) for make in makers]
+                    for index, process in converted:
+                        values[index] = process(values[index])
+                    copy.write_row(values)
+            if trusted:
+                cursor.execute("SELECT set_config('session_replication_role', %s, true)", (restore,))
+    except error_class as error:
+        # As an INSERT's error reads: an import's fallback to row by row catches IntegrityError.
+        raise DBAPIError.instance(statement, None, error, error_class, dialect=dialect) from error

@@ -443,7 +443,7 @@ def _write_residents(
         (FollowUpMedication, medicines),
     ):
         if rows:
-            insert_rows(model.__table__, rows)
+            insert_rows(model.__table__, rows, trusted=True)
 
 
 def _number(residents: list[dict[str, Any]], places: list[Place]) -> None:
@@ -498,7 +498,7 @@ def _write_visits(rng: random.Random, places: list[Place], stamp: Stamp) -> None
                     **stamp.columns(),
                 }
             )
-    insert_rows(Visit.__table__, rows)
+    insert_rows(Visit.__table__, rows, trusted=True)
 
 
 def _write_patrols(users: dict[str, User], places: list[Place], stamp: Stamp) -> None:

@@ -166,7 +166,7 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
                 )
             )
         if len(contracts) >= CHUNK:
-            insert_rows(Contract.__table__, contracts)
+            insert_rows(Contract.__table__, contracts, trusted=True)
             contracts = []
     if contracts:
-        insert_rows(Contract.__table__, contracts)
+        insert_rows(Contract.__table__, contracts, trusted=True)

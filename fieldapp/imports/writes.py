@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-import psycopg
-from sqlalchemy import ColumnElement, String, Table, any_, bindparam, case, func, insert, select
+from sqlalchemy import ColumnElement, String, any_, bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute, joinedload
 
+from fieldapp.bulk import insert_rows
 from fieldapp.dbtypes import SYNC_COUNTER, Counter, next_counter_value
 from fieldapp.extensions import db
 from fieldapp.followups import items, rules
@@ -178,6 +177,8 @@ class Writer:
             (ImportedFollowUp, marks),
             (ImportedResident, digests),
         ):
+            # Not trusted: a register's rows keep their foreign-key checks, and a clash is an
+            # IntegrityError that the import's row-by-row retry catches.
             insert_rows(model.__table__, values)
         return named
 
@@ -308,52 +309,6 @@ def one_of(column: QueryableAttribute[Any], values: Iterable[str]) -> ColumnElem
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
     return column.in_(list(values))
-
-
-def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dictionaries with the same keys) into ``table``, with the columns' defaults.
-
-    On PostgreSQL one COPY: an INSERT per row, even pipelined, costs the server a parse,
-    plan and execute each, and the client an adaptation of every parameter (most of an
-    import's writing). Elsewhere one executemany. Either way the session's transaction.
-    """
-    if not rows:
-        return
-    connection = db.session.connection()
-    dialect = connection.dialect
-    given = rows[0].keys()
-    defaulted = [c for c in table.columns if c.name not in given and c.default is not None]
-    if dialect.name != "postgresql" or any(c.default.is_clause_element for c in defaulted):  # type: ignore[union-attr]
-        connection.execute(insert(table), rows)
-        return
-    # What the INSERT would have filled in: the columns' Python defaults, a callable's anew each row.
-    scalars = {c.name: c.default.arg for c in defaulted if c.default.is_scalar}  # type: ignore[union-attr]
-    callables = {c.name: c.default.arg for c in defaulted if c.default.is_callable}  # type: ignore[union-attr]
-    columns = [c for c in table.columns if c.name in given or c.name in scalars or c.name in callables]
-    names = [c.name for c in columns]
-    # The columns' own conversions (a UTC instant stored naive, JSON wrapped for psycopg).
-    converted = [
-        (index, process)
-        for index, process in enumerate(c.type._cached_bind_processor(dialect) for c in columns)
-        if process is not None
-    ]
-    quote = dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                values = [
-                    row[name] if name in row else scalars[name] if name in scalars else callables[name](None)
-                    for name in names
-                ]
-                for index, process in converted:
-                    if values[index] is not None:
-                        values[index] = process(values[index])
-                copy.write_row(values)
-    except psycopg.IntegrityError as error:
-        raise IntegrityError(statement, None, error) from error
 
 
 def _assign(target: Any, values: dict[str, Any]) -> set[str]:

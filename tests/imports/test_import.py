@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import JSON, Text, cast, func, insert, select
 
 from fieldapp.dbtypes import Counter
 from fieldapp.extensions import db
@@ -67,6 +68,28 @@ def test_a_row_creates_the_resident_their_enrollments_and_an_imported_last_follo
         assert followup.next_due_on == enrollments[condition].next_due_on == date(2026, 12, 4)
     marks = db.session.scalars(select(ImportedFollowUp.followup_id))
     assert set(marks) == {f.id for f in followups.values()}
+
+
+def test_an_imported_followup_stores_what_a_core_insert_of_its_values_stores(
+    client: FlaskClient, county: County
+) -> None:
+    """On PostgreSQL the import writes by COPY: its JSON columns must read as an INSERT's would."""
+    row = register_row(county, 7, 糖尿病确诊日期=None, 末次收缩压=152, 末次舒张压=92, 末次空腹血糖=None)
+    assert upload(client, county.admin, xlsx_file([row])).status_code == 201
+    table = FollowUp.__table__
+    imported = dict(db.session.execute(select(table)).one()._mapping)
+    again = {**imported, "id": uuid.uuid4()}
+    db.session.execute(insert(table), [again])
+    json_columns = [c for c in table.columns if isinstance(c.type, JSON)]
+    assert {c.name for c in json_columns} >= {"record", "danger_signs", "missing_items"}
+    stored = {
+        followup_id: values
+        for followup_id, *values in db.session.execute(
+            select(table.c.id, *(cast(c, Text) for c in json_columns))
+        )
+    }
+    assert stored[imported["id"]] == stored[again["id"]]
+    assert "null" not in stored[imported["id"]]
 
 
 def test_a_controlled_last_reading_is_due_in_90_days_and_no_followup_is_due_today(
