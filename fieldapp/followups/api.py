@@ -22,7 +22,7 @@ from fieldapp.followups.schemas import (
 )
 from fieldapp.http import load
 from fieldapp.openapi import doc
-from fieldapp.schemas import QueryPageSchema
+from fieldapp.schemas import Dumper, QueryPageSchema
 
 bp = Blueprint("followups_api", __name__, url_prefix="/api/v1")
 
@@ -77,6 +77,11 @@ def record_visit() -> ResponseReturnValue:
     return VISIT_SCHEMA.dump(visit), 201 if created else 200
 
 
+# A page of 50 residents with their last follow-up, doctor and contact: ~1,600 fields, dumped
+# by a ``Dumper`` (marshmallow's own machinery a field was a quarter of the page's CPU).
+_QUEUE_PAGE = Dumper(QueuePageSchema())
+
+
 @bp.get("/queue")
 @doc("A follow-up queue", query=QueueQuerySchema, response=QueuePageSchema)
 def queue() -> ResponseReturnValue:
@@ -84,7 +89,7 @@ def queue() -> ResponseReturnValue:
     args = load(QueueQuerySchema(), _query_args())
     page, per_page = args.pop("page"), args.pop("per_page")
     items, total = service.queue_page(current_user(), args, page, per_page)
-    return QueuePageSchema().dump({"items": items, "total": total, "page": page, "per_page": per_page})
+    return _QUEUE_PAGE({"items": items, "total": total, "page": page, "per_page": per_page})
 
 
 @bp.get("/rules")

@@ -189,3 +189,46 @@ def test_every_queue_shows_the_residents_contract_team_in_as_many_statements_wit
         # No statement for the team's members, their users or villages.
         heads = ("SELECT team_members", "SELECT user_villages.user_id")
         assert not [s for s in statements if s.lstrip().startswith(heads)], status
+
+
+def test_every_queue_page_is_what_marshmallow_dumps_of_it(client, place, monkeypatch):
+    """The queue's answer is dumped by a ``Dumper``: item for item what QueuePageSchema dumps
+    (resident with contract and key groups, last follow-up, doctor, last contact, nulls)."""
+    from fieldapp.followups import api as followups_api
+    from fieldapp.followups import service
+    from fieldapp.followups.schemas import QueuePageSchema
+    from tests.contracts.builders import create_contract, create_team
+
+    enrollment = create_enrollment(place.resident)
+    body = {**followup_body(place.resident, sbp=150), "performed_at": "2026-03-01T10:00:00+08:00"}
+    assert api(client, "post", "/api/v1/followups", place.doctor, json=body).status_code == 201
+    contact = {
+        "resident_id": str(place.resident.id),
+        "at": "2026-03-02T10:00:00+08:00",
+        "channel": "phone",
+        "result": "unreachable",
+    }
+    assert api(client, "post", "/api/v1/contact-attempts", place.doctor, json=contact).status_code == 201
+    create_contract(place.resident, create_team(place.township), local_today() - timedelta(days=30))
+    db.session.get(Enrollment, enrollment.id).next_due_on = local_today() - timedelta(days=3)
+    db.session.commit()
+    enroll_due(place, -2, village=place.other_village)
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+    pages: list[dict] = []
+    queue_page_of = service.queue_page
+
+    def kept(*args, **kwargs):
+        found, total = queue_page_of(*args, **kwargs)
+        pages.append({"items": found, "total": total, "page": args[2], "per_page": args[3]})
+        return found, total
+
+    monkeypatch.setattr(service, "queue_page", kept)
+    for status in ("overdue", "health_check"):
+        pages.clear()
+        answer = queue(client, manager, f"status={status}")
+        assert len(answer["items"]) == 2
+        assert answer == QueuePageSchema().dump(pages[0]) == followups_api._QUEUE_PAGE(pages[0])
+    overdue = queue(client, manager, "status=overdue")["items"]
+    assert overdue[0]["last_contact"]["result"] == "unreachable"
+    assert overdue[0]["resident"]["contract"] is not None
+    assert overdue[1]["last_followup"] is None and overdue[1]["last_contact"] is None
