@@ -42,11 +42,11 @@ from sqlalchemy import select
 
 from bench.county import bench_app
 from bench.forms import full_form
+from bench.run import followup_residents
 from bench.scale import SCAN_KINDS, _queued, _start_workers, _stop_workers, load
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import issue_token
 from fieldapp.extensions import db
-from fieldapp.followups.models import Enrollment
 from fieldapp.timeutil import isoformat_local, local_today, local_zone, utcnow
 from workers.queues import QueueNames
 
@@ -233,17 +233,7 @@ def _phones(doctors: int) -> list[Phone]:
     for n, user in enumerate(users):
         if len(phones) == doctors:
             break
-        residents = list(
-            db.session.scalars(
-                select(Enrollment.resident_id)
-                .where(
-                    Enrollment.village_id.in_(user.village_ids),
-                    Enrollment.status == "active",
-                    Enrollment.condition == "hypertension",
-                )
-                .limit(200)
-            )
-        )
+        residents = followup_residents(user, 200)
         if not residents:
             continue
         raw, _token = issue_token(user)

@@ -118,7 +118,7 @@ def _sync_push(app: Flask, batch: PhoneBatch, headers: dict[str, str]) -> Callab
     return lambda: call(batch.records())
 
 
-def _followup_residents(user: User, limit: int) -> list[uuid.UUID]:
+def followup_residents(user: User, limit: int) -> list[uuid.UUID]:
     """Residents of the user's villages with an active hypertension enrollment."""
     return list(
         db.session.scalars(
@@ -138,7 +138,7 @@ def _followup_posts(
 ) -> Callable[[], object]:
     """One new follow-up a call (``POST /api/v1/followups``), each a second before the last."""
     client = app.test_client()
-    residents = itertools.cycle(_followup_residents(user, 200))
+    residents = itertools.cycle(followup_residents(user, 200))
     clock = itertools.count(1)
 
     def call() -> object:
@@ -164,7 +164,7 @@ def _followup_posts(
 def _followup_sync(app: Flask, user: User, headers: dict[str, str], size: int = 1000) -> Callable[[], object]:
     """A sync push of ``size`` full-form follow-ups of the user's residents (the cursor kept up to date)."""
     client = app.test_client()
-    residents = _followup_residents(user, size)
+    residents = followup_residents(user, size)
     clock = itertools.count(1)
     position: dict[str, str | None] = {"cursor": None}
 
