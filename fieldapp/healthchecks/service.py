@@ -145,14 +145,25 @@ def health_check_queue_page(
         .scalar_subquery()
     )
     contact, contact_id = followups.last_contact_of(Resident.id, Resident)
+    contract_columns, contract, team, contract_id = followups.active_contract_of(Resident.id, Resident, today)
     rows = db.session.execute(
         select(
-            Resident, condition, contact, keys.c.total, doctor.id, doctor.name, doctor.username, doctor.phone
+            Resident,
+            condition,
+            contact,
+            keys.c.total,
+            *contract_columns,
+            doctor.id,
+            doctor.name,
+            doctor.username,
+            doctor.phone,
         )
         .join(keys, keys.c.id == Resident.id)
         .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
+        .outerjoin(contract, contract.id == contract_id)
+        .outerjoin(team, team.id == contract.team_id)
         .order_by(Resident.name, Resident.id)
         .options(*followups.queue_resident_options())
     ).all()
@@ -161,16 +172,17 @@ def health_check_queue_page(
     year_end = date(today.year, 12, 31)
     items = [
         followups.QueueItem(
-            resident=resident,
+            resident=followups.read_contract(resident, row[4:9]),
             enrollment_id=None,
             condition=managed_condition,
             due_on=year_end,
             days_overdue=0,
             state="due",
             last_followup=None,
-            doctor=followups.doctor_of(*doctor_row),
+            doctor=followups.doctor_of(*row[9:]),
             last_contact=last_contact,
         )
-        for resident, managed_condition, last_contact, _total, *doctor_row in rows
+        for row in rows
+        for resident, managed_condition, last_contact in [row[:3]]
     ]
     return items, total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Uuid, event, inspect, select, update
 from sqlalchemy.engine import Connection
@@ -18,6 +18,13 @@ from fieldapp.timeutil import local_today
 
 if TYPE_CHECKING:
     from fieldapp.contracts.models import Contract
+
+
+class ContractRead(NamedTuple):
+    """A resident's active contract as a page read it in its own statement: ``contract_summary``'s
+    answer (None: no active contract)."""
+
+    summary: dict[str, Any] | None
 
 
 class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
@@ -64,6 +71,13 @@ class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
         lazy="selectin",
         order_by="Contract.starts_on",
     )
+    # Set by a page that read the active contract with its rows (a queue page: no query for
+    # ``open_contracts``); None on every other resident.
+    contract_read: ClassVar[ContractRead | None] = None
+
+    def read_contract(self, read: ContractRead) -> None:
+        """Keep the active contract a page read with this resident's row (see ``contract_read``)."""
+        self.__dict__["contract_read"] = read
 
     @property
     def key_groups(self) -> list[str]:

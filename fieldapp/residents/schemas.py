@@ -32,14 +32,28 @@ def check_id_number(value: str | None) -> None:
 
 def contract_summary(resident: Any) -> dict[str, Any] | None:
     """The active family-doctor contract as every resident list shows it: team and end date."""
+    read = getattr(resident, "contract_read", None)
+    if read is not None:  # read with the page's own statement (a queue page)
+        return read.summary
     contract = resident.active_contract
     if contract is None:
         return None
+    return contract_row(
+        contract.id, contract.team_id, contract.team.name, contract.starts_on, contract.ends_on
+    )
+
+
+def contract_row(
+    contract_id: Any, team_id: Any, team_name: str, starts_on: date, ends_on: date
+) -> dict[str, Any] | None:
+    """``contract_summary``'s answer from the contract's columns (None when there is no contract)."""
+    if contract_id is None:
+        return None
     return {
-        "id": str(contract.id),
-        "team": {"id": str(contract.team_id), "name": contract.team.name},
-        "starts_on": contract.starts_on.isoformat(),
-        "ends_on": contract.ends_on.isoformat(),
+        "id": str(contract_id),
+        "team": {"id": str(team_id), "name": team_name},
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat(),
     }
 
 

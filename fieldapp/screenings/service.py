@@ -274,19 +274,34 @@ def screening_queue_page(
     )
     responsible, doctor = followups.responsible_doctors()
     contact, contact_id = followups.last_contact_of(Screening.resident_id, Screening)
+    contract_columns, contract, team, contract_id = followups.active_contract_of(
+        Screening.resident_id, Screening, today
+    )
     rows = db.session.execute(
-        select(Screening, Resident, contact, doctor.id, doctor.name, doctor.username, doctor.phone)
+        select(
+            Screening,
+            Resident,
+            contact,
+            *contract_columns,
+            doctor.id,
+            doctor.name,
+            doctor.username,
+            doctor.phone,
+        )
         .join(keys, keys.c.id == Screening.id)
         .join(Resident, Resident.id == Screening.resident_id)
         .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
+        .outerjoin(contract, contract.id == contract_id)
+        .outerjoin(team, team.id == contract.team_id)
         .order_by(Screening.confirm_by, Screening.id)
         .options(*followups.queue_resident_options())
     ).all()
     total = db.session.scalar(select(func.count(Screening.id)).where(*conditions)) or 0
     items = []
-    for screening, resident, last_contact, *doctor_row in rows:
+    for row in rows:
+        screening, resident, last_contact = row[:3]
         waiting = [
             c
             for c in suspected_conditions(screening.results)
@@ -295,14 +310,14 @@ def screening_queue_page(
         due_on = screening.confirm_by or today
         items.append(
             followups.QueueItem(
-                resident=resident,
+                resident=followups.read_contract(resident, row[3:8]),
                 enrollment_id=None,
                 condition=(waiting or suspected_conditions(screening.results))[0],
                 due_on=due_on,
                 days_overdue=max(0, (today - due_on).days),
                 state="overdue" if due_on < today else "due",
                 last_followup=None,
-                doctor=followups.doctor_of(*doctor_row),
+                doctor=followups.doctor_of(*row[8:]),
                 last_contact=last_contact,
                 screening_id=screening.id,
             )

@@ -11,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.followups.service import queue_page
 from fieldapp.residents.models import Resident
+from fieldapp.residents.schemas import contract_summary
 from fieldapp.timeutil import local_today
 from tests.builders import api, create_resident, create_township, create_user, create_village
 from tests.followups.builders import create_enrollment, followup_body
@@ -117,7 +118,7 @@ def test_paging(client, place):
     assert page["items"][-1]["days_overdue"] == 1
 
 
-def test_one_statement_for_the_page_one_for_the_total_and_one_for_contracts(app, place):
+def test_one_statement_for_the_page_with_its_contracts_and_one_for_the_total(app, place):
     for offset in range(-30, 0):
         enroll_due(place, offset, village=place.village if offset % 2 else place.other_village)
     manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
@@ -135,11 +136,11 @@ def test_one_statement_for_the_page_one_for_the_total_and_one_for_contracts(app,
             items, total = queue_page(manager, filters, 1, per_page)
             assert total == 30
             assert len(items) == min(per_page, 30)
-            # The third reads the page's residents' contracts (team and end date), whatever the page size.
-            assert len(statements) == 3, "\n\n".join(statements)
+            # The page reads its residents' active contracts (team and end date) itself.
+            assert len(statements) == 2, "\n\n".join(statements)
             for item in items:  # dumping touches nothing lazy
                 assert item.resident.name
-                assert item.resident.active_contract is None
+                assert contract_summary(item.resident) is None
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
 
@@ -232,3 +233,47 @@ def test_every_queue_page_is_what_marshmallow_dumps_of_it(client, place, monkeyp
     assert overdue[0]["last_contact"]["result"] == "unreachable"
     assert overdue[0]["resident"]["contract"] is not None
     assert overdue[1]["last_followup"] is None and overdue[1]["last_contact"] is None
+
+
+def test_each_queue_shows_the_contract_the_residents_own_page_shows(client, place):
+    """A queue reads the active contract in its own statement; it is the one the resident's page
+    picks: covering today before a renewal signed early, never one ended or terminated."""
+    from fieldapp.screenings.models import Screening
+    from fieldapp.timeutil import utcnow
+    from tests.contracts.builders import create_contract, create_team
+
+    today = local_today()
+    first, second = create_team(place.township, "第一团队"), create_team(place.township, "第二团队")
+    renewing = db.session.get(Resident, enroll_due(place, -3).resident_id)
+    create_contract(renewing, first, today - timedelta(days=800), today - timedelta(days=400))  # ended
+    create_contract(renewing, first, today - timedelta(days=60), terminated_on=today - timedelta(days=5))
+    covering = create_contract(renewing, second, today - timedelta(days=300))
+    create_contract(renewing, first, today + timedelta(days=20), renews=covering)  # signed early
+    waiting = db.session.get(Resident, enroll_due(place, -2).resident_id)
+    create_contract(waiting, first, today + timedelta(days=10))  # not yet started
+    create_contract(waiting, second, today + timedelta(days=40))
+    for resident in (renewing, waiting):
+        db.session.add(
+            Screening(
+                resident_id=resident.id,
+                village_id=resident.village_id,
+                performed_at=utcnow(),
+                sbp=150,
+                dbp=95,
+                results=["suspected_hypertension"],
+                confirm_by=today + timedelta(days=14),
+                status="open",
+            )
+        )
+    db.session.commit()
+    manager = create_user(Role.TOWNSHIP_MANAGER, township=place.township)
+    own = {
+        str(r.id): api(client, "get", f"/api/v1/residents/{r.id}", manager).json["contract"]
+        for r in (renewing, waiting)
+    }
+    assert own[str(renewing.id)]["id"] == str(covering.id)
+    assert own[str(waiting.id)]["team"]["name"] == "第一团队"
+    for status in ("overdue", "screening", "health_check"):
+        items = queue(client, manager, f"status={status}&township_id={place.township.id}")["items"]
+        shown = {item["resident"]["id"]: item["resident"]["contract"] for item in items}
+        assert shown == own, status
