@@ -6,7 +6,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator, event, update
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    DateTime,
+    Integer,
+    String,
+    TypeDecorator,
+    event,
+    literal,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -17,6 +27,17 @@ from fieldapp.timeutil import utcnow
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def fixed(value: str) -> BindParameter[str]:
+    """A constant written into the statement's text, not bound (``status == fixed("active")``).
+
+    psycopg prepares a statement run five times, and PostgreSQL then runs one generic plan for any
+    parameters. A bound status cannot prove a partial index's ``WHERE status = 'active'``, so that
+    plan skips the index (the queue page read 1,200 heap rows for 60 index entries: 11 ms against
+    under 1 ms). Written into the text, it can.
+    """
+    return literal(value, literal_execute=True)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

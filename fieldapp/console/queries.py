@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from fieldapp.audit.models import AuditEntry
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import referral_clause, resident_clause, resident_village_clause
+from fieldapp.dbtypes import fixed
 from fieldapp.extensions import db
 from fieldapp.followups import rules
 from fieldapp.followups.models import Enrollment, FollowUp
@@ -187,7 +188,7 @@ def queue_counts_by_village(
         )
         .join(Enrollment, Enrollment.resident_id == Resident.id)
         .where(
-            Enrollment.status == "active",
+            Enrollment.status == fixed("active"),
             due <= due_end,
             resident_village_clause(user, Resident.village_id),
             Resident.village_id.in_(select(Village.id).where(Village.township_id == township_id)),

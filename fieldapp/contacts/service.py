@@ -12,6 +12,7 @@ from fieldapp.auth.models import User
 from fieldapp.auth.scoping import resident_clause
 from fieldapp.contacts.models import ContactAttempt
 from fieldapp.contacts.rules import CLOSES_ENROLLMENTS, Result
+from fieldapp.dbtypes import fixed
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
@@ -55,7 +56,7 @@ def _apply(attempt: ContactAttempt, resident: Resident) -> None:
     if result != Result.WILL_COME and result not in CLOSES_ENROLLMENTS:
         return
     active = db.session.scalars(
-        select(Enrollment).where(Enrollment.resident_id == resident.id, Enrollment.status == ACTIVE)
+        select(Enrollment).where(Enrollment.resident_id == resident.id, Enrollment.status == fixed(ACTIVE))
     )
     for enrollment in active:
         if result == Result.WILL_COME:

@@ -19,6 +19,7 @@ from fieldapp.auth.models import Role, User
 from fieldapp.bulk import insert_rows
 from fieldapp.contracts.models import Contract, ServicePackage, Team, TeamMember
 from fieldapp.contracts.service import default_ends_on
+from fieldapp.dbtypes import fixed
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.org.models import Village
@@ -97,7 +98,9 @@ def write_contracts(rng: random.Random, desk: User | None, stamp: Any) -> None:
         db.session.merge(ServicePackage(code=code, name=name, name_en=name_en, active=True))
     teams = _teams(desk)
     today = stamp.today
-    enrolled = select(Enrollment.resident_id).where(Enrollment.status == "active").distinct().subquery()
+    enrolled = (
+        select(Enrollment.resident_id).where(Enrollment.status == fixed("active")).distinct().subquery()
+    )
     rows = db.session.execute(
         select(
             Resident.id,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from fieldapp.auth.models import User
 from fieldapp.contracts.models import Contract
 from fieldapp.contracts.service import active_on_clause
+from fieldapp.dbtypes import fixed
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.org.models import Township, Village
@@ -73,7 +74,7 @@ def _coverage_rows(villages: list[uuid.UUID] | None, on: date, by: str) -> dict[
         return and_(
             alias.resident_id == Resident.id,
             alias.condition == condition,
-            alias.status == "active",
+            alias.status == fixed("active"),
             in_area(alias.village_id),
         )
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
-from sqlalchemy.orm import aliased, lazyload, raiseload
+from sqlalchemy.orm import aliased, lazyload, load_only, raiseload
 
 from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import Role, User, user_villages
@@ -28,6 +28,7 @@ from fieldapp.auth.scoping import (
 )
 from fieldapp.contacts.models import ContactAttempt
 from fieldapp.contracts.models import Contract, Team
+from fieldapp.dbtypes import fixed
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import heights, rules
@@ -129,7 +130,7 @@ class Area:
             for condition in Condition:
                 self._enrollments.setdefault((resident_id, str(condition)), None)
         found = db.session.execute(
-            _WITH_NEWEST.where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == ACTIVE)
+            _WITH_NEWEST.where(Enrollment.resident_id.in_(resident_ids), Enrollment.status == fixed(ACTIVE))
         )
         for enrollment, performed_at, followup_id, chain in found:
             self._enrollments[(enrollment.resident_id, enrollment.condition)] = enrollment
@@ -242,7 +243,7 @@ def _active_enrollment(resident_id: uuid.UUID, condition: str) -> Enrollment | N
         select(Enrollment).where(
             Enrollment.resident_id == resident_id,
             Enrollment.condition == condition,
-            Enrollment.status == ACTIVE,
+            Enrollment.status == fixed(ACTIVE),
         )
     )
 
@@ -271,7 +272,7 @@ _WITH_NEWEST = select(Enrollment, _LATEST.performed_at, _LATEST.id, _CHAIN).oute
 _ACTIVE_WITH_NEWEST = _WITH_NEWEST.where(
     Enrollment.resident_id == bindparam("resident_id"),
     Enrollment.condition == bindparam("condition"),
-    Enrollment.status == ACTIVE,
+    Enrollment.status == fixed(ACTIVE),
 )
 
 
@@ -598,7 +599,7 @@ def _due_window(status: str, today: date) -> ColumnElement[bool]:
 
 def _queue_conditions(user: User, filters: dict[str, Any], today: date) -> list[ColumnElement[bool]]:
     conditions = [
-        Enrollment.status == ACTIVE,
+        Enrollment.status == fixed(ACTIVE),
         _due_window(filters.get("status") or "all", today),
         resident_village_clause(user, Enrollment.village_id),
     ]
@@ -663,6 +664,16 @@ def queue_resident_options() -> tuple[Any, ...]:
     """How a queue page loads its residents: no village, and no open contracts (the page reads the
     active one in its own statement: ``active_contract_of``)."""
     return (raiseload(Resident.village), raiseload(Resident.open_contracts))
+
+
+@functools.cache
+def _latest_followup_options() -> tuple[Any, ...]:
+    """A queue row's last follow-up in brief: the columns it shows, not the form's record JSON
+    or its medicines (a statement a page)."""
+    from fieldapp.followups.schemas import LAST_FOLLOWUP_FIELDS
+
+    brief = [getattr(_LATEST, name) for name in LAST_FOLLOWUP_FIELDS]
+    return (load_only(*brief, raiseload=True), raiseload(_LATEST.medication_rows))
 
 
 def active_contract_of(resident_id: Any, outer: Any, today: date) -> tuple[tuple[Any, ...], Any, Any, Any]:
@@ -775,7 +786,7 @@ def queue_page(
         .outerjoin(contract, contract.id == contract_id)
         .outerjoin(team, team.id == contract.team_id)
         .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
-        .options(*queue_resident_options())
+        .options(*queue_resident_options(), *_latest_followup_options())
     ).all()
     total = db.session.scalar(select(func.count(Enrollment.id)).where(*conditions)) or 0
     items = []

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
+from fieldapp.dbtypes import fixed
 from fieldapp.errors import NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import service as followups
@@ -117,7 +118,7 @@ def health_check_queue_page(
         *area_filters(user, filters, HealthCheck.village_id), HealthCheck.performed_on.between(*year)
     )
     unchecked = [
-        Enrollment.status == ACTIVE,
+        Enrollment.status == fixed(ACTIVE),
         *area_filters(user, filters, Enrollment.village_id),
         # NOT IN over a NOT NULL column: one hashed set of the area's checked residents.
         Enrollment.resident_id.not_in(checked),
@@ -140,7 +141,7 @@ def health_check_queue_page(
     # The resident's managed conditions, first by name: the item's condition.
     condition = (
         select(func.min(Enrollment.condition))
-        .where(Enrollment.resident_id == Resident.id, Enrollment.status == ACTIVE)
+        .where(Enrollment.resident_id == Resident.id, Enrollment.status == fixed(ACTIVE))
         .correlate(Resident)
         .scalar_subquery()
     )

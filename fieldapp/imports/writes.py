@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from fieldapp.bulk import insert_rows
-from fieldapp.dbtypes import SYNC_COUNTER, Counter, next_counter_value
+from fieldapp.dbtypes import SYNC_COUNTER, Counter, fixed, next_counter_value
 from fieldapp.extensions import db
 from fieldapp.followups import items, rules
 from fieldapp.followups.models import Enrollment, FollowUp
@@ -223,7 +223,9 @@ class Writer:
         active = {
             e.condition: e
             for e in db.session.scalars(
-                select(Enrollment).where(Enrollment.resident_id == resident_id, Enrollment.status == ACTIVE)
+                select(Enrollment).where(
+                    Enrollment.resident_id == resident_id, Enrollment.status == fixed(ACTIVE)
+                )
             )
         }
         any_change = bool(changed)

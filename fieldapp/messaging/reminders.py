@@ -21,6 +21,7 @@ from sqlalchemy import Select, Table, case, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fieldapp.auth.models import Role, User, user_villages
+from fieldapp.dbtypes import fixed
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.messaging import texts
@@ -173,7 +174,7 @@ def _due_enrollments(scan_at: ScanClock) -> Any:
         EnrollmentNotice.kind == kind_of_due,
     )
     return _enrollment_rows().where(
-        Enrollment.status == "active",
+        Enrollment.status == fixed("active"),
         or_(due.between(reminder_from, reminder_to), due <= overdue_until),
         Resident.sms_consent.is_(True),
         Resident.opted_out.is_(False),
@@ -300,7 +301,7 @@ def _scan_patrols(scan_at: ScanClock, centres: dict[uuid.UUID, str], result: Sca
     ).all()
     bodies = _Bodies()
     for patrol in patrols:
-        enrolled = exists().where(Enrollment.resident_id == Resident.id, Enrollment.status == "active")
+        enrolled = exists().where(Enrollment.resident_id == Resident.id, Enrollment.status == fixed("active"))
         query = (
             select(Resident.id, Resident.phone, Resident.language)
             .where(
@@ -362,7 +363,7 @@ def push_overdue_digests(now: datetime | None = None) -> int:
         db.session.execute(
             select(Resident.village_id, func.count())
             .join(Enrollment, Enrollment.resident_id == Resident.id)
-            .where(Enrollment.status == "active", Enrollment.next_due_on == fell_due)
+            .where(Enrollment.status == fixed("active"), Enrollment.next_due_on == fell_due)
             .group_by(Resident.village_id)
         ).all()
     )

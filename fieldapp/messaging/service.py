@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from fieldapp.audit.service import record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import TOWNSHIP_ROLES, resident_clause
-from fieldapp.dbtypes import current_change_seq
+from fieldapp.dbtypes import current_change_seq, fixed
 from fieldapp.errors import ConflictError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.messaging import clock, texts
@@ -710,7 +710,7 @@ def _confirm_next_appointment(resident_ids: list[uuid.UUID], now: datetime) -> b
         select(Enrollment)
         .where(
             Enrollment.resident_id.in_(resident_ids),
-            Enrollment.status == "active",
+            Enrollment.status == fixed("active"),
             Enrollment.next_due_on.is_not(None),
         )
         .order_by(Enrollment.next_due_on, Enrollment.id)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.audit.service import record_access, record_bulk_read
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.scoping import FIELD_ROLES, referral_clause, resident_clause
-from fieldapp.dbtypes import next_counter_value
+from fieldapp.dbtypes import fixed, next_counter_value
 from fieldapp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
@@ -228,7 +228,7 @@ def _schedule_recheck(referral: Referral, today: date) -> None:
     active = list(
         db.session.scalars(
             select(Enrollment.id).where(
-                Enrollment.resident_id == referral.resident_id, Enrollment.status == "active"
+                Enrollment.resident_id == referral.resident_id, Enrollment.status == fixed("active")
             )
         )
     )

@@ -39,6 +39,7 @@ from sqlalchemy.ext.compiler import compiles
 
 from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.auth.scoping import FIELD_ROLES, TOWNSHIP_ROLES
+from fieldapp.dbtypes import fixed
 from fieldapp.errors import ForbiddenError, NotFoundError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
@@ -702,7 +703,7 @@ def _overdue_counts(township_id: uuid.UUID | None, today: date) -> tuple[int, in
         select(func.count(), lost)
         .select_from(Enrollment)
         .where(
-            Enrollment.status == "active",
+            Enrollment.status == fixed("active"),
             Enrollment.next_due_on < today,
             _in_township(Enrollment.village_id, township_id),
         )
@@ -904,7 +905,7 @@ def doctor_work(user: User, township_id: uuid.UUID | None, year: int | None) -> 
                 func.sum(case((Enrollment.next_due_on < today, 1), else_=0)),
             )
             .join(Enrollment, Enrollment.village_id == user_villages.c.village_id)
-            .where(user_villages.c.user_id.in_(ids), Enrollment.status == "active")
+            .where(user_villages.c.user_id.in_(ids), Enrollment.status == fixed("active"))
             .group_by(user_villages.c.user_id)
         )
     }

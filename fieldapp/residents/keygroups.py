@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String, Uuid, column, exists, table
 
+from fieldapp.dbtypes import fixed
+
 ELDERLY_AGE = 65
 COMPUTED = ("elderly", "hypertension", "diabetes")
 # The order gives each flag its bit: never reorder, only append.
@@ -62,7 +64,7 @@ def enrolled_clause(resident_id: Any, condition: str) -> ColumnElement[bool]:
     return exists().where(
         _enrollments.c.resident_id == resident_id,
         _enrollments.c.condition == condition,
-        _enrollments.c.status == "active",
+        _enrollments.c.status == fixed("active"),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from fieldapp.bulk import insert_rows
+from fieldapp.dbtypes import fixed
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment
 from fieldapp.healthchecks.items import bmi
@@ -217,7 +218,7 @@ def write_screenings_in_range(
         active: dict[uuid.UUID, set[str]] = {}
         for resident_id, condition in db.session.execute(
             select(Enrollment.resident_id, Enrollment.condition).where(
-                Enrollment.resident_id.in_([r.id for r in residents]), Enrollment.status == "active"
+                Enrollment.resident_id.in_([r.id for r in residents]), Enrollment.status == fixed("active")
             )
         ):
             active.setdefault(resident_id, set()).add(condition)

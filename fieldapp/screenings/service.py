@@ -15,6 +15,7 @@ from sqlalchemy import Text, cast, func, select
 from fieldapp.audit.service import record_access
 from fieldapp.auth.models import User
 from fieldapp.auth.scoping import resident_clause, resident_village_clause
+from fieldapp.dbtypes import fixed
 from fieldapp.errors import ConflictError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups import rules as followup_rules
@@ -261,7 +262,7 @@ def screening_queue_page(
     user: User, filters: dict[str, Any], page: int, per_page: int, today: date
 ) -> tuple[list[followups.QueueItem], int]:
     """Open screenings of the caller's area by ``confirm_by``, oldest first: two SQL statements."""
-    conditions = [Screening.status == OPEN, *area_filters(user, filters, Screening.village_id)]
+    conditions = [Screening.status == fixed(OPEN), *area_filters(user, filters, Screening.village_id)]
     if filters.get("condition"):
         conditions.append(suspects(filters["condition"]))
     keys = (
