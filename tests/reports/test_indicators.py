@@ -3,8 +3,11 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine.default import CACHE_HIT
 
 from fieldapp.auth.models import Role
+from fieldapp.extensions import db
 from fieldapp.reports.service import indicators_by_month, indicators_by_village, rate
 from fieldapp.timeutil import local_today
 from tests.builders import api, create_facility, create_resident, create_township, create_user, create_village
@@ -171,6 +174,21 @@ def test_county_admin_sees_the_county_or_one_township(client, county):
         client, "get", f"/api/v1/reports/indicators?year=2026&township_id={county['hekou'].id}", admin
     )
     assert hekou.json["hypertension"]["managed"] == 1
+    # The township's statement is compiled once and cached; each township still gets its own figures.
+    hits: list[bool] = []
+
+    def cached(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("WITH spans"):
+            hits.append(context.cache_hit is CACHE_HIT)
+
+    event.listen(db.engine, "before_cursor_execute", cached)
+    try:
+        for township, managed in (("qingshan", 6), ("hekou", 1), ("qingshan", 6)):
+            path = f"/api/v1/reports/indicators?year=2026&township_id={county[township].id}"
+            assert api(client, "get", path, admin).json["hypertension"]["managed"] == managed, township
+    finally:
+        event.remove(db.engine, "before_cursor_execute", cached)
+    assert hits == [True, True, True]
     assert hekou.json["diabetes"] == {
         "managed": 0,
         "expected": None,
