@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Uuid, column, exists, table
+from sqlalchemy import ColumnElement, String, Uuid, column, exists, false, func, select, table, true
 
 from fieldapp.dbtypes import fixed
 
@@ -66,6 +66,24 @@ def enrolled_clause(resident_id: Any, condition: str) -> ColumnElement[bool]:
         _enrollments.c.condition == condition,
         _enrollments.c.status == fixed("active"),
     )
+
+
+def enrolled_flag(resident_id: Any, condition: str) -> ColumnElement[bool]:
+    """A selected resident's ``enrolled_clause`` as a value: one probe of the active enrollments'
+    unique index a row. (As EXISTS, PostgreSQL may hash every active enrollment of the county
+    instead, for a page of 500 residents: 45 ms at 300,000 residents, growing with the county.
+    A scalar subquery is never hashed.)"""
+    found = (
+        select(true())
+        .where(
+            _enrollments.c.resident_id == resident_id,
+            _enrollments.c.condition == condition,
+            _enrollments.c.status == fixed("active"),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(found, false())
 
 
 def key_group_clause(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Mapper, Session, column_property, mapped_colu
 from fieldapp.dbtypes import Idempotent, Synced, current_change_seq, new_id
 from fieldapp.extensions import db
 from fieldapp.org.models import Village
-from fieldapp.residents.keygroups import enrolled_clause, key_groups_of
+from fieldapp.residents.keygroups import enrolled_flag, key_groups_of
 from fieldapp.timeutil import local_today
 
 if TYPE_CHECKING:
@@ -60,8 +60,8 @@ class Resident(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     key_group_flags: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
     village: Mapped[Village] = relationship(lazy="joined")
-    has_hypertension: Mapped[bool] = column_property(enrolled_clause(id, "hypertension"))
-    has_diabetes: Mapped[bool] = column_property(enrolled_clause(id, "diabetes"))
+    has_hypertension: Mapped[bool] = column_property(enrolled_flag(id, "hypertension"))
+    has_diabetes: Mapped[bool] = column_property(enrolled_flag(id, "diabetes"))
     # Contracts not terminated, read with the residents of a query (one more query, not one a
     # resident), so every list can show the team and end date of the active one.
     open_contracts: Mapped[list[Contract]] = relationship(

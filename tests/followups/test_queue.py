@@ -235,7 +235,7 @@ def test_every_queue_page_is_what_marshmallow_dumps_of_it(client, place, monkeyp
     assert overdue[1]["last_followup"] is None and overdue[1]["last_contact"] is None
 
 
-def test_each_queue_shows_the_contract_the_residents_own_page_shows(client, place):
+def test_each_queue_and_the_pull_show_the_contract_the_residents_own_page_shows(client, place):
     """A queue reads the active contract in its own statement; it is the one the resident's page
     picks: covering today before a renewal signed early, never one ended or terminated."""
     from fieldapp.screenings.models import Screening
@@ -277,3 +277,7 @@ def test_each_queue_shows_the_contract_the_residents_own_page_shows(client, plac
         items = queue(client, manager, f"status={status}&township_id={place.township.id}")["items"]
         shown = {item["resident"]["id"]: item["resident"]["contract"] for item in items}
         assert shown == own, status
+    # A phone's pull reads the contract in its page's statement too: the same one.
+    pulled = api(client, "post", "/api/v1/sync", place.doctor, json={"records": [], "since": None}).json
+    shown = {r["id"]: r["contract"] for r in pulled["changes"]["residents"] if r["id"] in own}
+    assert shown == own
