@@ -28,7 +28,8 @@ class Referral(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False, index=True)
     facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"), nullable=False)
     township_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("townships.id"), nullable=False)
-    followup_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("followups.id"))
+    # Indexed: removing a follow-up checks its referrals (a scan of the table each, unindexed).
+    followup_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("followups.id"), index=True)
     referred_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     urgency: Mapped[str] = mapped_column(String(16), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)

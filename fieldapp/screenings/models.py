@@ -104,11 +104,13 @@ class ScreeningOutcome(Timestamped, db.Model):  # type: ignore[name-defined,misc
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     screening_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screenings.id"), nullable=False)
-    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False)
+    # Indexed as every key a resident's or an enrollment's removal checks: without one, each
+    # removed row read the whole table (a register import's rollback of 100,000 residents).
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), nullable=False, index=True)
     condition: Mapped[str] = mapped_column(String(16), nullable=False)
     outcome: Mapped[str] = mapped_column(String(12), nullable=False)
     on: Mapped[date] = mapped_column("outcome_on", Date, nullable=False)
     facility: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
-    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enrollments.id"))
+    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enrollments.id"), index=True)
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
