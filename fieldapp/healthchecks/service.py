@@ -168,19 +168,21 @@ def health_check_queue_page(
         .order_by(Resident.name, Resident.id)
         .options(*followups.queue_resident_options())
     ).all()
+    # Each row: resident, condition, contact, total, the contract's columns, the doctor's.
+    contract_at = slice(4, 4 + len(contract_columns))
     # A page past the end (or nobody waiting) has no row to carry the total: count them apart.
     total = int(rows[0].total) if rows else db.session.scalar(select(func.count()).select_from(waiting)) or 0
     year_end = date(today.year, 12, 31)
     items = [
         followups.QueueItem(
-            resident=followups.read_contract(resident, row[4:9]),
+            resident=followups.read_contract(resident, row[contract_at]),
             enrollment_id=None,
             condition=managed_condition,
             due_on=year_end,
             days_overdue=0,
             state="due",
             last_followup=None,
-            doctor=followups.doctor_of(*row[9:]),
+            doctor=followups.doctor_of(*row[contract_at.stop :]),
             last_contact=last_contact,
         )
         for row in rows

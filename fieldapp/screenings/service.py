@@ -301,6 +301,7 @@ def screening_queue_page(
     ).all()
     total = db.session.scalar(select(func.count(Screening.id)).where(*conditions)) or 0
     items = []
+    contract_at = slice(3, 3 + len(contract_columns))  # after screening, resident and contact
     for row in rows:
         screening, resident, last_contact = row[:3]
         waiting = [
@@ -311,14 +312,14 @@ def screening_queue_page(
         due_on = screening.confirm_by or today
         items.append(
             followups.QueueItem(
-                resident=followups.read_contract(resident, row[3:8]),
+                resident=followups.read_contract(resident, row[contract_at]),
                 enrollment_id=None,
                 condition=(waiting or suspected_conditions(screening.results))[0],
                 due_on=due_on,
                 days_overdue=max(0, (today - due_on).days),
                 state="overdue" if due_on < today else "due",
                 last_followup=None,
-                doctor=followups.doctor_of(*row[8:]),
+                doctor=followups.doctor_of(*row[contract_at.stop :]),
                 last_contact=last_contact,
                 screening_id=screening.id,
             )
