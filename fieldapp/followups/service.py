@@ -676,11 +676,11 @@ def _latest_followup_options() -> tuple[Any, ...]:
     return (load_only(*brief, raiseload=True), raiseload(_LATEST.medication_rows))
 
 
-def active_contract_of(resident_id: Any, outer: Any, today: date) -> tuple[tuple[Any, ...], Any, Any, Any]:
+def active_contract_of(resident_id: Any, outer: Any, today: date) -> tuple[tuple[Any, ...], Any]:
     """The active contract of each queue row's resident, as ``Resident.active_contract`` picks it
     (covering today, else the next to start), in the page's own statement (an index probe a row,
-    not a query a page): its columns for ``read_contract``, the ``Contract`` and ``Team`` aliases
-    to outer-join, and the id to join the contract on."""
+    not a query a page): its columns for ``read_contract``, and a function that outer-joins the
+    contract and its team to a statement selecting them."""
     contract, team = _alias(Contract, "active_contract"), _alias(Team, "contract_team")
     contract_id = (
         select(Contract.id)
@@ -693,7 +693,13 @@ def active_contract_of(resident_id: Any, outer: Any, today: date) -> tuple[tuple
         .scalar_subquery()
     )
     columns = (contract.id, contract.team_id, team.name, contract.starts_on, contract.ends_on)
-    return columns, contract, team, contract_id
+
+    def join(statement: Any) -> Any:
+        return statement.outerjoin(contract, contract.id == contract_id).outerjoin(
+            team, team.id == contract.team_id
+        )
+
+    return columns, join
 
 
 def read_contract(resident: Resident, columns: Sequence[Any]) -> Resident:
@@ -762,8 +768,8 @@ def queue_page(
     )
     responsible, doctor = responsible_doctors()
     contact, contact_id = last_contact_of(keys.c.resident_id, keys)
-    contract_columns, contract, team, contract_id = active_contract_of(keys.c.resident_id, keys, today)
-    rows = db.session.execute(
+    contract_columns, with_contract = active_contract_of(keys.c.resident_id, keys, today)
+    statement = (
         select(
             keys.c.id,
             keys.c.due_on,
@@ -783,8 +789,9 @@ def queue_page(
         .outerjoin(responsible, responsible.c.village_id == keys.c.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
-        .outerjoin(contract, contract.id == contract_id)
-        .outerjoin(team, team.id == contract.team_id)
+    )
+    rows = db.session.execute(
+        with_contract(statement)
         .order_by(*_by_due(keys.c.due_on, keys.c.id, newest_first))
         .options(*queue_resident_options(), *_latest_followup_options())
     ).all()

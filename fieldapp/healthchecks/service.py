@@ -146,8 +146,8 @@ def health_check_queue_page(
         .scalar_subquery()
     )
     contact, contact_id = followups.last_contact_of(Resident.id, Resident)
-    contract_columns, contract, team, contract_id = followups.active_contract_of(Resident.id, Resident, today)
-    rows = db.session.execute(
+    contract_columns, with_contract = followups.active_contract_of(Resident.id, Resident, today)
+    statement = (
         select(
             Resident,
             condition,
@@ -163,8 +163,9 @@ def health_check_queue_page(
         .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
-        .outerjoin(contract, contract.id == contract_id)
-        .outerjoin(team, team.id == contract.team_id)
+    )
+    rows = db.session.execute(
+        with_contract(statement)
         .order_by(Resident.name, Resident.id)
         .options(*followups.queue_resident_options())
     ).all()

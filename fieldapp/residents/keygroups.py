@@ -61,7 +61,11 @@ def key_groups_of(birth_date: date, enrolled: Iterable[str], bits: int, today: d
 
 def enrolled_clause(resident_id: Any, condition: str) -> ColumnElement[bool]:
     """The resident (a column) has an active enrollment of ``condition``."""
-    return exists().where(
+    return exists().where(*_active_enrollment_of(resident_id, condition))
+
+
+def _active_enrollment_of(resident_id: Any, condition: str) -> tuple[ColumnElement[bool], ...]:
+    return (
         _enrollments.c.resident_id == resident_id,
         _enrollments.c.condition == condition,
         _enrollments.c.status == fixed("active"),
@@ -73,16 +77,7 @@ def enrolled_flag(resident_id: Any, condition: str) -> ColumnElement[bool]:
     unique index a row. (As EXISTS, PostgreSQL may hash every active enrollment of the county
     instead, for a page of 500 residents: 45 ms at 300,000 residents, growing with the county.
     A scalar subquery is never hashed.)"""
-    found = (
-        select(true())
-        .where(
-            _enrollments.c.resident_id == resident_id,
-            _enrollments.c.condition == condition,
-            _enrollments.c.status == fixed("active"),
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
+    found = select(true()).where(*_active_enrollment_of(resident_id, condition)).limit(1).scalar_subquery()
     return func.coalesce(found, false())
 
 

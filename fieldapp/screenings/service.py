@@ -275,10 +275,8 @@ def screening_queue_page(
     )
     responsible, doctor = followups.responsible_doctors()
     contact, contact_id = followups.last_contact_of(Screening.resident_id, Screening)
-    contract_columns, contract, team, contract_id = followups.active_contract_of(
-        Screening.resident_id, Screening, today
-    )
-    rows = db.session.execute(
+    contract_columns, with_contract = followups.active_contract_of(Screening.resident_id, Screening, today)
+    statement = (
         select(
             Screening,
             Resident,
@@ -294,8 +292,9 @@ def screening_queue_page(
         .outerjoin(responsible, responsible.c.village_id == Resident.village_id)
         .outerjoin(doctor, doctor.username == responsible.c.username)
         .outerjoin(contact, contact.id == contact_id)
-        .outerjoin(contract, contract.id == contract_id)
-        .outerjoin(team, team.id == contract.team_id)
+    )
+    rows = db.session.execute(
+        with_contract(statement)
         .order_by(Screening.confirm_by, Screening.id)
         .options(*followups.queue_resident_options())
     ).all()

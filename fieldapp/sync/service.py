@@ -397,12 +397,9 @@ def _load_residents(ids: list[uuid.UUID]) -> list[Any]:
     """A page's residents with the active contract each dump shows, in one statement (not the
     village, nor a selectin load of every open contract with its team's members, their users
     and villages: a quarter of a pull page's time)."""
-    columns, contract, team, contract_id = followups.active_contract_of(Resident.id, Resident, local_today())
+    columns, with_contract = followups.active_contract_of(Resident.id, Resident, local_today())
     rows = db.session.execute(
-        select(Resident, *columns)
-        .select_from(Resident)
-        .outerjoin(contract, contract.id == contract_id)
-        .outerjoin(team, team.id == contract.team_id)
+        with_contract(select(Resident, *columns).select_from(Resident))
         .where(Resident.id.in_(ids))
         .options(raiseload(Resident.village), raiseload(Resident.open_contracts))
     ).all()
