@@ -77,6 +77,10 @@ def _load_uuid(value: Any) -> uuid.UUID:
         raise _Slow from None
 
 
+def _load_raw(value: Any) -> Any:
+    return value
+
+
 def _load_integer(value: Any) -> Any:
     if type(value) is not int:  # not a bool, a float or a numeric string: marshmallow decides
         raise _Slow
@@ -156,6 +160,8 @@ def _loader(field: fields.Field, name: str) -> Load | None:
         return _load_uuid
     if kind is fields.Integer:
         return _load_integer
+    if kind is fields.Raw:
+        return _load_raw
     if kind is fields.Float:
         return _float_loader(field.allow_nan)  # type: ignore[attr-defined]
     if kind is fields.Boolean:
