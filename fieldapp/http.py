@@ -7,6 +7,7 @@ UTF-8 cannot store (a NUL, an unpaired surrogate) is refused field by field (422
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, request
@@ -65,6 +66,18 @@ def storable(text: str) -> bool:
     return True
 
 
+# How text that cannot be stored gets into parsed JSON: a NUL or a surrogate written as a \\u
+# escape, or a surrogate's own UTF-8 bytes (Python's json reads bytes with "surrogatepass"). A
+# NUL byte also stands for a UTF-16 or UTF-32 body, whose escapes this does not read.
+_UNSTORABLE_BYTES = re.compile(rb"\x00|\xed[\xa0-\xbf]|\\u(?:0000|[dD][89a-fA-F])")
+
+
+def body_text_storable() -> bool:
+    """True when the request's JSON body cannot hold text that cannot be stored (one scan of
+    its bytes, not a walk of every value); False means only that its values must be checked."""
+    return _UNSTORABLE_BYTES.search(request.get_data(cache=True)) is None
+
+
 def unstorable_fields(data: Any, prefix: str = "") -> dict[str, list[str]]:
     """Every place in ``data`` (keys included) holding text that cannot be stored, as field errors."""
     problems: dict[str, list[str]] = {}
@@ -117,12 +130,16 @@ def load(
     ``checked_later``: top-level fields whose text the caller checks item by item (a sync
     batch's records, so one bad record does not refuse the others).
     """
-    if data is None:
+    from_body = data is None
+    if from_body:
         data = json_body()
     if not isinstance(data, dict) and not schema.many:
         raise BadRequestError("The body must be a JSON object.")
-    checked = {k: v for k, v in data.items() if k not in checked_later} if isinstance(data, dict) else data
-    refuse_unstorable(checked)
+    if not (from_body and body_text_storable()):
+        checked = (
+            {k: v for k, v in data.items() if k not in checked_later} if isinstance(data, dict) else data
+        )
+        refuse_unstorable(checked)
     return schema.load(data, partial=partial)
 
 

@@ -131,6 +131,43 @@ def _by_field(field: fields.Field, name: str) -> Load:
     return load
 
 
+def _nested_loader(field: fields.Nested, name: str) -> Load:
+    """A nested body by the nested schema's fast load when the schema has no hooks of its own
+    (its ``load`` would then answer just that), else by the field itself. Decided at first use:
+    a schema named by a string is found in marshmallow's registry only once all are imported."""
+    made: list[tuple[_LoadSteps, bool] | None] = []
+    by_field = _by_field(field, name)
+
+    def load(value: Any) -> Any:
+        if not made:
+            made.append(_plain_nested(field))
+        plain = made[0]
+        if plain is None:
+            return by_field(value)
+        if type(value) is not dict:
+            raise _Slow
+        return _fast_load(plain[0], value, plain[1])
+
+    return load
+
+
+def _plain_nested(field: fields.Nested) -> tuple[_LoadSteps, bool] | None:
+    """The nested schema's fast load and whether unknown keys are refused, or None."""
+    schema = field.schema
+    unknown = field.unknown or schema.unknown
+    if (
+        field.many
+        or schema.many
+        or schema.partial
+        or unknown not in (RAISE, EXCLUDE)
+        or any(schema._hooks.values())
+        or type(schema)._deserialize is not StrictSchema._deserialize
+    ):
+        return None
+    steps = _load_steps(schema)
+    return None if steps is None else (steps, unknown == RAISE)
+
+
 def _list_loader(field: fields.List, name: str) -> Load | None:
     inner = field.inner
     convert = _loader(inner, name)
@@ -170,7 +207,9 @@ def _loader(field: fields.Field, name: str) -> Load | None:
         return _load_boolean
     if kind is fields.Date and field.format in (None, "iso", "iso8601"):  # type: ignore[attr-defined]
         return _load_date
-    if kind in (Instant, fields.Nested):
+    if kind is fields.Nested:
+        return _nested_loader(field, name)  # type: ignore[arg-type]
+    if kind is Instant:
         return _by_field(field, name)
     if kind is fields.List:
         return _list_loader(field, name)  # type: ignore[arg-type]

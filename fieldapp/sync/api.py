@@ -8,7 +8,7 @@ from flask import Blueprint, g
 from flask.typing import ResponseReturnValue
 
 from fieldapp.auth.context import current_user
-from fieldapp.http import load
+from fieldapp.http import body_text_storable, load
 from fieldapp.openapi import doc
 from fieldapp.schemas import Dumper
 from fieldapp.sync import service
@@ -45,4 +45,5 @@ def sync() -> ResponseReturnValue:
     """Handle each pushed record as its endpoint would, then answer one page of changes."""
     # Each record's text is checked with the record, so one bad record does not refuse the batch.
     request = load(SyncRequestSchema(), checked_later=("records",))
-    return _ANSWER(service.sync(current_user(), request["records"], request["since"]))
+    records, since = request["records"], request["since"]
+    return _ANSWER(service.sync(current_user(), records, since, text_checked=body_text_storable()))

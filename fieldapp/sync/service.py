@@ -196,6 +196,8 @@ class Batch:
     held: list[Any] = field(default_factory=list)
     # Audit entries of the records applied so far, written together (not one INSERT a record).
     audit: list[AuditValues] = field(default_factory=list)
+    # The request's bytes showed that no text in it is unstorable (``body_text_storable``).
+    text_checked: bool = False
 
     def write_audit(self) -> None:
         """Insert the collected audit entries, outside any record's savepoint."""
@@ -253,7 +255,7 @@ class Batch:
                 None, None, "invalid", code="validation_error", errors={"_schema": [say("not a record")]}
             )
         kind_name, raw_id = record.get("type"), raw.get("id")
-        unstorable = unstorable_fields(raw)
+        unstorable = None if self.text_checked else unstorable_fields(raw)
         if unstorable:
             shown_id = raw_id if isinstance(raw_id, str) and storable(raw_id) else None
             shown_type = kind_name if isinstance(kind_name, str) and kind_name in KINDS else None
@@ -333,7 +335,7 @@ def _answer(kind_name: str, row: Any, created: bool) -> dict[str, Any]:
     return _result(row.id, kind_name, "created" if created else "unchanged", record=ANSWERS[kind_name](row))
 
 
-def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | None:
+def _push_together(user: User, records: list[Any], text_checked: bool) -> list[dict[str, Any]] | None:
     """Apply every record in one savepoint and one flush (SQLAlchemy batches the INSERTs).
 
     The common batch, every record new and valid, costs a few statements a table
@@ -342,7 +344,7 @@ def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | Non
     flush) the savepoint is rolled back and None returned: the caller then applies the
     records one by one, each in its own savepoint, answering each as before.
     """
-    batch = Batch(followups.Area(user, unflushed=True))
+    batch = Batch(followups.Area(user, unflushed=True), text_checked=text_checked)
     pending: list[Any] = []
     savepoint = db.session.begin_nested()
     try:
@@ -358,8 +360,8 @@ def _push_together(user: User, records: list[Any]) -> list[dict[str, Any]] | Non
     return [item if isinstance(item, dict) else _answer(*item) for item in applied]
 
 
-def _push_one_by_one(user: User, records: list[Any]) -> list[dict[str, Any]]:
-    batch = Batch(followups.Area(user))
+def _push_one_by_one(user: User, records: list[Any], text_checked: bool) -> list[dict[str, Any]]:
+    batch = Batch(followups.Area(user), text_checked=text_checked)
     batch.look_up(records)
     results = [batch.push(record) for record in records]
     batch.write_audit()
@@ -614,8 +616,11 @@ def pull_changes(
     return changes, (page[-1] if page else since), more
 
 
-def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
-    """Push ``records`` in order, then answer the changes after ``since`` (one page)."""
+def sync(user: User, records: list[Any], since: str | None, *, text_checked: bool = False) -> dict[str, Any]:
+    """Push ``records`` in order, then answer the changes after ``since`` (one page).
+
+    ``text_checked``: the request's bytes hold no unstorable text (each record's is not looked at).
+    """
     limit = current_app.config["SYNC_MAX_RECORDS"]
     if len(records) > limit:
         raise PayloadTooLargeError(f"A sync batch holds at most {limit} records.")
@@ -624,12 +629,12 @@ def sync(user: User, records: list[Any], since: str | None) -> dict[str, Any]:
     answered: Answered = {}
     if records:
         reserve_change_seq(db.session())
-        together = _push_together(user, records)
+        together = _push_together(user, records, text_checked)
         if together is not None:
             # Answered after every record was applied: the rows are as the pull would dump them.
             results, answered = together, _answered(together)
         else:
-            results = _push_one_by_one(user, records)
+            results = _push_one_by_one(user, records, text_checked)
     # The pull below reads rows this batch wrote: they need no reload.
     commit_keeping_loaded()
     changes, last, more = pull_changes(user, position, current_app.config["SYNC_PAGE_SIZE"], answered)

@@ -316,19 +316,27 @@ def test_a_user_with_null_village_ids_has_none(client: FlaskClient, place: Place
 UNSTORABLE = ["王\x00芳", "王\ud800芳"]  # a NUL (PostgreSQL cannot store it) and a lone surrogate (not UTF-8)
 
 
-def _raw_json(body: Any) -> dict[str, Any]:
-    """A body as a client may send it: JSON with \\u escapes (a lone surrogate cannot be sent as UTF-8)."""
-    return {"data": json.dumps(body), "content_type": "application/json"}
+def _raw_json(body: Any, spelling: str = "escapes") -> dict[str, Any]:
+    """A body as a client may send it: JSON with \\u escapes, in capitals, or UTF-8 (a lone
+    surrogate then as its own three bytes, which Python's json reads back as the surrogate)."""
+    if spelling == "utf-8":
+        data: Any = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    else:
+        data = json.dumps(body)
+        if spelling == "capital escapes":
+            data = data.replace("\\ud800", "\\uD800")
+    return {"data": data, "content_type": "application/json"}
 
 
 @pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
+@pytest.mark.parametrize("spelling", ["escapes", "capital escapes", "utf-8"])
 @pytest.mark.parametrize("text", UNSTORABLE, ids=["nul", "surrogate"])
 def test_text_that_cannot_be_stored_is_named_field_by_field(
-    client: FlaskClient, place: Place, write: Write, text: str
+    client: FlaskClient, place: Place, write: Write, text: str, spelling: str
 ) -> None:
     body = write.body(place)
     strings = [name for name, value in body.items() if isinstance(value, str) and name != "village_id"]
-    response = send(client, place, write, **_raw_json({**body, **{name: text for name in strings}}))
+    response = send(client, place, write, **_raw_json({**body, **{name: text for name in strings}}, spelling))
     assert_error(response, 422, "validation_error")
     assert set(response.get_json()["error"]["fields"]) == set(strings)
 

@@ -91,8 +91,8 @@ def test_every_kind_of_answer_and_the_whole_response_are_marshmallows(client, mo
     answers: list[dict[str, Any]] = []
     sync = service.sync
 
-    def kept(*args: Any) -> dict[str, Any]:
-        answers.append(sync(*args))
+    def kept(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        answers.append(sync(*args, **kwargs))
         return answers[-1]
 
     monkeypatch.setattr(service, "sync", kept)

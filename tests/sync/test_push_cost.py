@@ -169,7 +169,7 @@ def test_follow_ups_older_than_the_stored_ones_are_applied_together_as_one_by_on
         together = push(client, doctor, batch)
     savepoints = [statement for statement in seen if statement.startswith("SAVEPOINT")]
     assert len(savepoints) == 1, "the batch went one record at a time"
-    monkeypatch.setattr(service, "_push_together", lambda user, records: None)
+    monkeypatch.setattr(service, "_push_together", lambda user, records, text_checked: None)
     alone = push(client, doctor, twin)
     assert outcome(together, together_residents) == outcome(alone, alone_residents)
     assert db.session.query(FollowUp).count() == 8 * 3 + 2 * 4 * 8

@@ -89,3 +89,27 @@ def test_a_malformed_or_out_of_range_cursor_is_a_bad_request(client: FlaskClient
         )
         assert response.status_code == 400, (cursor, response.get_data(as_text=True))
         assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_a_surrogate_sent_as_utf_8_bytes_refuses_its_record_only(client: FlaskClient) -> None:
+    """A lone surrogate as its own UTF-8 bytes (read back by Python's json), beside text that
+    only looks like an escape: the one is refused, the other stored as written."""
+    township = create_township()
+    village = create_village(township)
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[village])
+    records = [_resident(str(village.id), name) for name in ("王\ud800芳", "路径\\u0000", "张伟")]
+    body = json.dumps({"records": records, "since": None}, ensure_ascii=False).encode(
+        "utf-8", "surrogatepass"
+    )
+    assert b"\xed\xa0\x80" in body
+
+    response = client.post(
+        "/api/v1/sync", data=body, content_type="application/json", headers=auth_headers(doctor)
+    )
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["invalid", "created", "created"]
+    assert list(results[0]["errors"]) == ["name"]
+    names = set(db.session.scalars(select(Resident.name)))
+    assert names == {"路径\\u0000", "张伟"}
