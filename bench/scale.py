@@ -313,7 +313,7 @@ def scan_plans(at: datetime) -> list[str]:
     ids_query = select(subquery.c.phone, subquery.c.id).order_by(subquery.c.phone)
     plans = []
     dialect = db.engine.dialect
-    compiled = ids_query.compile(dialect=dialect)
+    compiled = ids_query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     plans.append(explain(str(compiled), compiled.params, "reminder scan: the due enrollments by phone"))
     ids = [row.id for row in db.session.execute(ids_query.limit(PHONES_PER_PAGE))]
     if ids:
