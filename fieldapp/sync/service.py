@@ -186,6 +186,17 @@ def _data_of(record: Any) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+class _Naming(NamedTuple):
+    """A pushed record that names a resident, as ``Batch.look_up`` reads it."""
+
+    kind: Any
+    id: uuid.UUID | None
+    resident_id: uuid.UUID
+    weighed: bool
+    condition: str | None
+    performed_at: datetime | None
+
+
 @dataclass
 class Batch:
     """One push: the caller's area and what is known of the batch's ids, read once."""
@@ -205,31 +216,35 @@ class Batch:
         self.audit.clear()
 
     def look_up(self, records: list[Any]) -> None:
-        """Read the residents the records name and the rows their ids have, one query a type."""
+        """Read the residents the records name and the rows their ids have, one query a type.
+
+        A record whose id is stored already is a replay, answered as stored: the enrollments,
+        heights and timelines that new records are checked against are read for the others only.
+        """
         named: dict[str, set[uuid.UUID]] = {name: set() for name in KINDS}
-        residents_named: set[uuid.UUID] = set()
-        followups_named: list[tuple[uuid.UUID | None, uuid.UUID, str, datetime]] = []
-        weighed: set[uuid.UUID] = set()
+        naming: list[_Naming] = []
         for record in records:
             data = _data_of(record)
             if data is None:
                 continue
-            record_id, resident_id = _as_uuid(data.get("id")), _as_uuid(data.get("resident_id"))
-            if record_id is not None and record.get("type") in named:
-                named[record["type"]].add(record_id)
+            kind, record_id = record.get("type"), _as_uuid(data.get("id"))
+            if record_id is not None and kind in named:
+                named[kind].add(record_id)
+            resident_id = _as_uuid(data.get("resident_id"))
             if resident_id is not None:
-                residents_named.add(resident_id)
-                if data.get("weight_kg") is not None:  # its BMI needs the newest height
-                    weighed.add(resident_id)
-                performed_at = _as_instant(data.get("performed_at"))
-                if (
-                    record.get("type") == "followup"
-                    and performed_at
-                    and isinstance(data.get("condition"), str)
-                ):
-                    followups_named.append((record_id, resident_id, data["condition"], performed_at))
+                condition = data.get("condition")
+                naming.append(
+                    _Naming(
+                        kind,
+                        record_id,
+                        resident_id,
+                        weighed=data.get("weight_kg") is not None,  # its BMI needs the newest height
+                        condition=condition if isinstance(condition, str) else None,
+                        performed_at=_as_instant(data.get("performed_at")),
+                    )
+                )
         # The residents the batch names and the ones it sends, in one query.
-        self.area.prefetch_residents(residents_named | named["resident"])
+        self.area.prefetch_residents({entry.resident_id for entry in naming} | named["resident"])
         for name, ids in named.items():
             model = KINDS[name].model
             if name == "resident":
@@ -238,11 +253,16 @@ class Batch:
                 rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
             self.held.extend(rows)
             self.taken[name] = {row.id for row in rows}
-        self.area.prefetch_enrollments(residents_named)
-        self.area.prefetch_heights(weighed)
-        # A replayed follow-up is answered as stored: only new ones need their place found.
+        new = [entry for entry in naming if entry.id not in self.taken.get(entry.kind, ())]
+        self.area.prefetch_enrollments({entry.resident_id for entry in new})
+        self.area.prefetch_heights({entry.resident_id for entry in new if entry.weighed})
+        # A new follow-up's place among its enrollment's (a replayed one is answered as stored).
         self.area.prefetch_timelines(
-            [named[1:] for named in followups_named if named[0] not in self.taken["followup"]]
+            [
+                (entry.resident_id, entry.condition, entry.performed_at)
+                for entry in new
+                if entry.kind == "followup" and entry.condition and entry.performed_at
+            ]
         )
 
     def _parse(
