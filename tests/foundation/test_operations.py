@@ -119,3 +119,16 @@ def test_openapi_documents_the_resident_search_and_the_resident_with_enrollments
     assert {"village_id", "q", "page", "per_page"} <= {p["name"] for p in search["parameters"]}
     one = spec["paths"]["/api/v1/residents/{resident_id}"]["get"]["responses"]["200"]
     assert "enrollments" in schema_of(spec, one["content"]["application/json"]["schema"])["properties"]
+
+
+def test_the_wsgi_entry_freezes_the_startup_heap(tmp_path: Any) -> None:
+    """A full collection in a gunicorn worker scans what requests left, not the application."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/wsgi.sqlite"}
+    env.pop("REDIS_URL", None)
+    script = "import gc, wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    frozen, tracked = (int(n) for n in done.stdout.split())
+    assert frozen > 50_000 and tracked < frozen / 10, done.stdout
