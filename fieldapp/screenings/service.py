@@ -239,8 +239,9 @@ def suspects(condition: str) -> Any:
 
 
 def suspected_any() -> Any:
-    """Screenings with any suspected result."""
-    return cast(Screening.results, Text).like('%"suspected_%')
+    """Screenings with any suspected result (``SUSPECTED_SQL``: the pattern written into the
+    statement, so that the partial index on it can be used)."""
+    return cast(Screening.results, Text).like(fixed('%"suspected_%'))
 
 
 def area_filters(user: User, filters: dict[str, Any], village: Any = Resident.village_id) -> list[Any]:
