@@ -189,7 +189,7 @@ def _data_of(record: Any) -> dict[str, Any] | None:
 class _Naming(NamedTuple):
     """A pushed record that names a resident, as ``Batch.look_up`` reads it."""
 
-    kind: Any
+    kind: str | None
     id: uuid.UUID | None
     resident_id: uuid.UUID
     weighed: bool
@@ -228,6 +228,8 @@ class Batch:
             if data is None:
                 continue
             kind, record_id = record.get("type"), _as_uuid(data.get("id"))
+            if not isinstance(kind, str):  # answered invalid by ``_parse``; a list is no dict key
+                kind = None
             if record_id is not None and kind in named:
                 named[kind].add(record_id)
             resident_id = _as_uuid(data.get("resident_id"))
@@ -253,7 +255,7 @@ class Batch:
                 rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
             self.held.extend(rows)
             self.taken[name] = {row.id for row in rows}
-        new = [entry for entry in naming if entry.id not in self.taken.get(entry.kind, ())]
+        new = [entry for entry in naming if entry.id not in self.taken.get(entry.kind or "", set())]
         self.area.prefetch_enrollments({entry.resident_id for entry in new})
         self.area.prefetch_heights({entry.resident_id for entry in new if entry.weighed})
         # A new follow-up's place among its enrollment's (a replayed one is answered as stored).

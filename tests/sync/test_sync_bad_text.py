@@ -113,3 +113,23 @@ def test_a_surrogate_sent_as_utf_8_bytes_refuses_its_record_only(client: FlaskCl
     assert list(results[0]["errors"]) == ["name"]
     names = set(db.session.scalars(select(Resident.name)))
     assert names == {"路径\\u0000", "张伟"}
+
+
+def test_a_record_whose_type_is_not_text_is_invalid_not_a_server_error(client: FlaskClient) -> None:
+    township = create_township()
+    village = create_village(township)
+    doctor = create_user(Role.VILLAGE_DOCTOR, township=township, villages=[village])
+    good = _resident(str(village.id), "张伟")
+    odd = [
+        {"type": kind, "data": {"id": str(uuid.uuid4()), "resident_id": str(uuid.uuid4())}}
+        for kind in ([], {"resident": 1}, 7)
+    ]
+
+    response = client.post(
+        "/api/v1/sync", json={"records": [*odd, good], "since": None}, headers=auth_headers(doctor)
+    )
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["invalid", "invalid", "invalid", "created"]
+    assert all(list(r["errors"]) == ["type"] for r in results[:3])
