@@ -70,12 +70,20 @@ def storable(text: str) -> bool:
 # escape, or a surrogate's own UTF-8 bytes (Python's json reads bytes with "surrogatepass"). A
 # NUL byte also stands for a UTF-16 or UTF-32 body, whose escapes this does not read.
 _UNSTORABLE_BYTES = re.compile(rb"\x00|\xed[\xa0-\xbf]|\\u(?:0000|[dD][89a-fA-F])")
+# Where one request's answer is kept (a test's app context may serve several requests).
+_STORABLE_KEY = "fieldapp.body_text_storable"
 
 
 def body_text_storable() -> bool:
     """True when the request's JSON body cannot hold text that cannot be stored (one scan of
-    its bytes, not a walk of every value); False means only that its values must be checked."""
-    return _UNSTORABLE_BYTES.search(request.get_data(cache=True)) is None
+    its bytes, not a walk of every value; once a request); False means only that its values
+    must be checked."""
+    known = request.environ.get(_STORABLE_KEY)
+    if known is None:
+        known = request.environ[_STORABLE_KEY] = (
+            _UNSTORABLE_BYTES.search(request.get_data(cache=True)) is None
+        )
+    return bool(known)
 
 
 def unstorable_fields(data: Any, prefix: str = "") -> dict[str, list[str]]:

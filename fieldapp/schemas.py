@@ -6,7 +6,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -164,7 +164,7 @@ def _plain_nested(field: fields.Nested) -> tuple[_LoadSteps, bool] | None:
         or type(schema)._deserialize is not StrictSchema._deserialize
     ):
         return None
-    steps = _load_steps(schema)
+    steps = _steps_of(schema)
     return None if steps is None else (steps, unknown == RAISE)
 
 
@@ -258,6 +258,14 @@ def _load_steps(schema: Schema) -> _LoadSteps | None:
     return _LoadSteps(steps, frozenset(step.key for step in steps))
 
 
+def _steps_of(schema: Schema) -> _LoadSteps | None:
+    """``_load_steps`` of this schema instance, made at its first load (its fields are its own)."""
+    steps = schema.__dict__.get("_fast_load", missing)
+    if steps is missing:
+        steps = schema.__dict__["_fast_load"] = _load_steps(schema)
+    return steps  # type: ignore[no-any-return]
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error, so a typo never silently drops data.
 
@@ -285,14 +293,10 @@ class StrictSchema(Schema):
         index: Any = None,
     ) -> Any:
         if not many and not partial and type(data) is dict and unknown in (RAISE, EXCLUDE):
-            fast = self.__dict__.get("_fast_load", missing)
-            if fast is missing:
-                fast = self.__dict__["_fast_load"] = _load_steps(self)
+            fast = _steps_of(self)
             if fast is not None:
-                try:
+                with suppress(_Slow):  # else marshmallow reads the whole body, and says what is wrong
                     return _fast_load(fast, data, unknown == RAISE)
-                except _Slow:
-                    pass
         return super()._deserialize(
             data, error_store=error_store, many=many, partial=partial, unknown=unknown, index=index
         )

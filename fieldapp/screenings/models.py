@@ -30,8 +30,9 @@ from fieldapp.dbtypes import (
 from fieldapp.extensions import db
 from fieldapp.residents.models import carries_village
 
-# A screening with any suspected result (``suspected_any``), as SQL a partial index can name.
-SUSPECTED_SQL = "CAST(results AS TEXT) LIKE '%\"suspected_%'"
+# A screening with any suspected result (``suspected_any``), and as SQL a partial index can name.
+SUSPECTED_PATTERN = '%"suspected_%'
+SUSPECTED_SQL = f"CAST(results AS TEXT) LIKE '{SUSPECTED_PATTERN}'"
 
 
 @carries_village

@@ -26,7 +26,7 @@ from fieldapp.followups.rules import Condition
 from fieldapp.idempotency import commit_once, insert_once
 from fieldapp.org.models import Village
 from fieldapp.residents.models import Resident
-from fieldapp.screenings.models import Screening, ScreeningOutcome
+from fieldapp.screenings.models import SUSPECTED_PATTERN, Screening, ScreeningOutcome
 from fieldapp.screenings.rules import (
     FINAL_OUTCOMES,
     Outcome,
@@ -239,9 +239,9 @@ def suspects(condition: str) -> Any:
 
 
 def suspected_any() -> Any:
-    """Screenings with any suspected result (``SUSPECTED_SQL``: the pattern written into the
-    statement, so that the partial index on it can be used)."""
-    return cast(Screening.results, Text).like(fixed('%"suspected_%'))
+    """Screenings with any suspected result (the pattern written into the statement, so that
+    the partial index on ``SUSPECTED_SQL`` can be used)."""
+    return cast(Screening.results, Text).like(fixed(SUSPECTED_PATTERN))
 
 
 def area_filters(user: User, filters: dict[str, Any], village: Any = Resident.village_id) -> list[Any]:
