@@ -1,14 +1,15 @@
-"""Bootstrap commands: ``create-admin`` and ``demo-data``."""
+"""Bootstrap commands: ``create-admin``, ``demo-data`` and ``report-counts``."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import create_user, end_sessions, hash_password
 from fieldapp.extensions import db
+from fieldapp.reports.models import FollowUpYear
 
 
 @click.command("create-admin")
@@ -32,9 +33,29 @@ def create_admin_command(username: str, password: str) -> None:
     db.session.commit()
 
 
+@click.command("report-counts")
+def report_counts_command() -> None:
+    """Install the triggers that keep followup_years and rebuild it from the follow-ups (PostgreSQL).
+
+    Run after changing FIELDAPP_TIMEZONE or upgrading to a release whose report definition
+    changed (the county's indicators read the follow-ups until then). Writers of follow-ups
+    wait for it: a few seconds at 3 million residents.
+    """
+    from fieldapp.reports import counts
+
+    if db.engine.dialect.name != "postgresql":
+        click.echo("SQLite: the reports read the follow-ups; nothing to build.")
+        return
+    with db.engine.begin() as connection:
+        counts.install(connection)
+        rows = connection.execute(select(func.count()).select_from(FollowUpYear)).scalar_one()
+    click.echo(f"followup_years rebuilt: {rows} rows.")
+
+
 def init_app(app: Flask) -> None:
     """Register the bootstrap commands."""
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(report_counts_command)
     from fieldapp.demo import demo_data_command
 
     app.cli.add_command(demo_data_command)

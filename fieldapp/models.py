@@ -14,6 +14,7 @@ from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
 from fieldapp.replies.models import Reply, ReplyResident
+from fieldapp.reports.models import FollowUpYear
 from fieldapp.residents.models import Resident
 from fieldapp.screenings.models import Screening, ScreeningOutcome
 from fieldapp.training.models import GuidanceVisit, Training, training_attendees
@@ -29,6 +30,7 @@ __all__ = [
     "Enrollment",
     "Facility",
     "FollowUp",
+    "FollowUpYear",
     "GuidanceVisit",
     "HealthCheck",
     "ImportRun",
