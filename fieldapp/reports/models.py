@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Integer, String, Uuid
+from sqlalchemy import Boolean, Date, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.dbtypes import UTCDateTime
@@ -36,3 +36,24 @@ class FollowUpYear(db.Model):  # type: ignore[name-defined,misc]
     complete_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     young_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     elderly_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ScreeningYear(db.Model):  # type: ignore[name-defined,misc]
+    """One resident screened in one local calendar year (a screening, or a face-to-face follow-up,
+    as DOMAIN.md counts the screened), with what the screening indicators read of them.
+
+    Kept by PostgreSQL triggers on ``screenings``, ``screening_outcomes``, ``followups`` and
+    ``residents`` (``fieldapp.reports.counts``). The resident's village and birth date are
+    copies, kept in step, so that the county's screened residents aged 35+ are counted from
+    this table alone (1.78 million rows at 3 million residents) without joining the residents.
+    """
+
+    __tablename__ = "screening_years"
+
+    resident_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    birth_date: Mapped[date] = mapped_column(Date, nullable=False)
+    # A suspected screening result in the year; and one of those confirmed within the year.
+    suspected: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    confirmed: Mapped[bool] = mapped_column(Boolean, nullable=False)

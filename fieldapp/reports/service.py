@@ -52,7 +52,7 @@ from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
 from fieldapp.referrals.models import Referral
 from fieldapp.reports import counts
 from fieldapp.reports.counts import FACE_TO_FACE_MODES, followup_aggregates
-from fieldapp.reports.models import FollowUpYear
+from fieldapp.reports.models import FollowUpYear, ScreeningYear
 from fieldapp.residents.models import Resident
 from fieldapp.screenings.models import Screening, ScreeningOutcome
 from fieldapp.screenings.rules import Outcome, age_cutoff
@@ -564,7 +564,7 @@ def _indicator_rows(
     # ranges of its own rows (a report of 120-165 ms at 3 million residents).
     counted = township_id is None and counts.current()
     conditions, latest = _condition_query(township_id, year, by_village, counted=counted)
-    screening = _screening_query(township_id, year, by_village, followed=latest)
+    screening = _screening_query(township_id, year, by_village, followed=latest, counted=counted)
     width = len(_CONDITION_FIGURES)
     tagged_conditions = select(
         literal("condition").label("kind"),
@@ -595,10 +595,13 @@ def _indicator_rows(
 
 
 def _screening_query(
-    township_id: uuid.UUID | None, year: Year, by_village: bool, followed: Any = None
+    township_id: uuid.UUID | None, year: Year, by_village: bool, followed: Any = None, counted: bool = False
 ) -> Any:
     """The screening figures per village (or of the area) as a subquery; given ``followed``, the
-    measured follow-ups are read from that CTE (``_condition_query``'s latest)."""
+    measured follow-ups are read from that CTE (``_condition_query``'s latest). ``counted``: the
+    screened are read from ``screening_years`` as PostgreSQL keeps them (the whole county)."""
+    if counted:
+        return _counted_screening_query(year, by_village)
     screened, suspected = _screened_months(township_id, year, followed=followed)
     village = Resident.village_id if by_village else literal(None)
     query = (
@@ -616,6 +619,43 @@ def _screening_query(
         .group_by(*([Resident.village_id] if by_village else []))
     )
     return query.subquery("screening")
+
+
+def _counted_screening_query(year: Year, by_village: bool) -> Any:
+    """The county's screening figures (per village) from ``screening_years``: the residents aged
+    35+ counted from the residents, the screened among them from their kept rows alone."""
+    cutoff = age_cutoff(year.year)
+    village = [Resident.village_id] if by_village else []
+    population = (
+        select(*village, func.count().label("population_35plus"))
+        .where(Resident.birth_date <= cutoff)
+        .group_by(*village)
+        .subquery("population")
+    )
+    kept_village = [ScreeningYear.village_id] if by_village else []
+    screened = (
+        select(
+            *kept_village,
+            func.count().label("screened"),
+            func.sum(case((ScreeningYear.suspected, 1), else_=0)).label("suspected"),
+            func.sum(case((ScreeningYear.confirmed, 1), else_=0)).label("confirmed"),
+        )
+        .where(ScreeningYear.year == year.year, ScreeningYear.birth_date <= cutoff)
+        .group_by(*kept_village)
+        .subquery("screened")
+    )
+    same_village = screened.c.village_id == population.c.village_id if by_village else true()
+    return (
+        select(
+            (population.c.village_id if by_village else literal(None)).label("village_id"),
+            population.c.population_35plus,
+            func.coalesce(screened.c.screened, 0).label("screened"),
+            func.coalesce(screened.c.suspected, 0).label("suspected"),
+            func.coalesce(screened.c.confirmed, 0).label("confirmed"),
+        )
+        .select_from(population.outerjoin(screened, same_village))
+        .subquery("screening")
+    )
 
 
 def _screening_by_month(township_id: uuid.UUID | None, year: Year) -> dict[int, dict[str, Any]]:

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, union_all, update
 
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
 from fieldapp.followups.models import FollowUp, FollowUpMedication
+from fieldapp.imports.models import ImportedFollowUp
+from fieldapp.org.models import Village
+from fieldapp.referrals.models import Referral
 from fieldapp.reports import counts, service
-from fieldapp.reports.models import FollowUpYear
-from fieldapp.timeutil import local_today, local_zone
-from tests.reports.builders import create_enrollment, create_followup
+from fieldapp.reports.models import FollowUpYear, ScreeningYear
+from fieldapp.residents.models import Resident
+from fieldapp.screenings.models import ScreeningOutcome
+from fieldapp.timeutil import local_today
+from fieldapp.verifications.models import Verification
+from tests.reports.builders import create_enrollment, create_followup, create_screening
 
 pytestmark = pytest.mark.usefixtures("postgresql_only")
 
@@ -29,15 +35,29 @@ def postgresql_only(app: Flask) -> None:
         pytest.skip("the counts are kept by PostgreSQL's triggers (SQLite's reports read the records)")
 
 
-def _kept() -> list[tuple[Any, ...]]:
-    table = FollowUpYear.__table__
-    return sorted(tuple(row) for row in db.session.execute(select(table)))
+def _kept() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    def rows(model: Any) -> list[tuple[Any, ...]]:
+        return sorted(tuple(row) for row in db.session.execute(select(model.__table__)))
+
+    return rows(FollowUpYear), rows(ScreeningYear)
 
 
-def _fresh() -> list[tuple[Any, ...]]:
-    """The aggregate computed now from the follow-ups, as a rebuild would write it."""
-    query = counts.aggregate_query(local_zone().key)
-    return sorted(tuple(row) for row in db.session.execute(query))
+def _fresh() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The two tables counted now from the records, as a rebuild would write them."""
+    followups, screened = counts.recounted()
+    return (
+        sorted(tuple(row) for row in db.session.execute(followups)),
+        sorted(tuple(row) for row in db.session.execute(screened)),
+    )
+
+
+def _unreferenced(limit: int) -> list[Any]:
+    """Follow-ups no verification, referral or import names (those keep theirs)."""
+    named = union_all(
+        select(Verification.followup_id), select(Referral.followup_id), select(ImportedFollowUp.followup_id)
+    ).subquery()
+    query = select(FollowUp.id).where(FollowUp.id.not_in(select(named.c[0]).where(named.c[0].is_not(None))))
+    return list(db.session.scalars(query.order_by(FollowUp.id).limit(limit)))
 
 
 def _delete_followups(ids: list[Any]) -> None:
@@ -75,7 +95,7 @@ def test_a_new_county_is_counted_and_reports_the_same_figures_from_the_counts(
     assert counted[0][0], "the county has managed residents"
 
 
-def test_every_kind_of_write_keeps_the_counts(runner: Any) -> None:
+def test_every_kind_of_write_keeps_the_counts(runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     _county(runner)
     followups = list(db.session.scalars(select(FollowUp).order_by(FollowUp.id).limit(40)))
     # Edits of what the counts read: a mode, a pressure, a day moved into last year, a resident merged.
@@ -94,13 +114,61 @@ def test_every_kind_of_write_keeps_the_counts(runner: Any) -> None:
     db.session.commit()
     assert _kept() == _fresh()
 
-    _delete_followups([f.id for f in followups[6:20]])
+    _delete_followups(_unreferenced(14))
     assert _kept() == _fresh()
 
     # A column the counts do not read changes nothing, and costs no recount.
     db.session.execute(update(FollowUp).values(notes="已核对"))
     db.session.commit()
     assert _kept() == _fresh()
+
+    # Screenings: a suspected one, confirmed within its year; one confirmed the next year; one
+    # whose result is corrected; one deleted with its outcome.
+    this_year = local_today().year
+    residents = list(db.session.scalars(select(Resident).order_by(Resident.id).limit(6)))
+    confirmed = create_screening(
+        residents[0],
+        f"{this_year}-01-05T10:00:00+08:00",
+        ["suspected_hypertension"],
+        ("hypertension", "confirmed", date(this_year, 1, 20)),
+    )
+    create_screening(
+        residents[1],
+        f"{this_year - 1}-12-30T10:00:00+08:00",
+        ["suspected_diabetes"],
+        ("diabetes", "confirmed", date(this_year, 1, 3)),
+    )
+    corrected = create_screening(
+        residents[2], f"{this_year}-02-01T10:00:00+08:00", ["suspected_hypertension"]
+    )
+    create_screening(residents[3], f"{this_year}-01-01T00:10:00+08:00", ["normal"])  # 31 Dec, 16:10 UTC
+    assert _kept() == _fresh()
+    corrected.results = ["normal"]
+    db.session.commit()
+    assert _kept() == _fresh()
+    outcome = db.session.scalar(select(ScreeningOutcome).where(ScreeningOutcome.screening_id == confirmed.id))
+    assert outcome is not None
+    outcome.outcome = "excluded"
+    db.session.commit()
+    assert _kept() == _fresh()
+    db.session.delete(outcome)
+    db.session.flush()
+    db.session.delete(confirmed)
+    db.session.commit()
+    assert _kept() == _fresh()
+
+    # A resident's birth date corrected and another moved village: their copies follow.
+    residents[3].birth_date = date(this_year - 30, 5, 1)
+    other_village = db.session.scalar(
+        select(Village.id).where(Village.id != residents[4].village_id).limit(1)
+    )
+    residents[4].village_id = other_village
+    db.session.commit()
+    assert _kept() == _fresh()
+
+    counted = _county_figures(by_village=False), _county_figures(by_village=True)
+    monkeypatch.setattr(counts, "current", lambda: False)
+    assert counted == (_county_figures(by_village=False), _county_figures(by_village=True))
 
 
 def test_a_resident_whose_last_followup_of_a_year_goes_loses_that_row(app: Flask) -> None:
@@ -164,13 +232,15 @@ def test_writers_of_one_resident_at_once_both_count(app: Flask) -> None:
 def test_without_the_triggers_the_county_reads_the_records(runner: Any, app: Flask) -> None:
     _county(runner)
     counted = _county_figures(by_village=False)
+    db.session.commit()
     with db.engine.begin() as conn:
         counts.remove(conn)
     assert not counts.current()
-    _delete_followups(list(db.session.scalars(select(FollowUp.id).limit(30))))
+    _delete_followups(_unreferenced(30))
     after = _county_figures(by_village=False)
     assert after != counted, "the report saw the deletion although the counts were not kept"
 
+    db.session.commit()
     result = runner.invoke(args=["report-counts"])
     assert result.exit_code == 0, result.output
     assert "followup_years rebuilt" in result.output
