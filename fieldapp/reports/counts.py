@@ -233,6 +233,20 @@ END
 $body$"""
 
 
+def _again(delete: str, insert: str) -> str:
+    """``delete`` then ``insert``, again if a concurrent INSERT's upsert added a row of the same
+    key meanwhile (it committed while this waited on it): the next try reads its records too."""
+    return f"""    LOOP
+        BEGIN
+            {delete};
+            {insert};
+            EXIT;
+        EXCEPTION WHEN unique_violation THEN
+            NULL;  -- counted again, now seeing the other writer's committed rows
+        END;
+    END LOOP;"""
+
+
 def _recount(function: str, residents: str) -> str:
     return f"    PERFORM {function}(ARRAY(SELECT DISTINCT r.x FROM ({residents}) AS r(x)));\n    RETURN NULL;"
 
@@ -256,8 +270,7 @@ def _statements(zone: str) -> list[str]:
         RETURN;
     END IF;
 {lock}
-    DELETE FROM {_SCREENINGS} WHERE resident_id = ANY(changed);
-    {_screenings_sql(zone)};""",
+{_again(f"DELETE FROM {_SCREENINGS} WHERE resident_id = ANY(changed)", _screenings_sql(zone))}""",
             "changed uuid[]",
             "void",
         ),
@@ -267,8 +280,7 @@ def _statements(zone: str) -> list[str]:
         RETURN;
     END IF;
 {lock}
-    DELETE FROM {_FOLLOWUPS} WHERE resident_id = ANY(changed);
-    {_followups_sql(zone)};
+{_again(f"DELETE FROM {_FOLLOWUPS} WHERE resident_id = ANY(changed)", _followups_sql(zone))}
     PERFORM {_RECOUNT_SCREENINGS}(changed);""",
             "changed uuid[]",
             "void",

@@ -229,6 +229,48 @@ def test_writers_of_one_resident_at_once_both_count(app: Flask) -> None:
     assert [row.total for row in db.session.scalars(select(FollowUpYear))] == [2]
 
 
+def test_an_edit_meeting_a_new_followup_of_the_same_resident_counts_both(app: Flask) -> None:
+    """A recount (an edit moving a follow-up into last year) that meets a concurrent insert's new
+    row of that year (not yet committed) waits for it, then counts again, seeing it."""
+    from tests.builders import create_resident, create_township, create_village
+
+    resident = create_resident(create_village(create_township()))
+    enrollment = create_enrollment(resident, "hypertension", local_today() - timedelta(days=800))
+    this_year = local_today().year
+    edited = create_followup(enrollment, f"{this_year}-03-01T09:00:00+08:00")
+    template = {c.name: getattr(edited, c.name) for c in FollowUp.__table__.columns if c.name != "id"}
+    engine, edited_id = db.engine, edited.id
+    db.session.commit()
+    errors: list[BaseException] = []
+    edit_done = threading.Event()
+
+    def editor() -> None:
+        try:
+            with engine.begin() as conn:
+                moved = template["performed_at"].replace(year=this_year - 1, day=2)
+                conn.execute(
+                    update(FollowUp.__table__).where(FollowUp.id == edited_id).values(performed_at=moved)
+                )
+            edit_done.set()
+        except BaseException as error:
+            errors.append(error)
+
+    with engine.connect() as conn:
+        trans = conn.begin()
+        # A new year for this resident: a row of a new key, not yet committed.
+        at = template["performed_at"].replace(year=this_year - 1)
+        conn.execute(FollowUp.__table__.insert().values({**template, "id": uuid.uuid4(), "performed_at": at}))
+        thread = threading.Thread(target=editor)
+        thread.start()
+        assert not edit_done.wait(0.5), "the edit's recount waits on the new row"
+        trans.commit()
+    thread.join(10)
+    assert not errors
+    db.session.remove()
+    assert _kept() == _fresh()
+    assert [(row.year, row.total) for row in db.session.scalars(select(FollowUpYear))] == [(this_year - 1, 2)]
+
+
 def test_without_the_triggers_the_county_reads_the_records(runner: Any, app: Flask) -> None:
     _county(runner)
     counted = _county_figures(by_village=False)
