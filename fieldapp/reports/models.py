@@ -15,11 +15,12 @@ from fieldapp.extensions import db
 class FollowUpYear(db.Model):  # type: ignore[name-defined,misc]
     """One resident's follow-ups of one condition in one local calendar year, aggregated.
 
-    Kept by PostgreSQL triggers on ``followups`` (``fieldapp.reports.counts``): every write of
-    a follow-up, by any path, recomputes its resident's rows in the same transaction. The
-    county's indicators read these rows (592,000 at 3 million residents) instead of the
-    year's follow-ups (3.85 million). Derived data: no foreign keys, rebuilt by
-    ``flask report-counts``. On SQLite the table stays empty and the reports read the records.
+    Kept by PostgreSQL triggers on ``followups`` (``fieldapp.reports.counts``) in the writing
+    transaction, by any path: a new follow-up adds to its row, an edit or deletion recounts
+    its resident's rows. The county's indicators read a year's rows (586,000 at 3 million
+    residents) instead of the year's follow-ups (3.85 million). Derived data: no foreign keys,
+    rebuilt by ``flask report-counts``. On SQLite the table stays empty and the reports read
+    the records.
     """
 
     __tablename__ = "followup_years"

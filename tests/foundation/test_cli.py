@@ -1,9 +1,10 @@
-"""Bootstrap commands: create-admin and demo-data."""
+"""Bootstrap commands: create-admin, demo-data and report-counts."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from fieldapp.auth.models import Role, User
@@ -62,3 +63,11 @@ def test_demo_data_goes_only_into_an_empty_database(runner: FlaskCliRunner) -> N
     result = runner.invoke(args=["demo-data", "--residents", "10", "--if-empty"])
     assert result.exit_code == 0
     assert db.session.query(Resident).count() == 0
+
+
+def test_report_counts_on_sqlite_says_the_reports_read_the_records(runner: FlaskCliRunner) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's rebuild: tests/reports/test_kept_counts.py")
+    result = runner.invoke(args=["report-counts"])
+    assert result.exit_code == 0, result.output
+    assert "SQLite" in result.output
