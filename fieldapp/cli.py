@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from fieldapp.auth.models import Role, User
 from fieldapp.auth.service import create_user, end_sessions, hash_password
 from fieldapp.extensions import db
-from fieldapp.reports.models import FollowUpYear
+from fieldapp.reports import counts
+from fieldapp.reports.models import FollowUpYear, ScreeningYear
 
 
 @click.command("create-admin")
@@ -35,21 +36,23 @@ def create_admin_command(username: str, password: str) -> None:
 
 @click.command("report-counts")
 def report_counts_command() -> None:
-    """Install the triggers that keep followup_years and rebuild it from the follow-ups (PostgreSQL).
+    """Install the triggers that keep the county report's counts and rebuild them from the
+    records (PostgreSQL: followup_years, screening_years).
 
     Run after changing FIELDAPP_TIMEZONE or upgrading to a release whose report definition
-    changed (the county's indicators read the follow-ups until then). Writers of follow-ups
-    wait for it: a few seconds at 3 million residents.
+    changed (the county's indicators read the records until then). Writers of the counted
+    records wait for it: about 20 s at 3 million residents.
     """
-    from fieldapp.reports import counts
-
     if db.engine.dialect.name != "postgresql":
-        click.echo("SQLite: the reports read the follow-ups; nothing to build.")
+        click.echo("SQLite: the reports read the records; nothing to build.")
         return
     with db.engine.begin() as connection:
         counts.install(connection)
-        rows = connection.execute(select(func.count()).select_from(FollowUpYear)).scalar_one()
-    click.echo(f"followup_years rebuilt: {rows} rows.")
+        followups, screened = (
+            connection.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (FollowUpYear, ScreeningYear)
+        )
+    click.echo(f"followup_years rebuilt: {followups} rows; screening_years: {screened} rows.")
 
 
 def init_app(app: Flask) -> None:

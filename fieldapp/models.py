@@ -14,7 +14,7 @@ from fieldapp.org.models import Facility, Township, Village
 from fieldapp.patrols.models import Patrol
 from fieldapp.referrals.models import Referral, ReferralEscalation
 from fieldapp.replies.models import Reply, ReplyResident
-from fieldapp.reports.models import FollowUpYear
+from fieldapp.reports.models import FollowUpYear, ScreeningYear
 from fieldapp.residents.models import Resident
 from fieldapp.screenings.models import Screening, ScreeningOutcome
 from fieldapp.training.models import GuidanceVisit, Training, training_attendees
@@ -48,6 +48,7 @@ __all__ = [
     "Resident",
     "Screening",
     "ScreeningOutcome",
+    "ScreeningYear",
     "ServicePackage",
     "SignInFailure",
     "SmsOptOut",

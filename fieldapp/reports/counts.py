@@ -64,6 +64,8 @@ _TRIGGERS = tuple(
     )
     for event_name in events
 )
+# The tables the triggers are on, and the two they keep.
+_COUNTED = tuple(sorted({table for table, _event, _referencing in _TRIGGERS}))
 _INSTANTS = ("measured_at", "latest_at", "complete_at", "young_at", "elderly_at")
 
 
@@ -397,8 +399,7 @@ def install(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     zone = _zone()
-    tables = sorted({table for table, _event, _referencing in _TRIGGERS})
-    connection.execute(text(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE"))
+    connection.execute(text(f"LOCK TABLE {', '.join(_COUNTED)} IN SHARE MODE"))
     for statement in _statements(zone):
         connection.execute(text(statement))
     connection.execute(text(f"DELETE FROM {_SCREENINGS}"))
@@ -457,5 +458,5 @@ def current() -> bool:
 def _after_create(target: Any, connection: Connection, **kw: Any) -> None:
     """``create_all`` (tests, benchmarks, a new database) installs the triggers too."""
     names = {table.name for table in kw.get("tables") or target.sorted_tables}
-    if {"followups", "screenings", "screening_outcomes", "residents", _FOLLOWUPS, _SCREENINGS} <= names:
+    if {*_COUNTED, _FOLLOWUPS, _SCREENINGS} <= names:
         install(connection)

@@ -561,7 +561,7 @@ def _indicator_rows(
     numbered columns, taken apart here.)
     """
     # The county's follow-ups are read as PostgreSQL keeps them counted; a township's stay index
-    # ranges of its own rows (a report of 120-165 ms at 3 million residents).
+    # ranges of its own rows (a report of 61-81 ms at 3 million residents).
     counted = township_id is None and counts.current()
     conditions, latest = _condition_query(township_id, year, by_village, counted=counted)
     screening = _screening_query(township_id, year, by_village, followed=latest, counted=counted)
