@@ -179,7 +179,9 @@ def test_a_resident_whose_last_followup_of_a_year_goes_loses_that_row(app: Flask
     last_year = local_today().year - 1
     only = create_followup(enrollment, f"{last_year}-06-01T09:00:00+08:00")
     create_followup(enrollment, f"{last_year + 1}-01-01T00:30:00+08:00")  # 16:30 UTC on 31 Dec
-    assert [(row.year, row.total) for row in db.session.scalars(select(FollowUpYear))] == [
+    assert [
+        (row.year, row.total) for row in db.session.scalars(select(FollowUpYear).order_by(FollowUpYear.year))
+    ] == [
         (last_year, 1),
         (last_year + 1, 1),
     ], "a follow-up counts in its local year"
