@@ -38,7 +38,7 @@ from fieldapp.dbtypes import UTCDateTime
 from fieldapp.errors import ForbiddenError, NotFoundError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp
-from fieldapp.followups.rules import RULES, Classification
+from fieldapp.followups.rules import FACE_TO_FACE_MODES, RULES, Classification
 from fieldapp.reports.service import report_township
 from fieldapp.residents.models import Resident
 from fieldapp.timeutil import local_today
@@ -48,7 +48,6 @@ from fieldapp.training.service import rural_doctors
 from fieldapp.verifications.models import Verification
 from fieldapp.verifications.rules import VerificationStatus, previous_month
 
-FACE_TO_FACE_MODES = ("clinic", "home")
 CONTROLLED = Classification.CONTROLLED.value
 # The due date an enrollment's first follow-up has: set "before any follow-up".
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -145,6 +145,8 @@ KNOWN_DANGER_SIGNS = frozenset(code for codes in DANGER_SIGNS.values() for code 
 
 CLASSIFICATION_ORDER = tuple(Classification)
 PHONE = "phone"
+# DOMAIN.md: face-to-face follow-ups (clinic or home) count toward the four a year; phone calls do not.
+FACE_TO_FACE_MODES = ("clinic", "home")
 REQUIRED_FACE_TO_FACE = "required face to face"
 REQUIRED_FOR_DIABETES = "required for diabetes"
 REQUIRED_MESSAGES = frozenset({REQUIRED_FACE_TO_FACE, REQUIRED_FOR_DIABETES})

@@ -32,14 +32,12 @@ from sqlalchemy.engine import Connection
 
 from fieldapp.extensions import db
 from fieldapp.followups.models import REPORT_COLUMNS, FollowUp
-from fieldapp.followups.rules import RULES, Condition
+from fieldapp.followups.rules import FACE_TO_FACE_MODES, RULES, Condition
 from fieldapp.reports.models import FollowUpYear, ScreeningYear
 from fieldapp.screenings.models import SUSPECTED_PATTERN
 from fieldapp.screenings.rules import Outcome
 from fieldapp.timeutil import local_zone
 
-# DOMAIN.md: face-to-face follow-ups (clinic or home) count; phone calls do not.
-FACE_TO_FACE_MODES = ("clinic", "home")
 # The columns the counts read: an update that changes none of them changes no count.
 _FOLLOWUP_COLUMNS = ("performed_at", *REPORT_COLUMNS)
 _SCREENING_COLUMNS = ("resident_id", "performed_at", "results::text")  # (JSON has no equality)

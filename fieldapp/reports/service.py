@@ -44,14 +44,14 @@ from fieldapp.dbtypes import fixed
 from fieldapp.errors import ForbiddenError, NotFoundError
 from fieldapp.extensions import db
 from fieldapp.followups.models import Enrollment, FollowUp, Visit
-from fieldapp.followups.rules import RULES, Classification, Condition
+from fieldapp.followups.rules import FACE_TO_FACE_MODES, RULES, Classification, Condition
 from fieldapp.healthchecks.models import HealthCheck
 from fieldapp.messaging.models import Message, MessageStatus
 from fieldapp.org.models import Township, Village
 from fieldapp.patrols.models import Patrol, PatrolKind, PatrolStatus
 from fieldapp.referrals.models import Referral
 from fieldapp.reports import counts
-from fieldapp.reports.counts import FACE_TO_FACE_MODES, followup_aggregates
+from fieldapp.reports.counts import followup_aggregates
 from fieldapp.reports.models import FollowUpYear, ScreeningYear
 from fieldapp.residents.models import Resident
 from fieldapp.screenings.models import Screening, ScreeningOutcome
@@ -60,7 +60,7 @@ from fieldapp.screenings.service import suspected_any
 from fieldapp.timeutil import local_today, local_zone, utcnow
 
 CONDITIONS = tuple(condition.value for condition in Condition)
-# DOMAIN.md: at least 4 face-to-face follow-ups a year (counts.FACE_TO_FACE_MODES).
+# DOMAIN.md: at least 4 face-to-face follow-ups a year (rules.FACE_TO_FACE_MODES).
 FOLLOWUPS_PER_YEAR = 4
 CONTROLLED = Classification.CONTROLLED.value
 REFERRAL_STATUSES = ("pending", "accepted", "declined", "completed", "cancelled")

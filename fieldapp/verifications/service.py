@@ -25,6 +25,7 @@ from fieldapp.auth.scoping import TOWNSHIP_ROLES
 from fieldapp.errors import ForbiddenError, NotFoundError
 from fieldapp.extensions import db
 from fieldapp.followups.models import FollowUp
+from fieldapp.followups.rules import FACE_TO_FACE_MODES
 from fieldapp.messaging import clock, texts
 from fieldapp.messaging.models import MessageKind, SmsOptOut
 from fieldapp.messaging.service import queue_sms
@@ -40,7 +41,6 @@ from fieldapp.verifications.rules import (
     shuffled,
 )
 
-FACE_TO_FACE_MODES = ("clinic", "home")
 SEED_BITS = 62  # fits a signed BIGINT
 
 
