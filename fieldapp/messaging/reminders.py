@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, Table, case, exists, func, or_, select
+from sqlalchemy import ARRAY, ColumnDefault, Select, Table, bindparam, case, cast, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fieldapp.auth.models import Role, User, user_villages
@@ -95,10 +95,36 @@ def _insert_ignoring_duplicates(table: Table, rows: Sequence[dict[str, Any]], re
     """Insert ``rows``; those that hit a unique key are skipped. Returns ``returning`` of the inserted."""
     if not rows:
         return set()
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing().returning(returning)
+    if db.session.get_bind().dialect.name == "postgresql":
+        unnested = postgresql.insert(table).from_select(*_unnested(table, rows))
+        return set(db.session.scalars(unnested.on_conflict_do_nothing().returning(returning)))
+    statement = sqlite.insert(table).on_conflict_do_nothing().returning(returning)
     return set(db.session.scalars(statement, list(rows)))
+
+
+def _unnested(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], Select[Any]]:
+    """PostgreSQL: ``rows`` (all with the same keys) as one typed array per column, unnested
+    together, with the Python defaults of the columns they omit.
+
+    A page of the scan is thousands of rows: sent as a multi-row VALUES, the driver spends
+    longer rewriting the statement's tens of thousands of parameters than PostgreSQL spends
+    inserting them (10,000 messages: 2.4 s as VALUES, 1.05 s unnested, bench300).
+    """
+    values = {name: [row[name] for row in rows] for name in rows[0]}
+    for column in table.columns:
+        default = column.default
+        if column.name not in values and isinstance(default, ColumnDefault):
+            # Called per row, as an INSERT of the rows would (each message its own created_at).
+            values[column.name] = [default.arg(None) if default.is_callable else default.arg for _ in rows]
+    arrays = [
+        cast(
+            bindparam(f"{name}_values", column_values, type_=ARRAY(table.c[name].type)),
+            ARRAY(table.c[name].type),
+        )
+        for name, column_values in values.items()
+    ]
+    unnested = func.unnest(*arrays).table_valued(*values).render_derived(name="page")
+    return list(values), select(*unnested.c)
 
 
 def _centre_names() -> dict[uuid.UUID, str]:

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from fieldapp.auth.models import Role
 from fieldapp.extensions import db
 from fieldapp.messaging.clock import frozen_at
-from fieldapp.messaging.models import Message, PushDelivery, PushSubscription
+from fieldapp.messaging.models import EnrollmentNotice, Message, PushDelivery, PushSubscription
 from fieldapp.messaging.reminders import push_overdue_digests, scan
+from fieldapp.residents.models import Resident
+from fieldapp.timeutil import utcnow
 from tests.builders import create_resident, create_township, create_user, create_village
 from tests.messaging.builders import browser_keys, create_enrollment
 from tests.messaging.fixtures import local
@@ -45,6 +47,32 @@ def test_a_resident_due_in_three_days_is_reminded_once(app: Flask) -> None:
     assert run_scan(MORNING + timedelta(minutes=15)).reminder == 0
     assert run_scan(MORNING + timedelta(days=1)).reminder == 1  # the other one's turn
     assert [m.resident_id for m in messages()].count(resident.id) == 1
+
+
+def test_a_scan_page_is_written_whole(app: Flask) -> None:
+    """The scan inserts a page of messages and their notices in one statement (PostgreSQL: unnested
+    arrays): every column lands as written, each message with its own creation time."""
+    village = create_village()
+    due = {
+        create_resident(village, phone=f"+861380000{n:04d}").id: TODAY + timedelta(days=n % 4)
+        for n in range(6)
+    }
+    enrollments = {create_enrollment(db.session.get(Resident, rid), on).id: on for rid, on in due.items()}
+    before = utcnow()
+    assert run_scan(MORNING).reminder == 6
+    written = messages()
+    assert sorted(m.resident_id for m in written) == sorted(due)
+    assert all(before <= m.created_at <= m.updated_at <= utcnow() for m in written)
+    assert len({m.created_at for m in written}) == 6, "each message its own creation time"
+    # Sent at once (no Redis here): one attempt each.
+    assert {(m.status, m.segments, m.attempts, m.respect_quiet_hours, m.send_after) for m in written} == {
+        ("sent", 1, 1, True, None)
+    }
+    notices = list(db.session.scalars(select(EnrollmentNotice)))
+    assert sorted((n.enrollment_id, n.kind, n.due_on) for n in notices) == sorted(
+        (enrollment_id, "reminder", on) for enrollment_id, on in enrollments.items()
+    )
+    assert {n.message_id for n in notices} == {m.id for m in written}
 
 
 def test_several_enrollments_due_together_give_one_sms(app: Flask) -> None:
