@@ -92,13 +92,16 @@ class FollowUp(Synced, Idempotent, db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "followups"
     __table_args__ = (
-        # Both ranges carry what the indicators read (PostgreSQL: index-only scans): a township's
-        # year by its enrollments, the county's year by date, never the wide rows.
+        # The ranges carry what the indicators read (PostgreSQL: index-only scans): a township's
+        # year village by village, the county's year by date, never the wide rows.
         Index(
             "ix_followups_enrollment_performed",
             "enrollment_id",
             "performed_at",
             postgresql_include=REPORT_COLUMNS,
+        ),
+        Index(
+            "ix_followups_village_performed", "village_id", "performed_at", postgresql_include=REPORT_COLUMNS
         ),
         Index("ix_followups_resident_performed", "resident_id", "performed_at"),
         Index("ix_followups_performed_at", "performed_at", postgresql_include=REPORT_COLUMNS),

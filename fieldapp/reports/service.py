@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     Integer,
     String,
@@ -35,8 +34,6 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from fieldapp.auth.models import Role, User, user_villages
 from fieldapp.auth.scoping import FIELD_ROLES, TOWNSHIP_ROLES
@@ -171,35 +168,6 @@ def report_township(user: User, township_id: uuid.UUID | None) -> uuid.UUID | No
     raise ForbiddenError("Reports are for township staff and county admins.")
 
 
-class _AnyOf(ColumnElement[bool]):
-    """``column IN (subquery)``; on PostgreSQL ``= ANY(ARRAY(subquery))``: the subquery runs once
-    and the planner uses the column's index for its values, instead of a hash join that reads
-    every row of the county (a township's report must not cost the county's)."""
-
-    # Cached like any statement (its column and subquery make its cache key): uncached, a
-    # township's report compiled its whole statement anew every time, 20 ms of Python a request.
-    inherit_cache = True
-    _traverse_internals = [
-        ("column", InternalTraversal.dp_clauseelement),
-        ("values", InternalTraversal.dp_clauseelement),
-    ]
-    type = Boolean()
-
-    def __init__(self, column: Any, values: Any) -> None:
-        self.column = column
-        self.values = values
-
-
-@compiles(_AnyOf)
-def _any_of(element: _AnyOf, compiler: Any, **kw: Any) -> str:
-    return f"{compiler.process(element.column, **kw)} IN ({compiler.process(element.values, **kw)})"
-
-
-@compiles(_AnyOf, "postgresql")
-def _any_of_postgresql(element: _AnyOf, compiler: Any, **kw: Any) -> str:
-    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.values, **kw)}))"
-
-
 def _township_villages(township_id: uuid.UUID) -> list[uuid.UUID]:
     """The township's village ids, read once per request: given to the planner as values, they
     let it estimate a township's rows (a subquery's values it would guess)."""
@@ -219,16 +187,15 @@ def _in_township(village_column: Any, township_id: uuid.UUID | None) -> ColumnEl
 
 
 def _followups_in_township(township_id: uuid.UUID | None) -> ColumnElement[bool]:
-    """Follow-ups of the township's enrollments, as a list of enrollment ids.
+    """Follow-ups of the township, by their village (a copy of their resident's, as the
+    enrollments' is: ``residents.models.carries_village``).
 
-    Each id is then an index range of ``(enrollment_id, performed_at)``: a township's
-    report never walks the county's year of follow-ups (SQLite would, given a join).
+    Each village is then one index range of ``(village_id, performed_at)``, its year read in
+    order from leaf pages that hold the columns the report reads: a township's report never
+    walks the county's year, nor descends the index once per enrollment (which grew with the
+    county: one more level, and pages outside the cache).
     """
-    if township_id is None:
-        return true()
-    return _AnyOf(
-        FollowUp.enrollment_id, select(Enrollment.id).where(_in_township(Enrollment.village_id, township_id))
-    )
+    return _in_township(FollowUp.village_id, township_id)
 
 
 def _month_numbers() -> Any:
