@@ -325,9 +325,10 @@ def _condition_query(
         )
         .where(
             HealthCheck.performed_on.between(year.first_day, year.last_day),
-            # A township's managed residents, one index range each; the county's year of checks
-            # is read whole instead (one pass and a hash join, not a probe per resident).
-            *([] if township_id is None else [HealthCheck.resident_id.in_(select(spans.c.resident_id))]),
+            # A township's year of checks village by village (checks carry their resident's
+            # village), joined to the managed below; the county's year is read whole (one pass
+            # and a hash join, not a probe per resident).
+            _in_township(HealthCheck.village_id, township_id),
         )
         .group_by(HealthCheck.resident_id)
         .cte("checked")
