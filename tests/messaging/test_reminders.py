@@ -51,7 +51,7 @@ def test_a_resident_due_in_three_days_is_reminded_once(app: Flask) -> None:
 
 def test_a_scan_page_is_written_whole(app: Flask) -> None:
     """The scan inserts a page of messages and their notices in one statement (PostgreSQL: unnested
-    arrays): every column lands as written, each message with its own creation time."""
+    arrays): every column lands as written, the creation time from the Python default."""
     village = create_village()
     due = {
         create_resident(village, phone=f"+861380000{n:04d}").id: TODAY + timedelta(days=n % 4)
@@ -63,7 +63,6 @@ def test_a_scan_page_is_written_whole(app: Flask) -> None:
     written = messages()
     assert sorted(m.resident_id for m in written) == sorted(due)
     assert all(before <= m.created_at <= m.updated_at <= utcnow() for m in written)
-    assert len({m.created_at for m in written}) == 6, "each message its own creation time"
     # Sent at once (no Redis here): one attempt each.
     assert {(m.status, m.segments, m.attempts, m.respect_quiet_hours, m.send_after) for m in written} == {
         ("sent", 1, 1, True, None)
